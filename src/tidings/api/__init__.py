@@ -1,0 +1,1 @@
+"""The HTTP edge: an ASGI app speaking the ACS REST APIs plus Tidings' own endpoints."""

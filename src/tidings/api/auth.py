@@ -1,0 +1,184 @@
+"""ACS HMAC-SHA256 authentication as a pure ASGI middleware.
+
+The middleware buffers the body (up to ``max_body`` bytes), checks ``x-ms-content-sha256``
+against it, checks ``x-ms-date`` is within the allowed skew, and verifies the signature
+against the raw request target and each candidate host (the ``Host`` header, the same with
+a trailing ``/``, which the SDK signs when its endpoint ends in ``/``, and any configured
+public host), with the primary and secondary keys. The verified body is then replayed to the
+application, so handlers read exactly the bytes that were signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tidings.api.errors import error_body
+from tidings.domain import hmac
+from tidings.domain.timefmt import parse_rfc1123
+from tidings.services.keys import KeyService
+
+PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console")
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class HmacAuthMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        keys: KeyService,
+        now: Callable[[], datetime],
+        skew_seconds: int,
+        max_body: int,
+        public_hosts: Iterable[str] = (),
+        public_paths: Iterable[str] = PUBLIC_PREFIXES,
+    ) -> None:
+        self._app = app
+        self._keys = keys
+        self._now = now
+        self._skew = skew_seconds
+        self._max_body = max_body
+        self._public_hosts = tuple(public_hosts)
+        self._public_paths = tuple(public_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._is_public(scope):
+            await self._app(scope, receive, send)
+            return
+        try:
+            body = await self._read_body(scope, receive)
+            await self._verify(scope, body)
+        except AuthError as exc:
+            await _send_error(send, exc)
+            return
+        await self._app(scope, _replay(body, receive), send)
+
+    def _is_public(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        return scope["method"] in {"GET", "HEAD"} and (
+            path == "/" or path.startswith(self._public_paths)
+        )
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self._max_body:
+            raise AuthError(
+                413, "RequestEntityTooLarge", f"The request body exceeds {self._max_body} bytes."
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise AuthError(400, "BadRequest", "The client disconnected.")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._max_body:
+                raise AuthError(
+                    413,
+                    "RequestEntityTooLarge",
+                    f"The request body exceeds {self._max_body} bytes.",
+                )
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _verify(self, scope: Scope, body: bytes) -> None:
+        authorization = _header(scope, b"authorization")
+        if not authorization:
+            raise AuthError(401, "Denied", "The Authorization header is missing.")
+        parsed = hmac.parse_authorization(authorization)
+        if parsed is None:
+            scheme = authorization.split(" ", 1)[0]
+            raise AuthError(
+                401,
+                "Denied",
+                f"Authorization scheme {scheme!r} is not accepted here; sign the request "
+                "with HMAC-SHA256 and an access key.",
+            )
+        signed_headers, signature = parsed
+        if signed_headers.lower() != hmac.SIGNED_HEADERS:
+            raise AuthError(
+                401,
+                "Denied",
+                f"SignedHeaders must be {hmac.SIGNED_HEADERS!r}, not {signed_headers!r}.",
+            )
+        date = _header(scope, b"x-ms-date") or _header(scope, b"date")
+        if not date:
+            raise AuthError(401, "Denied", "The x-ms-date header is missing.")
+        try:
+            when = parse_rfc1123(date)
+        except ValueError:
+            raise AuthError(401, "Denied", f"x-ms-date {date!r} is not an RFC 1123 date.") from None
+        skew = abs((self._now().astimezone(UTC) - when).total_seconds())
+        if skew > self._skew:
+            raise AuthError(
+                401,
+                "Denied",
+                f"x-ms-date {date!r} is {int(skew)} seconds away from the server's clock; "
+                f"at most {self._skew} seconds are allowed.",
+            )
+        claimed_hash = _header(scope, b"x-ms-content-sha256")
+        actual_hash = hmac.content_hash(body)
+        if claimed_hash is None:
+            raise AuthError(401, "Denied", "The x-ms-content-sha256 header is missing.")
+        if not hmac.constant_time_equal(claimed_hash, actual_hash):
+            raise AuthError(
+                401, "Denied", "Request 'x-ms-content-sha256' differs from generated content hash."
+            )
+        keys = self._keys.cached_keys()
+        if keys is None:
+            keys = await anyio.to_thread.run_sync(self._keys.valid_keys)
+        target = scope.get("raw_path") or scope["path"].encode()
+        path_and_query = target.decode("latin-1")
+        if scope.get("query_string"):
+            path_and_query += "?" + scope["query_string"].decode("latin-1")
+        host = _header(scope, b"host") or ""
+        for candidate in (host, host + "/", *self._public_hosts):
+            text = hmac.string_to_sign(
+                scope["method"], path_and_query, date, candidate, claimed_hash
+            )
+            for key in keys:
+                if hmac.constant_time_equal(hmac.signature(key, text), signature):
+                    return
+        raise AuthError(401, "Denied", "The request signature does not match any access key.")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _send_error(send: Send, exc: AuthError) -> None:
+    body = error_body(exc.code, exc.message)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if exc.status == 401:
+        headers.append((b"www-authenticate", b"HMAC-SHA256"))
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

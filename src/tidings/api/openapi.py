@@ -1,0 +1,205 @@
+"""The OpenAPI 3.1 document, generated from the route table and the msgspec wire schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from starlette.routing import BaseRoute, Route
+
+from tidings import __version__
+from tidings.api import schemas
+
+# (method, path) -> (summary, request body type, response type, success status)
+_OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None, int]] = {
+    ("POST", "/sms"): (
+        "Send an SMS to 1-100 recipients",
+        schemas.SendMessageRequest,
+        schemas.SmsSendResponse,
+        202,
+    ),
+    ("POST", "/sms/optouts:add"): (
+        "Add recipients to the opt-out list",
+        schemas.OptOutRequest,
+        schemas.OptOutResponse,
+        200,
+    ),
+    ("POST", "/sms/optouts:remove"): (
+        "Remove recipients from the opt-out list",
+        schemas.OptOutRequest,
+        schemas.OptOutResponse,
+        200,
+    ),
+    ("POST", "/sms/optouts:check"): (
+        "Check recipients against the opt-out list",
+        schemas.OptOutRequest,
+        schemas.OptOutResponse,
+        200,
+    ),
+    ("GET", "/deliveryReports/{message_id}"): (
+        "Get the delivery report of a sent message",
+        None,
+        schemas.DeliveryReportResponse,
+        200,
+    ),
+    ("POST", "/availablePhoneNumbers/countries/{country_code}/:search"): (
+        "Search for numbers to buy (long-running)",
+        schemas.PhoneNumberSearchRequest,
+        None,
+        202,
+    ),
+    ("GET", "/availablePhoneNumbers/searchResults/{search_id}"): (
+        "Get a search result",
+        None,
+        schemas.PhoneNumberSearchResult,
+        200,
+    ),
+    ("POST", "/availablePhoneNumbers/:purchase"): (
+        "Purchase the numbers of a search (long-running)",
+        schemas.PhoneNumberPurchaseRequest,
+        None,
+        202,
+    ),
+    ("GET", "/phoneNumbers/operations/{operation_id}"): (
+        "Get a long-running operation",
+        None,
+        schemas.PhoneNumberOperation,
+        200,
+    ),
+    ("DELETE", "/phoneNumbers/operations/{operation_id}"): (
+        "Cancel a long-running operation",
+        None,
+        None,
+        204,
+    ),
+    ("GET", "/phoneNumbers"): ("List purchased numbers", None, schemas.PurchasedPhoneNumbers, 200),
+    ("GET", "/phoneNumbers/{number}"): (
+        "Get a purchased number",
+        None,
+        schemas.PurchasedPhoneNumber,
+        200,
+    ),
+    ("DELETE", "/phoneNumbers/{number}"): ("Release a number (long-running)", None, None, 202),
+    ("PATCH", "/phoneNumbers/{number}/capabilities"): (
+        "Update a number's capabilities (long-running)",
+        schemas.PhoneNumberCapabilitiesRequest,
+        None,
+        202,
+    ),
+    ("POST", "/tidings/simulator/handsets/{number}/messages"): (
+        "Text one of our numbers from a simulated handset",
+        schemas.HandsetTextRequest,
+        None,
+        201,
+    ),
+    ("PUT", "/tidings/simulator/handsets/{number}"): (
+        "Create a simulated handset or set its auto-respond script",
+        schemas.HandsetRequest,
+        None,
+        200,
+    ),
+    ("PUT", "/tidings/simulator/rules"): (
+        "Replace the simulated carrier's delivery rules",
+        schemas.CarrierRules,
+        schemas.CarrierRules,
+        200,
+    ),
+    ("POST", "/tidings/numbers"): (
+        "Provision a number, short code or sender id directly",
+        schemas.NumberProvisionRequest,
+        schemas.PurchasedPhoneNumber,
+        201,
+    ),
+    ("PUT", "/tidings/numbers/{number}/keywordReplies"): (
+        "Override a number's automatic keyword replies",
+        schemas.KeywordRepliesRequest,
+        None,
+        200,
+    ),
+}
+
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "target": {"type": "string"},
+            },
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
+    types = {t for op in _OPERATIONS.values() for t in op[1:3] if t is not None}
+    ordered = sorted(types, key=lambda t: t.__name__)
+    refs, components = msgspec.json.schema_components(
+        ordered, ref_template="#/components/schemas/{name}"
+    )
+    ref_of = dict(zip(ordered, refs, strict=True))
+    components["AcsError"] = _ERROR
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not isinstance(route, Route):
+            continue
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            summary, request, response, status = _OPERATIONS.get(
+                (method, route.path), (route.name.replace("_", " "), None, None, 200)
+            )
+            operation: dict[str, Any] = {
+                "summary": summary,
+                "operationId": f"{method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', route.path)}",
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in re.findall(r"{(\w+)}", route.path)
+                ]
+                + [{"name": "api-version", "in": "query", "schema": {"type": "string"}}],
+                "responses": {
+                    str(status): {"description": "Success"}
+                    | (
+                        {"content": {"application/json": {"schema": ref_of[response]}}}
+                        if response
+                        else {}
+                    ),
+                    "default": {
+                        "description": "An ACS error",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AcsError"}
+                            }
+                        },
+                    },
+                },
+                "security": [{"hmac": []}],
+            }
+            if request is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref_of[request]}},
+                }
+            paths.setdefault(route.path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tidings",
+            "version": __version__,
+            "description": "Azure Communication Services-compatible SMS and phone numbers.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "hmac": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "ACS HMAC-SHA256 request signature",
+                }
+            },
+        },
+    }

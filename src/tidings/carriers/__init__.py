@@ -1,0 +1,1 @@
+"""Carrier adapters: one module per carrier network behind the ``Carrier`` port."""

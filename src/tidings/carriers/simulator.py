@@ -1,0 +1,183 @@
+"""The embedded simulated carrier network: virtual handsets behind a ``Carrier``.
+
+``submit`` decides a message's fate from the carrier rules (first match by recipient) and
+stores a ``sim.deliver`` job, keyed by message id so a re-submitted message is delivered
+once. When that job comes due (``run_due``, driven by the worker) the handset's inbox gets
+the message, the carrier reports the outcome to its sink with realistic attempts, and a
+handset with a script schedules its answer as a ``sim.reply`` job, which later reaches the
+sink as an inbound message. All of it lives in the database: a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+
+from tidings.domain.messages import (
+    CarrierInbound,
+    CarrierReport,
+    DeliveryAttempt,
+    OutboundSms,
+)
+from tidings.domain.simulator import Decision, Outcome, decide, script_reply
+from tidings.ports import CarrierSink, Clock, Job, Store, SubmitResult, Tx
+
+log = logging.getLogger(__name__)
+
+DELIVER_JOB = "sim.deliver"
+REPLY_JOB = "sim.reply"
+KINDS = [DELIVER_JOB, REPLY_JOB]
+_LEASE = timedelta(seconds=30)
+
+
+class SimulatedCarrier:
+    name = "simulator"
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        default_delay: float = 0.2,
+        batch_size: int = 200,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._default_delay = default_delay
+        self._batch_size = batch_size
+        self._rng = rng or random.Random()
+        self._sink: CarrierSink | None = None
+        self._worker_id = f"sim-{uuid.uuid4().hex[:8]}"
+
+    async def start(self, sink: CarrierSink) -> None:
+        self._sink = sink
+
+    async def aclose(self) -> None:
+        self._sink = None
+
+    async def submit(self, message: OutboundSms) -> SubmitResult:
+        carrier_id = f"sim-{uuid.uuid4().hex}"
+        now = self._clock.now()
+
+        def write(tx: Tx) -> None:
+            decision = decide(tx.carrier_rules.all(), message.recipient, self._default_delay)
+            payload = _deliver_payload(message, decision, now, self._rng)
+            due = now + timedelta(seconds=decision.delay_seconds)
+            tx.jobs.enqueue(
+                DELIVER_JOB, payload, due, now=now, dedupe_key=f"sim:{message.message_id}"
+            )
+
+        await anyio.to_thread.run_sync(lambda: self._store.write(write))
+        return SubmitResult(carrier_id)
+
+    async def run_due(self) -> int:
+        """Deliver what is due and send scripted replies; return the number of jobs done."""
+        if self._sink is None:
+            return 0
+        now = self._clock.now()
+        jobs = await anyio.to_thread.run_sync(
+            lambda: self._store.write(
+                lambda tx: tx.jobs.claim(
+                    KINDS, limit=self._batch_size, now=now, lease=_LEASE, worker=self._worker_id
+                )
+            )
+        )
+        for job in jobs:
+            try:
+                if job.kind == DELIVER_JOB:
+                    await self._deliver(job)
+                else:
+                    await self._reply(job)
+            except Exception:
+                log.exception("simulated carrier job %s failed; it will be retried", job.id)
+                retry_at = self._clock.now() + timedelta(seconds=min(2.0**job.attempts, 60))
+                await anyio.to_thread.run_sync(
+                    lambda j=job, r=retry_at: self._store.write(  # type: ignore[misc]
+                        lambda tx: tx.jobs.retry(j.id, r, "simulated carrier error")
+                    )
+                )
+        return len(jobs)
+
+    async def _deliver(self, job: Job) -> None:
+        assert self._sink is not None
+        p = job.payload
+        outcome = Outcome(p["outcome"])
+        attempts = tuple(
+            DeliveryAttempt(datetime.fromisoformat(a[0]), int(a[1]), int(a[2]))
+            for a in p["attempts"]
+        )
+        done_at = self._clock.now()
+        delivered = outcome in {Outcome.DELIVER, Outcome.LATE, Outcome.NO_REPORT}
+        if outcome is not Outcome.NO_REPORT:
+            await self._sink.delivery_report(
+                CarrierReport(p["messageId"], delivered, int(p["code"]), done_at, attempts)
+            )
+
+        def write(tx: Tx) -> None:
+            if delivered:
+                tx.handsets.ensure(p["to"], done_at)
+                tx.handsets.record(
+                    p["to"], "received", p["from"], p["body"], p["messageId"], done_at
+                )
+                handset = tx.handsets.get(p["to"])
+                answer = script_reply(handset.script, p["body"]) if handset else None
+                if answer is not None:
+                    text, delay = answer
+                    tx.jobs.enqueue(
+                        REPLY_JOB,
+                        {"from": p["to"], "to": p["from"], "body": text},
+                        done_at + timedelta(seconds=delay),
+                        now=done_at,
+                    )
+            tx.jobs.ack([job.id])
+
+        await anyio.to_thread.run_sync(lambda: self._store.write(write))
+
+    async def _reply(self, job: Job) -> None:
+        assert self._sink is not None
+        p = job.payload
+        now = self._clock.now()
+        await self._sink.inbound(CarrierInbound(p["from"], p["to"], p["body"], now))
+
+        def write(tx: Tx) -> None:
+            tx.handsets.record(p["from"], "sent", p["to"], p["body"], None, now)
+            tx.jobs.ack([job.id])
+
+        await anyio.to_thread.run_sync(lambda: self._store.write(write))
+
+
+def _deliver_payload(
+    message: OutboundSms, decision: Decision, now: datetime, rng: random.Random
+) -> dict[str, Any]:
+    """What the carrier will do, fixed at submission: outcome, code and its attempts."""
+    final = now + timedelta(seconds=decision.delay_seconds)
+    segments = message.segments
+    attempts: list[tuple[str, int, int]]
+    if decision.outcome is Outcome.LATE:
+        first = now + timedelta(seconds=decision.delay_seconds * rng.uniform(0.1, 0.5))
+        attempts = [(first.isoformat(), 0, segments), (final.isoformat(), segments, 0)]
+    elif decision.outcome is Outcome.UNREACHABLE:
+        step = decision.delay_seconds / 3
+        attempts = [
+            ((now + timedelta(seconds=step * (i + 1))).isoformat(), 0, segments) for i in range(3)
+        ]
+    elif decision.outcome in {Outcome.DELIVER, Outcome.NO_REPORT}:
+        attempts = [(final.isoformat(), segments, 0)]
+    else:
+        attempts = [(final.isoformat(), 0, segments)]
+    return {
+        "messageId": message.message_id,
+        "from": message.sender,
+        "to": message.recipient,
+        "body": message.body,
+        "segments": segments,
+        "outcome": decision.outcome.value,
+        "code": decision.code,
+        "attempts": attempts,
+    }

@@ -1,0 +1,265 @@
+"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers.
+
+``tidings serve`` (the default) runs the API on HTTPS and HTTP and the background worker in
+one process; ``tidings api`` and ``tidings worker`` run them apart for scale-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import uvicorn
+
+from tidings import __version__
+from tidings.container import Application, build
+from tidings.domain.numbers import Capability, NumberType
+from tidings.errors import TidingsError
+from tidings.settings import ENVIRONMENT_VARIABLES, Settings, load_settings
+from tidings.tls import ensure_dev_tls
+
+log = logging.getLogger("tidings")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to us (we run two, plus a worker)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="data directory (TIDINGS_DATA_DIR)")
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (TIDINGS_DATABASE_URL); default: SQLite in the data directory",
+    )
+    parser.add_argument("--log-level", help="debug, info, warning (TIDINGS_LOG_LEVEL)")
+
+
+def _add_server(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (TIDINGS_HOST)")
+    parser.add_argument("--https-port", type=int, help="HTTPS port (TIDINGS_HTTPS_PORT)")
+    parser.add_argument("--http-port", type=int, help="plain HTTP port (TIDINGS_HTTP_PORT)")
+    parser.add_argument(
+        "--no-tls",
+        dest="tls",
+        action="store_const",
+        const=False,
+        help="serve plain HTTP only (TIDINGS_TLS=false)",
+    )
+    parser.add_argument("--access-key", help="pin the primary access key (TIDINGS_ACCESS_KEY)")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="tidings",
+        description="Azure Communication Services-compatible messaging, self-hosted.",
+        epilog="Environment variables: " + ", ".join(ENVIRONMENT_VARIABLES),
+    )
+    root.add_argument("--version", action="version", version=f"tidings {__version__}")
+    commands = root.add_subparsers(dest="command")
+    for name, text in (
+        ("serve", "API and worker in one process (the default)"),
+        ("api", "the HTTP API only"),
+    ):
+        command = commands.add_parser(name, help=text)
+        _add_common(command)
+        _add_server(command)
+    worker = commands.add_parser("worker", help="the background worker only")
+    _add_common(worker)
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    _add_common(migrate)
+    keys = commands.add_parser("keys", help="show or regenerate access keys")
+    _add_common(keys)
+    keys.add_argument("action", choices=["show", "regenerate"], nargs="?", default="show")
+    keys.add_argument("name", choices=["primary", "secondary"], nargs="?", default="primary")
+    numbers = commands.add_parser(
+        "numbers", help="list or provision numbers, short codes, sender ids"
+    )
+    _add_common(numbers)
+    numbers.add_argument("action", choices=["list", "add"], nargs="?", default="list")
+    numbers.add_argument("number", nargs="?")
+    numbers.add_argument("--type", default=None, choices=[t.value for t in NumberType])
+    numbers.add_argument(
+        "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
+    )
+    return root
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "data_dir": args.data_dir,
+        "database_url": args.database_url,
+        "log_level": args.log_level,
+    }
+    for name in ("host", "https_port", "http_port", "tls", "access_key"):
+        overrides[name] = getattr(args, name, None)
+    return load_settings(overrides=overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    command = args.command or "serve"
+    if args.command is None:
+        args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
+    try:
+        settings = _settings(args)
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        app = build(settings)
+        try:
+            return _COMMANDS[command](app, args)
+        finally:
+            app.close()
+    except TidingsError as exc:
+        print(f"tidings: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _serve(
+    app: Application, _args: argparse.Namespace, *, api: bool = True, worker: bool = True
+) -> int:
+    settings = app.settings
+    if worker and api:
+        app.migrate()
+    else:
+        app.check_migrated()
+    keys = app.bootstrap() if api else {}
+    asgi = app.asgi() if api else None
+    servers: list[_Server] = []
+    if asgi is not None:
+        if settings.tls:
+            tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames)
+            servers.append(
+                _Server(
+                    uvicorn.Config(
+                        asgi,
+                        host=settings.host,
+                        port=settings.https_port,
+                        ssl_certfile=str(tls.server_cert),
+                        ssl_keyfile=str(tls.server_key),
+                        log_level="warning",
+                        access_log=False,
+                        lifespan="off",
+                    )
+                )
+            )
+            print(f"Tidings {__version__} is ready.", flush=True)
+            print(
+                f"  Connection string: endpoint=https://{_host(settings)}:"
+                f"{settings.https_port}/;accesskey={keys['primary']}",
+                flush=True,
+            )
+            print(f"  Development CA:    {tls.ca_cert.resolve()}", flush=True)
+            print(
+                f"    (sync SDK: REQUESTS_CA_BUNDLE={tls.ca_cert.resolve()}; async SDK: "
+                f"SSL_CERT_FILE=...)",
+                flush=True,
+            )
+        else:
+            print(f"Tidings {__version__} is ready.", flush=True)
+        servers.append(
+            _Server(
+                uvicorn.Config(
+                    asgi,
+                    host=settings.host,
+                    port=settings.http_port,
+                    log_level="warning",
+                    access_log=False,
+                    lifespan="off",
+                )
+            )
+        )
+        print(
+            f"  HTTP endpoint:     http://{_host(settings)}:{settings.http_port}/ "
+            f"(SmsClient(endpoint, AzureKeyCredential(key)))",
+            flush=True,
+        )
+        print(f"  Access key:        {keys['primary']}", flush=True)
+        print(f"  Database:          {app.database.engine.url.render_as_string()}", flush=True)
+    anyio.run(_run, app, servers, worker)
+    return 0
+
+
+def _host(settings: Settings) -> str:
+    return "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+
+
+async def _run(app: Application, servers: list[_Server], run_worker: bool) -> None:
+    stop = anyio.Event()
+
+    async def watch_signals() -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                stop.set()
+                for server in servers:
+                    server.should_exit = True
+                return
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch_signals)
+        if run_worker:
+            await app.carrier.start(app.sink)
+            tasks.start_soon(app.worker().run, stop)
+        for server in servers:
+            tasks.start_soon(server.serve)
+        await stop.wait()
+        for server in servers:
+            server.should_exit = True
+        tasks.cancel_scope.deadline = anyio.current_time() + 10
+    await app.carrier.aclose()
+
+
+def _migrate(app: Application, _args: argparse.Namespace) -> int:
+    app.migrate()
+    print(f"Database schema is up to date ({app.database.dialect}).")
+    return 0
+
+
+def _keys(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    if args.action == "regenerate":
+        key = app.services.keys.regenerate(args.name)
+        print(f"{args.name}: {key}")
+        return 0
+    keys = app.bootstrap()
+    for name, key in keys.items():
+        print(f"{name}: {key}")
+    return 0
+
+
+def _numbers(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    if args.action == "add":
+        if not args.number or not args.type:
+            print("tidings numbers add NUMBER --type TYPE", file=sys.stderr)
+            return 2
+        number = app.services.numbers.provision(
+            args.number, NumberType(args.type), sms=Capability(args.sms)
+        )
+        print(f"{number.number} {number.number_type.value} sms={number.capabilities.sms.value}")
+        return 0
+    for number in app.services.numbers.list_numbers(0, 10_000):
+        print(f"{number.number} {number.number_type.value} sms={number.capabilities.sms.value}")
+    return 0
+
+
+_COMMANDS = {
+    "serve": _serve,
+    "api": lambda app, args: _serve(app, args, worker=False),
+    "worker": lambda app, args: _serve(app, args, api=False),
+    "migrate": _migrate,
+    "keys": _keys,
+    "numbers": _numbers,
+}

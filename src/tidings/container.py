@@ -1,0 +1,118 @@
+"""The composition root: the only module that picks concrete adapters.
+
+``build(settings)`` opens the database, builds every service over it and the carrier,
+and returns an ``Application`` that the CLI serves, runs as a worker, or both.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from tidings.api.app import create_app
+from tidings.carriers.simulator import SimulatedCarrier
+from tidings.domain.numbers import NumberType
+from tidings.errors import TidingsError
+from tidings.ports import Clock, SystemClock
+from tidings.services.context import ServiceContext
+from tidings.services.delivery import DeliveryService, DeliverySink
+from tidings.services.inbound import InboundService
+from tidings.services.keys import KeyService
+from tidings.services.numbers import NumbersService
+from tidings.services.optouts import OptOutService
+from tidings.services.queries import QueryService
+from tidings.services.registry import Services
+from tidings.services.simulator import SimulatorService
+from tidings.services.sms import SmsService
+from tidings.settings import EventCasing, Settings
+from tidings.storage import migrations
+from tidings.storage.database import Database
+from tidings.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Application:
+    settings: Settings
+    database: Database
+    services: Services
+    carrier: SimulatedCarrier
+    sink: DeliverySink
+
+    def asgi(self) -> Starlette:
+        return create_app(
+            self.services,
+            skew_seconds=self.settings.auth_clock_skew_seconds,
+            max_body=self.settings.max_body_bytes,
+        )
+
+    def worker(self) -> Worker:
+        return Worker(
+            self.services.store,
+            self.services.clock,
+            self.carrier,
+            self.services.delivery,
+            self.services.numbers,
+            self.settings.worker,
+        )
+
+    def migrate(self) -> None:
+        migrations.upgrade(self.database.engine)
+
+    def check_migrated(self) -> None:
+        if migrations.pending(self.database.engine):
+            raise TidingsError(
+                "The database schema is not up to date: run `tidings migrate` first.",
+                code="SchemaOutdated",
+            )
+
+    def bootstrap(self) -> dict[str, str]:
+        """First-start state: access keys and the seed number. Returns the keys."""
+        keys = self.services.keys.ensure(
+            self.settings.access_key, self.settings.secondary_access_key
+        )
+        if self.settings.seed_number:
+            number = self.settings.seed_number
+            kind = NumberType.TOLL_FREE if number[2:5] in _TOLL_FREE else NumberType.GEOGRAPHIC
+            self.services.numbers.provision(number, kind)
+        return keys
+
+    def close(self) -> None:
+        self.database.close()
+
+
+_TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Application:
+    if settings.database_url is None:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    clock = clock or SystemClock()
+    ctx = ServiceContext(
+        store=database,
+        clock=clock,
+        topic=settings.resource_topic,
+        pascal_events=settings.event_casing is EventCasing.SEED,
+    )
+    carrier = SimulatedCarrier(database, clock, batch_size=settings.worker.batch_size)
+    inbound = InboundService(ctx)
+    delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    services = Services(
+        store=database,
+        clock=clock,
+        keys=KeyService(ctx),
+        sms=SmsService(ctx),
+        numbers=NumbersService(ctx),
+        optouts=OptOutService(ctx),
+        inbound=inbound,
+        delivery=delivery,
+        simulator=SimulatorService(ctx, inbound),
+        queries=QueryService(ctx),
+    )
+    sink = DeliverySink(ctx, delivery, inbound)
+    return Application(settings, database, services, carrier, sink)

@@ -1,0 +1,163 @@
+"""SMS messages: statuses, delivery outcomes and the values passed between layers.
+
+Outbound status transitions::
+
+    queued ──submit──> sent ──report──> delivered
+       │                 └───report──> failed
+       └──(opted out / carrier refused)──> failed
+
+Inbound messages are stored with status ``received``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    RECEIVED = "received"
+
+    @property
+    def is_final(self) -> bool:
+        return self in {MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.RECEIVED}
+
+
+class MessageOrigin(StrEnum):
+    API = "api"
+    AUTO_REPLY = "autoReply"
+    CONSOLE = "console"
+
+
+class DeliveryStatus(StrEnum):
+    """The ``deliveryStatus`` values of ACS delivery reports."""
+
+    DELIVERED = "Delivered"
+    FAILED = "Failed"
+
+
+class DeliveryCode:
+    """ACS ``deliveryStatusDetails`` codes (``"2000: No Error"``)."""
+
+    DELIVERED = 2000
+    FRAUD = 4000
+    INVALID_FROM = 4001
+    INVALID_TO = 4002
+    UNSUPPORTED_DESTINATION = 4003
+    NOT_EXIST = 4004
+    BLOCKED_BY_CARRIER = 4005
+    UNREACHABLE = 4006
+    OPTED_OUT = 4007
+    RATE_EXCEEDED = 4008
+    FAILED = 5000
+    TEMPORARILY_UNAVAILABLE = 5001
+    NO_CARRIER_REPORT = 5002
+    UNKNOWN = 9999
+
+    TEXT: dict[int, str] = {  # noqa: RUF012 - a constant table
+        2000: "No Error",
+        4000: "Fraud detected",
+        4001: "Invalid From number",
+        4002: "Invalid To number",
+        4003: "Unsupported destination",
+        4004: "Destination number does not exist",
+        4005: "Message blocked by carrier",
+        4006: "Destination unreachable",
+        4007: "Sender blocked for given recipient.",
+        4008: "Rate limit exceeded",
+        5000: "Message failed",
+        5001: "Destination temporarily unavailable",
+        5002: "No delivery report received from carrier",
+        9999: "Unknown error",
+    }
+
+    @classmethod
+    def details(cls, code: int) -> str:
+        return f"{code}: {cls.TEXT.get(code, 'Unknown error')}"
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    timestamp: datetime
+    segments_succeeded: int
+    segments_failed: int
+
+
+@dataclass(frozen=True)
+class OutboundSms:
+    """What a carrier is asked to deliver."""
+
+    message_id: str
+    sender: str
+    recipient: str
+    body: str
+    segments: int
+
+
+@dataclass(frozen=True)
+class CarrierReport:
+    """A delivery report as a carrier produces it."""
+
+    message_id: str
+    delivered: bool
+    code: int
+    received_at: datetime
+    attempts: tuple[DeliveryAttempt, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CarrierInbound:
+    """A message a handset sent to one of our numbers."""
+
+    sender: str
+    recipient: str
+    body: str
+    received_at: datetime
+    segments: int = 1
+
+
+@dataclass(frozen=True)
+class Message:
+    """A stored message, inbound or outbound."""
+
+    id: str
+    direction: Direction
+    status: MessageStatus
+    sender: str
+    recipient: str
+    body: str
+    segments: int
+    encoding: str
+    tag: str | None
+    enable_delivery_report: bool
+    origin: MessageOrigin
+    created_at: datetime
+    sent_at: datetime | None = None
+    final_at: datetime | None = None
+    delivery_code: int | None = None
+    attempts: tuple[DeliveryAttempt, ...] = ()
+    conversation_id: str | None = None
+    scheduled_at: datetime | None = None
+    report_timeout_seconds: int | None = None
+
+    @property
+    def delivery_status(self) -> DeliveryStatus | None:
+        if self.status is MessageStatus.DELIVERED:
+            return DeliveryStatus.DELIVERED
+        if self.status is MessageStatus.FAILED:
+            return DeliveryStatus.FAILED
+        return None
+
+    @property
+    def delivery_status_details(self) -> str | None:
+        return None if self.delivery_code is None else DeliveryCode.details(self.delivery_code)

@@ -1,0 +1,52 @@
+"""Timestamp spellings used on the wire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+def iso_z(moment: datetime) -> str:
+    """ISO 8601 UTC with ``Z`` and the fraction trimmed of trailing zeros.
+
+    ``2020-09-18T00:27:45.32Z``, as the ACS event samples spell ``receivedTimestamp``.
+    """
+    utc = moment.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += "." + f"{utc.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def iso_seconds_z(moment: datetime) -> str:
+    """ISO 8601 UTC to the second: ``2020-09-18T00:22:20Z`` (the SMS events' ``eventTime``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_offset(moment: datetime) -> str:
+    """ISO 8601 with a ``+00:00`` offset, as the phone numbers API spells dates."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def parse_rfc1123(text: str) -> datetime:
+    """Parse an RFC 1123 date such as ``Sun, 22 Nov 2026 17:33:49 GMT``.
+
+    Raises:
+        ValueError: the text is not such a date.
+    """
+    if not text or not text.rstrip().endswith("GMT"):
+        raise ValueError(f"not an RFC 1123 date: {text!r}")
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"not an RFC 1123 date: {text!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def ensure_utc(moment: datetime) -> datetime:
+    """Attach UTC to naive datetimes (SQLite returns them naive) and convert aware ones."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,305 @@
+"""Ports: the narrow interfaces services depend on. Adapters implement them; fakes too.
+
+Storage is reached through ``Store``: ``store.write(fn)`` runs ``fn(tx)`` in one transaction,
+retrying it when the database is busy, so ``fn`` must be free of side effects outside ``tx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from tidings.domain.conversations import Conversation, OptOutEntry
+from tidings.domain.events import Event
+from tidings.domain.messages import (
+    CarrierInbound,
+    CarrierReport,
+    DeliveryAttempt,
+    Direction,
+    Message,
+    MessageStatus,
+    OutboundSms,
+)
+from tidings.domain.numbers import Capabilities, NumberSearch, Operation, PurchasedNumber
+from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    run_at: datetime
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    pending: int
+    due: int
+    dead: int
+    oldest_due_at: datetime | None
+
+
+class JobQueue(Protocol):
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        run_at: datetime,
+        *,
+        now: datetime,
+        dedupe_key: str | None = None,
+    ) -> None: ...
+
+    def enqueue_many(
+        self, rows: list[tuple[str, dict[str, Any], datetime]], *, now: datetime
+    ) -> None: ...
+
+    def claim(
+        self, kinds: list[str], *, limit: int, now: datetime, lease: timedelta, worker: str
+    ) -> list[Job]: ...
+
+    def ack(self, ids: list[int]) -> None: ...
+
+    def retry(self, job_id: int, run_at: datetime, error: str) -> None: ...
+
+    def dead(self, job_id: int, error: str) -> None: ...
+
+    def next_due(self, kinds: list[str]) -> datetime | None: ...
+
+    def stats(self, now: datetime) -> QueueStats: ...
+
+
+class RateWindows(Protocol):
+    def reserve(
+        self, key: str, limit: int, start: datetime, count: int, window: timedelta
+    ) -> list[datetime]: ...
+
+    def prune(self, before: datetime) -> None: ...
+
+
+class KeyRepo(Protocol):
+    def all(self) -> dict[str, str]: ...
+
+    def set(self, name: str, key: str, now: datetime) -> None: ...
+
+
+class NumberRepo(Protocol):
+    def add(self, number: PurchasedNumber) -> None: ...
+
+    def get(self, number: str) -> PurchasedNumber | None: ...
+
+    def page(self, skip: int, top: int) -> list[PurchasedNumber]: ...
+
+    def all_numbers(self) -> set[str]: ...
+
+    def delete(self, number: str) -> bool: ...
+
+    def update_capabilities(self, number: str, capabilities: Capabilities) -> None: ...
+
+    def keyword_replies(self, number: str) -> dict[str, str]: ...
+
+    def set_keyword_replies(self, number: str, replies: dict[str, str]) -> None: ...
+
+
+class SearchRepo(Protocol):
+    def add(self, search: NumberSearch) -> None: ...
+
+    def get(self, search_id: str) -> NumberSearch | None: ...
+
+    def set_result(self, search_id: str, numbers: list[str], error_code: str | None) -> None: ...
+
+    def mark_purchased(self, search_id: str) -> None: ...
+
+    def reserved_numbers(self, now: datetime) -> set[str]: ...
+
+
+class OperationRepo(Protocol):
+    def add(self, operation: Operation) -> None: ...
+
+    def get(self, operation_id: str) -> Operation | None: ...
+
+    def finish(
+        self,
+        operation_id: str,
+        *,
+        status: str,
+        at: datetime,
+        resource_location: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None: ...
+
+    def delete(self, operation_id: str) -> bool: ...
+
+
+class MessageRepo(Protocol):
+    def add_many(self, rows: list[tuple[Message, str | None]]) -> None: ...
+
+    def get(self, message_id: str) -> Message | None: ...
+
+    def by_repeatability(self, request_ids: list[str]) -> dict[str, Message]: ...
+
+    def mark_sent(self, message_id: str, at: datetime, carrier_message_id: str) -> bool: ...
+
+    def finish(
+        self,
+        message_id: str,
+        *,
+        status: MessageStatus,
+        code: int,
+        at: datetime,
+        attempts: tuple[DeliveryAttempt, ...],
+    ) -> bool: ...
+
+    def page(
+        self,
+        *,
+        direction: Direction | None = None,
+        number: str | None = None,
+        conversation_id: str | None = None,
+        status: MessageStatus | None = None,
+        tag: str | None = None,
+        before: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[Message]: ...
+
+
+class ConversationRepo(Protocol):
+    def touch(self, our_number: str, peer_number: str, at: datetime) -> str: ...
+
+    def get(self, conversation_id: str) -> Conversation | None: ...
+
+    def page(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]: ...
+
+
+class OptOutRepo(Protocol):
+    def add(self, entry: OptOutEntry) -> bool: ...
+
+    def remove(self, sender: str, recipient: str) -> bool: ...
+
+    def opted_out(self, sender: str, recipients: list[str]) -> set[str]: ...
+
+    def page(self, sender: str | None, limit: int, offset: int) -> list[OptOutEntry]: ...
+
+
+class EventOutbox(Protocol):
+    def append(self, event: Event) -> None: ...
+
+    def page(
+        self, *, after: int = 0, event_types: list[str] | None = None, limit: int = 100
+    ) -> list[tuple[int, Event]]: ...
+
+    def count(self) -> int: ...
+
+
+class HandsetRepo(Protocol):
+    def ensure(self, number: str, now: datetime) -> None: ...
+
+    def get(self, number: str) -> Handset | None: ...
+
+    def page(self, limit: int, offset: int) -> list[Handset]: ...
+
+    def set_script(self, number: str, script: list[dict[str, Any]]) -> None: ...
+
+    def record(
+        self,
+        handset: str,
+        direction: str,
+        peer: str,
+        body: str,
+        message_id: str | None,
+        at: datetime,
+    ) -> None: ...
+
+    def messages(self, handset: str, after_id: int, limit: int) -> list[HandsetMessage]: ...
+
+
+class CarrierRuleRepo(Protocol):
+    def all(self) -> list[CarrierRule]: ...
+
+    def replace(self, rules: list[CarrierRule]) -> None: ...
+
+
+class Tx(Protocol):
+    """The repositories of one transaction."""
+
+    @property
+    def keys(self) -> KeyRepo: ...
+    @property
+    def numbers(self) -> NumberRepo: ...
+    @property
+    def searches(self) -> SearchRepo: ...
+    @property
+    def operations(self) -> OperationRepo: ...
+    @property
+    def messages(self) -> MessageRepo: ...
+    @property
+    def conversations(self) -> ConversationRepo: ...
+    @property
+    def optouts(self) -> OptOutRepo: ...
+    @property
+    def jobs(self) -> JobQueue: ...
+    @property
+    def rate_windows(self) -> RateWindows: ...
+    @property
+    def events(self) -> EventOutbox: ...
+    @property
+    def handsets(self) -> HandsetRepo: ...
+    @property
+    def carrier_rules(self) -> CarrierRuleRepo: ...
+
+
+class Store(Protocol):
+    def write(self, fn: Callable[[Tx], T]) -> T: ...
+
+    def read(self, fn: Callable[[Tx], T]) -> T: ...
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """A carrier's answer to a submission: its own id for the message."""
+
+    carrier_message_id: str
+
+
+class CarrierSink(Protocol):
+    """Where a carrier hands what it receives: delivery reports and inbound messages.
+
+    Both are called from the carrier's own task; implementations persist durably before
+    returning, so a carrier may acknowledge upstream once the call returns.
+    """
+
+    async def delivery_report(self, report: CarrierReport) -> None: ...
+
+    async def inbound(self, message: CarrierInbound) -> None: ...
+
+
+class Carrier(Protocol):
+    """A route to handsets. ``submit`` raises ``CarrierError`` when the carrier refuses."""
+
+    name: str
+
+    async def submit(self, message: OutboundSms) -> SubmitResult: ...
+
+    async def start(self, sink: CarrierSink) -> None: ...
+
+    async def run_due(self) -> int:
+        """Do the carrier's own due background work; return how much was done."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases. Each service gets its ports through its constructor and returns domain values."""

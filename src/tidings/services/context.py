@@ -1,0 +1,15 @@
+"""What every service needs: the store, the clock and the event settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tidings.ports import Clock, Store
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    store: Store
+    clock: Clock
+    topic: str  # the ACS resource id events carry as ``topic``
+    pascal_events: bool  # SMS event data keys as the seed spells them (PascalCase)

@@ -1,0 +1,61 @@
+"""Read-side queries: messages, conversations and the events outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tidings.domain.conversations import Conversation
+from tidings.domain.events import Event
+from tidings.domain.messages import Direction, Message, MessageStatus
+from tidings.errors import NotFound
+from tidings.services.context import ServiceContext
+
+
+class QueryService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def message(self, message_id: str) -> Message:
+        found = self._ctx.store.read(lambda tx: tx.messages.get(message_id))
+        if found is None:
+            raise NotFound(f"Message {message_id} was not found.")
+        return found
+
+    def messages(
+        self,
+        *,
+        direction: Direction | None = None,
+        number: str | None = None,
+        conversation_id: str | None = None,
+        status: MessageStatus | None = None,
+        tag: str | None = None,
+        before: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[Message]:
+        return self._ctx.store.read(
+            lambda tx: tx.messages.page(
+                direction=direction,
+                number=number,
+                conversation_id=conversation_id,
+                status=status,
+                tag=tag,
+                before=before,
+                limit=limit,
+            )
+        )
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        found = self._ctx.store.read(lambda tx: tx.conversations.get(conversation_id))
+        if found is None:
+            raise NotFound(f"Conversation {conversation_id} was not found.")
+        return found
+
+    def conversations(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]:
+        return self._ctx.store.read(lambda tx: tx.conversations.page(our_number, limit, offset))
+
+    def events(
+        self, after: int, event_types: list[str] | None, limit: int
+    ) -> list[tuple[int, Event]]:
+        return self._ctx.store.read(
+            lambda tx: tx.events.page(after=after, event_types=event_types, limit=limit)
+        )

@@ -1,0 +1,29 @@
+"""The bundle of services the edges (HTTP, CLI, worker) are given by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tidings.ports import Clock, Store
+from tidings.services.delivery import DeliveryService
+from tidings.services.inbound import InboundService
+from tidings.services.keys import KeyService
+from tidings.services.numbers import NumbersService
+from tidings.services.optouts import OptOutService
+from tidings.services.queries import QueryService
+from tidings.services.simulator import SimulatorService
+from tidings.services.sms import SmsService
+
+
+@dataclass(frozen=True)
+class Services:
+    store: Store
+    clock: Clock
+    keys: KeyService
+    sms: SmsService
+    numbers: NumbersService
+    optouts: OptOutService
+    inbound: InboundService
+    delivery: DeliveryService
+    simulator: SimulatorService
+    queries: QueryService

@@ -1,0 +1,162 @@
+"""One typed ``Settings`` object, built once from environment variables and CLI flags.
+
+This is the only module that reads the environment. Every variable is listed in ``_ENV`` with
+its field and coercer (warehouse's ``maybe_set`` habit), so ``tidings serve --help`` and the
+README can name them all. CLI flags override environment variables, which override defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from tidings.errors import InvalidInput
+
+
+class EventCasing(StrEnum):
+    """How SMS event ``data`` keys are spelled.
+
+    ``seed``: PascalCase as the ACS event-handling document's samples show (``MessageId``).
+    ``camel``: camelCase as the current ACS service and the Event Grid system-event models use.
+    """
+
+    SEED = "seed"
+    CAMEL = "camel"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Tunables of the background worker."""
+
+    poll_interval: float = 0.05
+    batch_size: int = 200
+    lease_seconds: float = 60.0
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(".tidings")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    https_port: int = 8443
+    http_port: int = 8080
+    tls: bool = True
+    tls_hostnames: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    access_key: str | None = None
+    secondary_access_key: str | None = None
+    auth_clock_skew_seconds: int = 900
+    resource_name: str = "tidings"
+    subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    resource_group: str = "tidings"
+    seed_number: str | None = "+18005550100"
+    event_casing: EventCasing = EventCasing.SEED
+    log_level: str = "info"
+    max_body_bytes: int = 1_048_576
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tidings.db').resolve()}"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    @property
+    def resource_topic(self) -> str:
+        """The ``topic`` of SMS events: the ACS resource id, spelled as the seed samples do."""
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/microsoft.communication/communicationservices/{self.resource_name}"
+        )
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _tuple(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "TIDINGS_DATA_DIR": ("data_dir", Path),
+    "TIDINGS_DATABASE_URL": ("database_url", _optional),
+    "TIDINGS_HOST": ("host", str),
+    "TIDINGS_HTTPS_PORT": ("https_port", int),
+    "TIDINGS_HTTP_PORT": ("http_port", int),
+    "TIDINGS_TLS": ("tls", _bool),
+    "TIDINGS_TLS_HOSTNAMES": ("tls_hostnames", _tuple),
+    "TIDINGS_ACCESS_KEY": ("access_key", _optional),
+    "TIDINGS_SECONDARY_ACCESS_KEY": ("secondary_access_key", _optional),
+    "TIDINGS_AUTH_CLOCK_SKEW_SECONDS": ("auth_clock_skew_seconds", int),
+    "TIDINGS_RESOURCE_NAME": ("resource_name", str),
+    "TIDINGS_SUBSCRIPTION_ID": ("subscription_id", str),
+    "TIDINGS_RESOURCE_GROUP": ("resource_group", str),
+    "TIDINGS_SEED_NUMBER": ("seed_number", _optional),
+    "TIDINGS_EVENT_CASING": ("event_casing", EventCasing),
+    "TIDINGS_LOG_LEVEL": ("log_level", str),
+    "TIDINGS_MAX_BODY_BYTES": ("max_body_bytes", int),
+}
+
+_WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "TIDINGS_WORKER_POLL_INTERVAL": ("poll_interval", float),
+    "TIDINGS_WORKER_BATCH_SIZE": ("batch_size", int),
+    "TIDINGS_WORKER_LEASE_SECONDS": ("lease_seconds", float),
+    "TIDINGS_WORKER_MAX_ATTEMPTS": ("max_attempts", int),
+}
+
+ENVIRONMENT_VARIABLES: tuple[str, ...] = (*_ENV, *_WORKER_ENV)
+
+
+def _coerce(
+    table: Mapping[str, tuple[str, Callable[[str], Any]]], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for variable, (name, coerce) in table.items():
+        raw = environ.get(variable)
+        if raw is None:
+            continue
+        try:
+            values[name] = coerce(raw)
+        except ValueError as exc:
+            raise InvalidInput(f"{variable}={raw!r} is not valid: {exc}") from exc
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings from ``environ`` (default: ``os.environ``) and CLI ``overrides``.
+
+    Raises:
+        InvalidInput: a variable does not parse, or names an unknown field.
+    """
+    env = os.environ if environ is None else environ
+    values = _coerce(_ENV, env)
+    worker = WorkerSettings(**_coerce(_WORKER_ENV, env))
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in {f.name for f in dataclasses.fields(Settings)}:
+            raise InvalidInput(f"unknown setting {name!r}")
+        values[name] = value
+    return Settings(worker=worker, **values)

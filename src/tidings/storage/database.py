@@ -1,0 +1,120 @@
+"""Named transactions over one engine, retried when the database is busy.
+
+Services never hold a connection: they pass a function to ``write`` or ``read``, which runs
+it in a transaction with a fresh ``SqlTx`` (repositories bound to that transaction) and runs
+it again if the database reports a transient conflict (synapse's ``runInteraction``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import cached_property
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from tidings.storage import dialects
+from tidings.storage.events import SqlEventOutbox
+from tidings.storage.keys import SqlKeyRepo
+from tidings.storage.messages import SqlConversationRepo, SqlMessageRepo, SqlOptOutRepo
+from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
+from tidings.storage.queue import SqlJobQueue, SqlRateWindows
+from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class SqlTx:
+    """The repositories of one transaction."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    @cached_property
+    def keys(self) -> SqlKeyRepo:
+        return SqlKeyRepo(self.connection)
+
+    @cached_property
+    def numbers(self) -> SqlNumberRepo:
+        return SqlNumberRepo(self.connection)
+
+    @cached_property
+    def searches(self) -> SqlSearchRepo:
+        return SqlSearchRepo(self.connection)
+
+    @cached_property
+    def operations(self) -> SqlOperationRepo:
+        return SqlOperationRepo(self.connection)
+
+    @cached_property
+    def messages(self) -> SqlMessageRepo:
+        return SqlMessageRepo(self.connection)
+
+    @cached_property
+    def conversations(self) -> SqlConversationRepo:
+        return SqlConversationRepo(self.connection)
+
+    @cached_property
+    def optouts(self) -> SqlOptOutRepo:
+        return SqlOptOutRepo(self.connection)
+
+    @cached_property
+    def jobs(self) -> SqlJobQueue:
+        return SqlJobQueue(self.connection)
+
+    @cached_property
+    def rate_windows(self) -> SqlRateWindows:
+        return SqlRateWindows(self.connection)
+
+    @cached_property
+    def events(self) -> SqlEventOutbox:
+        return SqlEventOutbox(self.connection)
+
+    @cached_property
+    def handsets(self) -> SqlHandsetRepo:
+        return SqlHandsetRepo(self.connection)
+
+    @cached_property
+    def carrier_rules(self) -> SqlCarrierRuleRepo:
+        return SqlCarrierRuleRepo(self.connection)
+
+
+class Database:
+    """The storage adapter: ``write(fn)`` and ``read(fn)`` run ``fn(tx)`` in a transaction."""
+
+    def __init__(self, url: str, *, max_retries: int = 8) -> None:
+        self.url = url
+        self.engine = dialects.create_engine(url)
+        self._max_retries = max_retries
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def write(self, fn: Callable[[SqlTx], T]) -> T:
+        return self._run(fn, write=True)
+
+    def read(self, fn: Callable[[SqlTx], T]) -> T:
+        return self._run(fn, write=False)
+
+    def _run(self, fn: Callable[[SqlTx], T], *, write: bool) -> T:
+        delay = 0.005
+        for attempt in range(self._max_retries + 1):
+            try:
+                with self.engine.connect() as raw:
+                    connection = raw.execution_options(**{dialects.WRITE_OPTION: write})
+                    with connection.begin():
+                        return fn(SqlTx(connection))
+            except sa.exc.DBAPIError as exc:
+                if attempt == self._max_retries or not dialects.is_retryable(exc):
+                    raise
+                log.debug("retrying busy transaction (attempt %d): %s", attempt + 1, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.engine.dispose()

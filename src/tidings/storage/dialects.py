@@ -1,0 +1,99 @@
+"""Everything that differs between SQLite and PostgreSQL lives here, and nowhere else.
+
+- SQLite: WAL journal, ``synchronous=NORMAL`` (a committed transaction survives a killed
+  process; see the README's durability notes), a busy timeout, and ``BEGIN IMMEDIATE`` for
+  write transactions so two writers never deadlock upgrading a read lock.
+- PostgreSQL: ``FOR UPDATE SKIP LOCKED`` when claiming rows (rendered by SQLAlchemy's
+  ``with_for_update(skip_locked=True)``, which SQLite ignores since it has one writer).
+- ``INSERT ... ON CONFLICT DO NOTHING`` spelled per dialect.
+- Which driver errors mean "busy, try again".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+WRITE_OPTION = "tidings_write"
+
+
+def create_engine(url: str) -> Engine:
+    """An engine configured for its dialect."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_sqlite(connection: sa.Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def insert_ignore(connection: sa.Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the connection's dialect."""
+    if is_sqlite(connection):
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def upsert(
+    connection: sa.Connection, table: sa.Table, keys: list[str], update: dict[str, Any]
+) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE SET update`` for the connection's dialect."""
+    stmt = sqlite.insert(table) if is_sqlite(connection) else postgresql.insert(table)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Errors after which the whole transaction may simply be run again."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if isinstance(exc, sa.exc.OperationalError):
+        text = str(exc.orig).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    # serialization_failure, deadlock_detected, admin shutdown / connection failures
+    return sqlstate in {"40001", "40P01", "57P01", "08006", "08003"} or bool(
+        exc.connection_invalidated
+    )
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    if not isinstance(exc, sa.exc.IntegrityError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def lock_key(connection: sa.Connection, key: str) -> None:
+    """Serialise transactions touching ``key`` until commit.
+
+    SQLite write transactions are already exclusive; PostgreSQL takes a transaction-scoped
+    advisory lock on a hash of the key.
+    """
+    if is_sqlite(connection):
+        return
+    connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

@@ -1,0 +1,59 @@
+"""The events outbox: every event, written in the transaction of the change it reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.events import Event
+from tidings.domain.timefmt import ensure_utc
+from tidings.storage.schema import events
+
+
+def _row(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "event_type": event.event_type,
+        "subject": event.subject,
+        "topic": event.topic,
+        "data": event.data,
+        "event_time": event.event_time,
+        "data_version": event.data_version,
+        "metadata_version": event.metadata_version,
+    }
+
+
+class SqlEventOutbox:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def append(self, event: Event) -> None:
+        self._c.execute(events.insert(), [_row(event)])
+
+    def page(
+        self, *, after: int = 0, event_types: list[str] | None = None, limit: int = 100
+    ) -> list[tuple[int, Event]]:
+        query = sa.select(events).where(events.c.seq > after)
+        if event_types:
+            query = query.where(events.c.event_type.in_(event_types))
+        query = query.order_by(events.c.seq).limit(limit)
+        return [
+            (
+                r.seq,
+                Event(
+                    id=r.id,
+                    event_type=r.event_type,
+                    subject=r.subject,
+                    topic=r.topic,
+                    data=dict(r.data),
+                    event_time=ensure_utc(r.event_time),
+                    data_version=r.data_version,
+                    metadata_version=r.metadata_version,
+                ),
+            )
+            for r in self._c.execute(query)
+        ]
+
+    def count(self) -> int:
+        return int(self._c.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())

@@ -1,0 +1,284 @@
+"""Messages (both directions), conversations and the opt-out list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.conversations import Conversation, OptOutEntry
+from tidings.domain.messages import (
+    DeliveryAttempt,
+    Direction,
+    Message,
+    MessageOrigin,
+    MessageStatus,
+)
+from tidings.domain.timefmt import ensure_utc
+from tidings.storage import dialects
+from tidings.storage.schema import conversations, messages, optouts
+
+
+def _opt(value: datetime | None) -> datetime | None:
+    return None if value is None else ensure_utc(value)
+
+
+def _attempts(value: Any) -> tuple[DeliveryAttempt, ...]:
+    return tuple(
+        DeliveryAttempt(
+            timestamp=ensure_utc(datetime.fromisoformat(a["timestamp"])),
+            segments_succeeded=int(a["segmentsSucceeded"]),
+            segments_failed=int(a["segmentsFailed"]),
+        )
+        for a in value or ()
+    )
+
+
+def _message(row: sa.Row[Any]) -> Message:
+    return Message(
+        id=row.id,
+        direction=Direction(row.direction),
+        status=MessageStatus(row.status),
+        sender=row.sender,
+        recipient=row.recipient,
+        body=row.body,
+        segments=row.segments,
+        encoding=row.encoding,
+        tag=row.tag,
+        enable_delivery_report=bool(row.enable_delivery_report),
+        origin=MessageOrigin(row.origin),
+        created_at=ensure_utc(row.created_at),
+        sent_at=_opt(row.sent_at),
+        final_at=_opt(row.final_at),
+        delivery_code=row.delivery_code,
+        attempts=_attempts(row.attempts),
+        conversation_id=row.conversation_id,
+        scheduled_at=_opt(row.scheduled_at),
+        report_timeout_seconds=row.report_timeout_seconds,
+    )
+
+
+def _message_row(message: Message, repeatability_id: str | None) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "direction": message.direction.value,
+        "status": message.status.value,
+        "origin": message.origin.value,
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "body": message.body,
+        "segments": message.segments,
+        "encoding": message.encoding,
+        "tag": message.tag,
+        "enable_delivery_report": message.enable_delivery_report,
+        "report_timeout_seconds": message.report_timeout_seconds,
+        "repeatability_id": repeatability_id,
+        "conversation_id": message.conversation_id,
+        "created_at": message.created_at,
+        "scheduled_at": message.scheduled_at,
+        "sent_at": message.sent_at,
+        "final_at": message.final_at,
+        "delivery_code": message.delivery_code,
+        "attempts": _attempts_json(message.attempts) if message.attempts else None,
+    }
+
+
+def _attempts_json(attempts: tuple[DeliveryAttempt, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "timestamp": a.timestamp.isoformat(),
+            "segmentsSucceeded": a.segments_succeeded,
+            "segmentsFailed": a.segments_failed,
+        }
+        for a in attempts
+    ]
+
+
+class SqlMessageRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def add_many(self, rows: list[tuple[Message, str | None]]) -> None:
+        if rows:
+            self._c.execute(messages.insert(), [_message_row(m, rid) for m, rid in rows])
+
+    def get(self, message_id: str) -> Message | None:
+        row = self._c.execute(sa.select(messages).where(messages.c.id == message_id)).first()
+        return None if row is None else _message(row)
+
+    def by_repeatability(self, request_ids: list[str]) -> dict[str, Message]:
+        if not request_ids:
+            return {}
+        rows = self._c.execute(
+            sa.select(messages).where(messages.c.repeatability_id.in_(request_ids))
+        )
+        return {r.repeatability_id: _message(r) for r in rows}
+
+    def mark_sent(self, message_id: str, at: datetime, carrier_message_id: str) -> bool:
+        result = self._c.execute(
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == MessageStatus.QUEUED.value)
+            .values(
+                status=MessageStatus.SENT.value, sent_at=at, carrier_message_id=carrier_message_id
+            )
+        )
+        return result.rowcount > 0
+
+    def finish(
+        self,
+        message_id: str,
+        *,
+        status: MessageStatus,
+        code: int,
+        at: datetime,
+        attempts: tuple[DeliveryAttempt, ...],
+    ) -> bool:
+        """Record the final outcome unless one is already recorded; True if this call did."""
+        final = [MessageStatus.DELIVERED.value, MessageStatus.FAILED.value]
+        result = self._c.execute(
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status.not_in(final))
+            .values(
+                status=status.value,
+                delivery_code=code,
+                final_at=at,
+                attempts=_attempts_json(attempts),
+            )
+        )
+        return result.rowcount > 0
+
+    def page(
+        self,
+        *,
+        direction: Direction | None = None,
+        number: str | None = None,
+        conversation_id: str | None = None,
+        status: MessageStatus | None = None,
+        tag: str | None = None,
+        before: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[Message]:
+        query = sa.select(messages)
+        if direction is not None:
+            query = query.where(messages.c.direction == direction.value)
+        if number is not None:
+            query = query.where(sa.or_(messages.c.sender == number, messages.c.recipient == number))
+        if conversation_id is not None:
+            query = query.where(messages.c.conversation_id == conversation_id)
+        if status is not None:
+            query = query.where(messages.c.status == status.value)
+        if tag is not None:
+            query = query.where(messages.c.tag == tag)
+        if before is not None:
+            at, message_id = before
+            query = query.where(
+                sa.or_(
+                    messages.c.created_at < at,
+                    sa.and_(messages.c.created_at == at, messages.c.id < message_id),
+                )
+            )
+        query = query.order_by(messages.c.created_at.desc(), messages.c.id.desc()).limit(limit)
+        return [_message(r) for r in self._c.execute(query)]
+
+
+class SqlConversationRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def touch(self, our_number: str, peer_number: str, at: datetime) -> str:
+        """The conversation id of the pair, created on first use; bumps its counters."""
+        self._c.execute(
+            dialects.insert_ignore(self._c, conversations).values(
+                id=str(uuid.uuid4()),
+                our_number=our_number,
+                peer_number=peer_number,
+                created_at=at,
+                last_message_at=at,
+                message_count=0,
+            )
+        )
+        row = self._c.execute(
+            conversations.update()
+            .where(
+                conversations.c.our_number == our_number,
+                conversations.c.peer_number == peer_number,
+            )
+            .values(
+                last_message_at=sa.case(
+                    (conversations.c.last_message_at < at, at),
+                    else_=conversations.c.last_message_at,
+                ),
+                message_count=conversations.c.message_count + 1,
+            )
+            .returning(conversations.c.id)
+        ).one()
+        return str(row.id)
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        row = self._c.execute(
+            sa.select(conversations).where(conversations.c.id == conversation_id)
+        ).first()
+        return None if row is None else self._row(row)
+
+    def page(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]:
+        query = sa.select(conversations)
+        if our_number is not None:
+            query = query.where(conversations.c.our_number == our_number)
+        query = query.order_by(conversations.c.last_message_at.desc()).offset(offset).limit(limit)
+        return [self._row(r) for r in self._c.execute(query)]
+
+    @staticmethod
+    def _row(row: sa.Row[Any]) -> Conversation:
+        return Conversation(
+            id=row.id,
+            our_number=row.our_number,
+            peer_number=row.peer_number,
+            created_at=ensure_utc(row.created_at),
+            last_message_at=ensure_utc(row.last_message_at),
+            message_count=row.message_count,
+        )
+
+
+class SqlOptOutRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def add(self, entry: OptOutEntry) -> bool:
+        result = self._c.execute(
+            dialects.insert_ignore(self._c, optouts).values(
+                sender=entry.sender,
+                recipient=entry.recipient,
+                country_code=entry.country_code,
+                created_at=entry.created_at,
+                source=entry.source,
+            )
+        )
+        return result.rowcount > 0
+
+    def remove(self, sender: str, recipient: str) -> bool:
+        result = self._c.execute(
+            optouts.delete().where(optouts.c.sender == sender, optouts.c.recipient == recipient)
+        )
+        return result.rowcount > 0
+
+    def opted_out(self, sender: str, recipients: list[str]) -> set[str]:
+        if not recipients:
+            return set()
+        rows = self._c.execute(
+            sa.select(optouts.c.recipient).where(
+                optouts.c.sender == sender, optouts.c.recipient.in_(recipients)
+            )
+        )
+        return set(rows.scalars())
+
+    def page(self, sender: str | None, limit: int, offset: int) -> list[OptOutEntry]:
+        query = sa.select(optouts)
+        if sender is not None:
+            query = query.where(optouts.c.sender == sender)
+        query = query.order_by(optouts.c.created_at.desc()).offset(offset).limit(limit)
+        return [
+            OptOutEntry(r.sender, r.recipient, r.country_code, ensure_utc(r.created_at), r.source)
+            for r in self._c.execute(query)
+        ]

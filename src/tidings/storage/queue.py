@@ -1,0 +1,181 @@
+"""The durable job queue and the throughput windows, both plain tables.
+
+Jobs::
+
+    pending ──claim (lease)──> running ──ack──> (row deleted)
+       ^                          │
+       └──── retry(run_at) ───────┤
+                                  └── dead(error)   kept for inspection and re-drive
+
+A claim sets ``locked_until``; a worker that dies simply lets its lease run out and the
+job becomes claimable again. On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so many
+workers never take the same row; SQLite has one writer at a time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.timefmt import ensure_utc
+from tidings.ports import Job, QueueStats
+from tidings.storage import dialects
+from tidings.storage.schema import jobs, rate_windows
+
+
+class SqlJobQueue:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        run_at: datetime,
+        *,
+        now: datetime,
+        dedupe_key: str | None = None,
+    ) -> None:
+        row = {
+            "kind": kind,
+            "payload": payload,
+            "dedupe_key": dedupe_key,
+            "status": "pending",
+            "run_at": run_at,
+            "attempts": 0,
+            "created_at": now,
+        }
+        if dedupe_key is None:
+            self._c.execute(jobs.insert(), row)
+        else:
+            self._c.execute(dialects.insert_ignore(self._c, jobs), row)
+
+    def enqueue_many(
+        self, rows: list[tuple[str, dict[str, Any], datetime]], *, now: datetime
+    ) -> None:
+        if not rows:
+            return
+        self._c.execute(
+            jobs.insert(),
+            [
+                {
+                    "kind": kind,
+                    "payload": payload,
+                    "dedupe_key": None,
+                    "status": "pending",
+                    "run_at": run_at,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for kind, payload, run_at in rows
+            ],
+        )
+
+    def claim(
+        self, kinds: list[str], *, limit: int, now: datetime, lease: timedelta, worker: str
+    ) -> list[Job]:
+        due = (
+            sa.select(jobs.c.id)
+            .where(
+                jobs.c.status == "pending",
+                jobs.c.run_at <= now,
+                sa.or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < now),
+                jobs.c.kind.in_(kinds),
+            )
+            .order_by(jobs.c.run_at, jobs.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = self._c.execute(
+            jobs.update()
+            .where(jobs.c.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + lease, locked_by=worker, attempts=jobs.c.attempts + 1)
+            .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.run_at)
+        )
+        claimed = [
+            Job(r.id, r.kind, dict(r.payload), r.attempts, ensure_utc(r.run_at)) for r in result
+        ]
+        claimed.sort(key=lambda j: (j.run_at, j.id))
+        return claimed
+
+    def ack(self, ids: list[int]) -> None:
+        if ids:
+            self._c.execute(jobs.delete().where(jobs.c.id.in_(ids)))
+
+    def retry(self, job_id: int, run_at: datetime, error: str) -> None:
+        self._c.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id)
+            .values(run_at=run_at, locked_until=None, locked_by=None, last_error=error[:2000])
+        )
+
+    def dead(self, job_id: int, error: str) -> None:
+        self._c.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id)
+            .values(status="dead", locked_until=None, locked_by=None, last_error=error[:2000])
+        )
+
+    def next_due(self, kinds: list[str]) -> datetime | None:
+        value = self._c.execute(
+            sa.select(sa.func.min(jobs.c.run_at)).where(
+                jobs.c.status == "pending", jobs.c.kind.in_(kinds)
+            )
+        ).scalar()
+        return None if value is None else ensure_utc(value)
+
+    def stats(self, now: datetime) -> QueueStats:
+        row = self._c.execute(
+            sa.select(
+                sa.func.count().filter(jobs.c.status == "pending"),
+                sa.func.count().filter(jobs.c.status == "pending", jobs.c.run_at <= now),
+                sa.func.count().filter(jobs.c.status == "dead"),
+                sa.func.min(jobs.c.run_at).filter(jobs.c.status == "pending"),
+            )
+        ).one()
+        return QueueStats(row[0], row[1], row[2], None if row[3] is None else ensure_utc(row[3]))
+
+
+class SqlRateWindows:
+    """Fixed one-minute windows per key; each message takes a slot in the first window with room."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def reserve(
+        self, key: str, limit: int, start: datetime, count: int, window: timedelta
+    ) -> list[datetime]:
+        """Reserve ``count`` slots from ``start``'s window on; return each slot's window start."""
+        dialects.lock_key(self._c, f"rate:{key}")
+        slots: list[datetime] = []
+        used_rows = {
+            ensure_utc(r.window_start): r.used
+            for r in self._c.execute(
+                sa.select(rate_windows.c.window_start, rate_windows.c.used).where(
+                    rate_windows.c.key == key, rate_windows.c.window_start >= start
+                )
+            )
+        }
+        current = start
+        changed: dict[datetime, int] = {}
+        while len(slots) < count:
+            used = changed.get(current, used_rows.get(current, 0))
+            take = min(limit - used, count - len(slots))
+            if take > 0:
+                slots.extend([current] * take)
+                changed[current] = used + take
+            current = current + window
+        for window_start, used in changed.items():
+            stmt = dialects.upsert(
+                self._c,
+                rate_windows,
+                ["key", "window_start"],
+                {"used": used},
+            )
+            self._c.execute(stmt.values(key=key, window_start=window_start, used=used))
+        return slots
+
+    def prune(self, before: datetime) -> None:
+        self._c.execute(rate_windows.delete().where(rate_windows.c.window_start < before))

@@ -1,0 +1,219 @@
+"""The SQL schema, one set of SQLAlchemy Core tables for SQLite and PostgreSQL.
+
+Alembic migrations in ``migrations/`` create and evolve these tables; keep both in step
+(``tidings migrate --check`` and the contract tests compare them).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Timestamp = sa.DateTime(timezone=True)
+
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("name", sa.String(16), primary_key=True),  # primary | secondary
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+phone_numbers = sa.Table(
+    "phone_numbers",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("number_type", sa.String(16), nullable=False),
+    sa.Column("assignment_type", sa.String(16), nullable=False),
+    sa.Column("calling", sa.String(24), nullable=False),
+    sa.Column("sms", sa.String(24), nullable=False),
+    sa.Column("cost_amount", sa.Float, nullable=False),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("billing_frequency", sa.String(16), nullable=False),
+    sa.Column("purchased_at", Timestamp, nullable=False),
+    # Per-number auto-replies to keywords: {"optOut": "...", "optIn": "...", "help": "..."}.
+    sa.Column("keyword_replies", sa.JSON, nullable=True),
+)
+
+number_searches = sa.Table(
+    "number_searches",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("number_type", sa.String(16), nullable=False),
+    sa.Column("assignment_type", sa.String(16), nullable=False),
+    sa.Column("calling", sa.String(24), nullable=False),
+    sa.Column("sms", sa.String(24), nullable=False),
+    sa.Column("area_code", sa.String(8), nullable=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("numbers", sa.JSON, nullable=False),
+    sa.Column("cost_amount", sa.Float, nullable=False),
+    sa.Column("currency_code", sa.String(3), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("purchased", sa.Boolean, nullable=False, default=False),
+    sa.Column("error_code", sa.String(64), nullable=True),
+)
+
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("operation_type", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("resource_location", sa.String(200), nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_action_at", Timestamp, nullable=True),
+    sa.Column("error_code", sa.String(64), nullable=True),
+    sa.Column("error_message", sa.String(400), nullable=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("our_number", sa.String(32), nullable=False),
+    sa.Column("peer_number", sa.String(32), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_message_at", Timestamp, nullable=False),
+    sa.Column("message_count", sa.Integer, nullable=False, default=0),
+    sa.UniqueConstraint("our_number", "peer_number"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("origin", sa.String(12), nullable=False),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Column("encoding", sa.String(8), nullable=False),
+    sa.Column("tag", sa.String(256), nullable=True),
+    sa.Column("enable_delivery_report", sa.Boolean, nullable=False),
+    sa.Column("report_timeout_seconds", sa.Integer, nullable=True),
+    sa.Column("repeatability_id", sa.String(64), nullable=True, unique=True),
+    sa.Column("conversation_id", sa.String(40), nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("scheduled_at", Timestamp, nullable=True),
+    sa.Column("sent_at", Timestamp, nullable=True),
+    sa.Column("final_at", Timestamp, nullable=True),
+    sa.Column("delivery_code", sa.Integer, nullable=True),
+    sa.Column("attempts", sa.JSON, nullable=True),
+    sa.Column("carrier_message_id", sa.String(80), nullable=True),
+    sa.Index(None, "created_at"),
+    sa.Index(None, "conversation_id", "created_at"),
+    sa.Index(None, "sender", "created_at"),
+)
+
+optouts = sa.Table(
+    "optouts",
+    metadata,
+    sa.Column("sender", sa.String(32), primary_key=True),
+    sa.Column("recipient", sa.String(32), primary_key=True),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # keyword | api
+)
+
+rate_windows = sa.Table(
+    "rate_windows",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("window_start", Timestamp, primary_key=True),
+    sa.Column("used", sa.Integer, nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("dedupe_key", sa.String(120), nullable=True, unique=True),
+    sa.Column("status", sa.String(8), nullable=False),  # pending | dead
+    sa.Column("run_at", Timestamp, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", Timestamp, nullable=True),
+    sa.Column("locked_by", sa.String(64), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index(None, "status", "run_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("id", sa.String(100), nullable=False),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("subject", sa.String(400), nullable=False),
+    sa.Column("topic", sa.String(400), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("event_time", Timestamp, nullable=False),
+    sa.Column("data_version", sa.String(16), nullable=False),
+    sa.Column("metadata_version", sa.String(16), nullable=False),
+    sa.Index(None, "event_type", "seq"),
+    sa.Index(None, "event_time"),
+)
+
+handsets = sa.Table(
+    "handsets",
+    metadata,
+    sa.Column("number", sa.String(32), primary_key=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    # Auto-respond script: [{"match": "<regex>", "reply": "<text>", "delaySeconds": 0}, ...]
+    sa.Column("script", sa.JSON, nullable=True),
+)
+
+handset_messages = sa.Table(
+    "handset_messages",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("handset", sa.String(32), nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),  # received | sent
+    sa.Column("peer", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("message_id", sa.String(80), nullable=True),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index(None, "handset", "id"),
+)
+
+carrier_rules = sa.Table(
+    "carrier_rules",
+    metadata,
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("pattern", sa.String(64), nullable=False),  # E.164 prefix, or glob with ?/*
+    sa.Column("outcome", sa.String(16), nullable=False),  # deliver | fail | unreachable | ...
+    sa.Column("delay_seconds", sa.Float, nullable=False),
+    sa.Column("code", sa.Integer, nullable=True),
+)

@@ -1,0 +1,102 @@
+"""State of the simulated carrier network: handsets, their inboxes and the delivery rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
+from tidings.domain.timefmt import ensure_utc
+from tidings.storage import dialects
+from tidings.storage.schema import carrier_rules, handset_messages, handsets
+
+
+class SqlHandsetRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def ensure(self, number: str, now: datetime) -> None:
+        self._c.execute(
+            dialects.insert_ignore(self._c, handsets).values(
+                number=number, created_at=now, script=None
+            )
+        )
+
+    def get(self, number: str) -> Handset | None:
+        row = self._c.execute(sa.select(handsets).where(handsets.c.number == number)).first()
+        if row is None:
+            return None
+        return Handset(row.number, ensure_utc(row.created_at), list(row.script or []))
+
+    def page(self, limit: int, offset: int) -> list[Handset]:
+        rows = self._c.execute(
+            sa.select(handsets).order_by(handsets.c.created_at.desc()).offset(offset).limit(limit)
+        )
+        return [Handset(r.number, ensure_utc(r.created_at), list(r.script or [])) for r in rows]
+
+    def set_script(self, number: str, script: list[dict[str, Any]]) -> None:
+        self._c.execute(
+            handsets.update().where(handsets.c.number == number).values(script=script or None)
+        )
+
+    def record(
+        self,
+        handset: str,
+        direction: str,
+        peer: str,
+        body: str,
+        message_id: str | None,
+        at: datetime,
+    ) -> None:
+        self._c.execute(
+            handset_messages.insert().values(
+                handset=handset,
+                direction=direction,
+                peer=peer,
+                body=body,
+                message_id=message_id,
+                at=at,
+            )
+        )
+
+    def messages(self, handset: str, after_id: int, limit: int) -> list[HandsetMessage]:
+        rows = self._c.execute(
+            sa.select(handset_messages)
+            .where(handset_messages.c.handset == handset, handset_messages.c.id > after_id)
+            .order_by(handset_messages.c.id)
+            .limit(limit)
+        )
+        return [
+            HandsetMessage(
+                r.id, r.handset, r.direction, r.peer, r.body, r.message_id, ensure_utc(r.at)
+            )
+            for r in rows
+        ]
+
+
+class SqlCarrierRuleRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def all(self) -> list[CarrierRule]:
+        rows = self._c.execute(sa.select(carrier_rules).order_by(carrier_rules.c.position))
+        return [CarrierRule(r.pattern, r.outcome, r.delay_seconds, r.code) for r in rows]
+
+    def replace(self, rules: list[CarrierRule]) -> None:
+        self._c.execute(carrier_rules.delete())
+        if rules:
+            self._c.execute(
+                carrier_rules.insert(),
+                [
+                    {
+                        "position": i,
+                        "pattern": r.pattern,
+                        "outcome": r.outcome,
+                        "delay_seconds": r.delay_seconds,
+                        "code": r.code,
+                    }
+                    for i, r in enumerate(rules)
+                ],
+            )

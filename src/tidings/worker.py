@@ -1,0 +1,126 @@
+"""The background worker: claims due jobs from the database queue and carries them out.
+
+Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come back), hands
+them to their handler by kind, then acks, reschedules or buries them. Many workers may run
+against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
+work (the simulator's deliveries and replies) runs in the same loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import anyio
+
+from tidings.ports import Carrier, Clock, Job, Store, Tx
+from tidings.services.delivery import DeliveryService, JobOutcome
+from tidings.services.numbers import OPERATION_JOB, NumbersService
+from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
+from tidings.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        carrier: Carrier,
+        delivery: DeliveryService,
+        numbers: NumbersService,
+        settings: WorkerSettings,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._carrier = carrier
+        self._settings = settings
+        self._numbers = numbers
+        self._handlers: dict[str, Handler] = {
+            SEND_JOB: delivery.submit,
+            REPORT_TIMEOUT_JOB: delivery.run_timeouts,
+            OPERATION_JOB: self._run_operations,
+        }
+        self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
+        self._last_housekeeping = 0.0
+
+    async def run(self, stop: anyio.Event) -> None:
+        """Work until ``stop`` is set; sleep ``poll_interval`` whenever there is nothing due."""
+        log.info("worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                done = await self.step()
+            except Exception:
+                log.exception("worker step failed; backing off")
+                done = 0
+                await anyio.sleep(1.0)
+            if done == 0:
+                with anyio.move_on_after(self._settings.poll_interval):
+                    await stop.wait()
+        log.info("worker %s stopped", self.worker_id)
+
+    async def step(self) -> int:
+        """One round: claim and run due jobs, then the carrier's due work."""
+        now = self._clock.now()
+        lease = timedelta(seconds=self._settings.lease_seconds)
+        kinds = list(self._handlers)
+        jobs = await anyio.to_thread.run_sync(
+            lambda: self._store.write(
+                lambda tx: tx.jobs.claim(
+                    kinds,
+                    limit=self._settings.batch_size,
+                    now=now,
+                    lease=lease,
+                    worker=self.worker_id,
+                )
+            )
+        )
+        by_kind: dict[str, list[Job]] = defaultdict(list)
+        for job in jobs:
+            by_kind[job.kind].append(job)
+        outcomes: list[JobOutcome] = []
+        for kind, batch in by_kind.items():
+            try:
+                outcomes.extend(await self._handlers[kind](batch))
+            except Exception as exc:
+                log.exception("handler for %s failed", kind)
+                outcomes.extend(self._failed(batch, repr(exc)))
+        if outcomes:
+            await anyio.to_thread.run_sync(
+                lambda: self._store.write(lambda tx: _settle(tx, outcomes))
+            )
+        done = len(jobs) + await self._carrier.run_due()
+        return done
+
+    def _failed(self, jobs: list[Job], error: str) -> list[JobOutcome]:
+        now = self._clock.now()
+        return [
+            JobOutcome(job, error=error, dead=True)
+            if job.attempts >= self._settings.max_attempts
+            else JobOutcome(
+                job, retry_at=now + timedelta(seconds=min(2.0**job.attempts, 300.0)), error=error
+            )
+            for job in jobs
+        ]
+
+    async def _run_operations(self, jobs: list[Job]) -> list[JobOutcome]:
+        outcomes: list[JobOutcome] = []
+        for job in jobs:
+            await anyio.to_thread.run_sync(lambda j=job: self._numbers.run(j))  # type: ignore[misc]
+            outcomes.append(JobOutcome(job))
+        return outcomes
+
+
+def _settle(tx: Tx, outcomes: list[JobOutcome]) -> None:
+    tx.jobs.ack([o.job.id for o in outcomes if o.retry_at is None and not o.dead])
+    for outcome in outcomes:
+        if outcome.dead:
+            tx.jobs.dead(outcome.job.id, outcome.error or "failed")
+        elif outcome.retry_at is not None:
+            tx.jobs.retry(outcome.job.id, outcome.retry_at, outcome.error or "retry")
