@@ -36,7 +36,10 @@ def parse_e164(text: str) -> str | None:
     # tests use everywhere are fictional, and ACS itself accepts them.
     if not phonenumbers.is_possible_number(parsed):
         return None
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    formatted = str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    # E.164 exactly: no spaces or punctuation, and no digit the parser had to drop (in
+    # "+112345678901" it reads the second 1 as a national prefix, which E.164 has not).
+    return formatted if formatted == text else None
 
 
 def parse_sender(text: str) -> Sender | None:

@@ -247,15 +247,17 @@ class SqlOptOutRepo:
 
     def add(self, entry: OptOutEntry) -> bool:
         result = self._c.execute(
-            dialects.insert_ignore(self._c, optouts).values(
+            dialects.insert_ignore(self._c, optouts)
+            .values(
                 sender=entry.sender,
                 recipient=entry.recipient,
                 country_code=entry.country_code,
                 created_at=entry.created_at,
                 source=entry.source,
             )
+            .returning(optouts.c.sender)
         )
-        return result.rowcount > 0
+        return result.first() is not None
 
     def remove(self, sender: str, recipient: str) -> bool:
         result = self._c.execute(

@@ -1,0 +1,203 @@
+"""Each storage port against SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from tidings.domain.conversations import OptOutEntry
+from tidings.domain.messages import (
+    DeliveryAttempt,
+    Direction,
+    Message,
+    MessageOrigin,
+    MessageStatus,
+)
+from tidings.storage import migrations
+from tidings.storage.database import Database, SqlTx
+from tidings.storage.schema import metadata
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    migrations.upgrade(database.engine)
+    yield database
+    database.close()
+
+
+def test_migrations_create_exactly_the_schema(db: Database) -> None:
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+    assert not migrations.pending(db.engine)
+    migrations.upgrade(db.engine)  # idempotent
+
+
+def test_default_carrier_rules_are_seeded(db: Database) -> None:
+    rules = db.read(lambda tx: tx.carrier_rules.all())
+    assert [r.outcome for r in rules][:2] == ["unreachable", "fail"]
+
+
+def test_claim_takes_due_jobs_once_and_leases_them(db: Database) -> None:
+    def setup(tx: SqlTx) -> None:
+        tx.jobs.enqueue("a", {"n": 1}, T0, now=T0)
+        tx.jobs.enqueue("a", {"n": 2}, T0 + timedelta(seconds=10), now=T0)
+        tx.jobs.enqueue("b", {"n": 3}, T0, now=T0)
+
+    db.write(setup)
+    first = db.write(lambda tx: tx.jobs.claim(["a"], limit=10, now=T0, lease=LEASE, worker="w1"))
+    assert [j.payload["n"] for j in first] == [1]
+    assert first[0].attempts == 1
+    # Leased: not claimable again until the lease runs out.
+    again = db.write(lambda tx: tx.jobs.claim(["a"], limit=10, now=T0, lease=LEASE, worker="w2"))
+    assert again == []
+    later = T0 + timedelta(seconds=31)
+    expired = db.write(
+        lambda tx: tx.jobs.claim(["a"], limit=10, now=later, lease=LEASE, worker="w2")
+    )
+    assert sorted(j.payload["n"] for j in expired) == [1, 2]
+    assert {j.payload["n"]: j.attempts for j in expired} == {1: 2, 2: 1}
+
+
+def test_ack_retry_dead_and_stats(db: Database) -> None:
+    db.write(lambda tx: tx.jobs.enqueue_many([("k", {"i": i}, T0) for i in range(3)], now=T0))
+    jobs = db.write(lambda tx: tx.jobs.claim(["k"], limit=10, now=T0, lease=LEASE, worker="w"))
+    assert len(jobs) == 3
+    db.write(lambda tx: tx.jobs.ack([jobs[0].id]))
+    db.write(lambda tx: tx.jobs.retry(jobs[1].id, T0 + timedelta(minutes=5), "boom"))
+    db.write(lambda tx: tx.jobs.dead(jobs[2].id, "gave up"))
+    stats = db.read(lambda tx: tx.jobs.stats(T0))
+    assert (stats.pending, stats.due, stats.dead) == (1, 0, 1)
+    assert stats.oldest_due_at == T0 + timedelta(minutes=5)
+    later = T0 + timedelta(minutes=5)
+    retried = db.write(
+        lambda tx: tx.jobs.claim(["k"], limit=10, now=later, lease=LEASE, worker="w")
+    )
+    assert [j.id for j in retried] == [jobs[1].id]
+
+
+def test_dedupe_key_enqueues_once(db: Database) -> None:
+    for _ in range(3):
+        db.write(lambda tx: tx.jobs.enqueue("d", {}, T0, now=T0, dedupe_key="same"))
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1
+
+
+def test_concurrent_workers_never_claim_the_same_job(db: Database) -> None:
+    db.write(lambda tx: tx.jobs.enqueue_many([("c", {"i": i}, T0) for i in range(300)], now=T0))
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while True:
+            jobs = db.write(
+                lambda tx: tx.jobs.claim(["c"], limit=7, now=T0, lease=LEASE, worker=name)
+            )
+            if not jobs:
+                return
+            with lock:
+                claimed.extend(j.id for j in jobs)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 300
+    assert len(set(claimed)) == 300
+
+
+def test_rate_windows_spill_into_later_minutes(db: Database) -> None:
+    window = timedelta(minutes=1)
+    slots = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1800", 200, T0, 450, window))
+    assert slots.count(T0) == 200
+    assert slots.count(T0 + window) == 200
+    assert slots.count(T0 + 2 * window) == 50
+    more = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1800", 200, T0, 160, window))
+    assert more.count(T0 + 2 * window) == 150
+    assert more.count(T0 + 3 * window) == 10
+    other = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1833", 200, T0, 1, window))
+    assert other == [T0]
+
+
+def _message(message_id: str, rid: str | None = None) -> tuple[Message, str | None]:
+    return (
+        Message(
+            id=message_id,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.QUEUED,
+            sender="+18005550100",
+            recipient="+15555550111",
+            body="hi ✓",
+            segments=1,
+            encoding="UCS-2",
+            tag="t",
+            enable_delivery_report=True,
+            origin=MessageOrigin.API,
+            created_at=T0,
+            scheduled_at=T0,
+        ),
+        rid,
+    )
+
+
+def test_message_lifecycle(db: Database) -> None:
+    db.write(lambda tx: tx.messages.add_many([_message("m1", "r1"), _message("m2")]))
+    assert db.read(lambda tx: tx.messages.by_repeatability(["r1", "nope"]))["r1"].id == "m1"
+    assert db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
+    assert not db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
+    attempts = (DeliveryAttempt(T0 + timedelta(seconds=1), 1, 0),)
+    done = db.write(
+        lambda tx: tx.messages.finish(
+            "m1", status=MessageStatus.DELIVERED, code=2000, at=T0, attempts=attempts
+        )
+    )
+    assert done
+    again = db.write(
+        lambda tx: tx.messages.finish(
+            "m1", status=MessageStatus.FAILED, code=5000, at=T0, attempts=()
+        )
+    )
+    assert not again
+    stored = db.read(lambda tx: tx.messages.get("m1"))
+    assert stored is not None
+    assert stored.status is MessageStatus.DELIVERED
+    assert stored.attempts == attempts
+    assert stored.body == "hi ✓"
+    page = db.read(lambda tx: tx.messages.page(status=MessageStatus.QUEUED))
+    assert [m.id for m in page] == ["m2"]
+
+
+def test_repeatability_id_is_unique(db: Database) -> None:
+    db.write(lambda tx: tx.messages.add_many([_message("m1", "r1")]))
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        db.write(lambda tx: tx.messages.add_many([_message("m2", "r1")]))
+    assert db.read(lambda tx: tx.messages.get("m2")) is None
+
+
+def test_optouts_and_conversations(db: Database) -> None:
+    entry = OptOutEntry("+18005550100", "+15555550111", "US", T0, "keyword")
+    assert db.write(lambda tx: tx.optouts.add(entry))
+    assert not db.write(lambda tx: tx.optouts.add(entry))
+    blocked = db.read(
+        lambda tx: tx.optouts.opted_out("+18005550100", ["+15555550111", "+15555550112"])
+    )
+    assert blocked == {"+15555550111"}
+    assert db.write(lambda tx: tx.optouts.remove("+18005550100", "+15555550111"))
+    assert not db.write(lambda tx: tx.optouts.remove("+18005550100", "+15555550111"))
+
+    first = db.write(lambda tx: tx.conversations.touch("+18005550100", "+15555550111", T0))
+    second = db.write(lambda tx: tx.conversations.touch("+18005550100", "+15555550111", T0 + LEASE))
+    assert first == second
+    conversation = db.read(lambda tx: tx.conversations.get(first))
+    assert conversation is not None
+    assert conversation.message_count == 2
+    assert conversation.last_message_at == T0 + LEASE
