@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tidings.container import Application
 from tests.conftest import FakeClock
+from tidings.container import Application
 
 
 class Driver:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.services.conftest import Driver
 from tidings.domain.events import SMS_DELIVERY_REPORT_RECEIVED
 from tidings.domain.messages import MessageStatus
 from tidings.errors import InvalidInput, Unauthenticated
 from tidings.services.sms import Recipient, SendRequest
-from tests.services.conftest import Driver
 
 pytestmark = pytest.mark.anyio
 SENDER = "+18005550100"

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from tidings.errors import Conflict
 from tidings.storage import dialects
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.keys import SqlKeyRepo
@@ -108,6 +109,9 @@ class Database:
                     connection = raw.execution_options(**{dialects.WRITE_OPTION: write})
                     with connection.begin():
                         return fn(SqlTx(connection))
+            except sa.exc.IntegrityError as exc:
+                # A unique key another transaction took first: the caller decides.
+                raise Conflict(f"A conflicting row exists: {exc.orig}") from exc
             except sa.exc.DBAPIError as exc:
                 if attempt == self._max_retries or not dialects.is_retryable(exc):
                     raise

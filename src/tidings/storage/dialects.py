@@ -81,13 +81,6 @@ def is_retryable(exc: BaseException) -> bool:
     )
 
 
-def is_unique_violation(exc: BaseException) -> bool:
-    if not isinstance(exc, sa.exc.IntegrityError):
-        return False
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
-
-
 def lock_key(connection: sa.Connection, key: str) -> None:
     """Serialise transactions touching ``key`` until commit.
 
