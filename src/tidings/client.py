@@ -9,7 +9,8 @@ module covers what they do not: the simulated handsets, the events outbox, messa
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from datetime import datetime
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,13 +25,21 @@ class HmacAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, access_key: str, *, date: str | None = None) -> None:
+    def __init__(
+        self,
+        access_key: str,
+        *,
+        date: str | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self._key = access_key
         self._date = date
+        self._now = now
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         body = request.content
-        date = self._date or formatdate(usegmt=True)
+        moment = self._now().timestamp() if self._now else None
+        date = self._date or formatdate(moment, usegmt=True)
         body_hash = hmac.content_hash(body)
         url = urlsplit(str(request.url))
         target = request.url.raw_path.decode("ascii")
