@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from tidings.api.app import create_app
 from tidings.carriers.simulator import SimulatedCarrier
 from tidings.domain.numbers import NumberType
+from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.ports import Clock, SystemClock
 from tidings.services.context import ServiceContext
@@ -98,6 +99,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         clock=clock,
         topic=settings.resource_topic,
         pascal_events=settings.event_casing is EventCasing.SEED,
+        limits=parse_limits(settings.rate_limits),
     )
     carrier = SimulatedCarrier(database, clock, batch_size=settings.worker.batch_size)
     inbound = InboundService(ctx)

@@ -6,7 +6,7 @@ retrying it when the database is busy, so ``fn`` must be free of side effects ou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -20,10 +20,12 @@ from tidings.domain.messages import (
     Direction,
     Message,
     MessageStatus,
+    OutboundBatch,
     OutboundSms,
 )
 from tidings.domain.numbers import Capabilities, NumberSearch, Operation, PurchasedNumber
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
+from tidings.errors import CarrierError
 
 T = TypeVar("T")
 
@@ -77,6 +79,8 @@ class JobQueue(Protocol):
 
     def retry(self, job_id: int, run_at: datetime, error: str) -> None: ...
 
+    def defer(self, job_id: int, run_at: datetime) -> None: ...
+
     def dead(self, job_id: int, error: str) -> None: ...
 
     def next_due(self, kinds: list[str]) -> datetime | None: ...
@@ -85,9 +89,7 @@ class JobQueue(Protocol):
 
 
 class RateWindows(Protocol):
-    def reserve(
-        self, key: str, limit: int, start: datetime, count: int, window: timedelta
-    ) -> list[datetime]: ...
+    def take(self, key: str, limit: int, window_start: datetime, count: int) -> int: ...
 
     def prune(self, before: datetime) -> None: ...
 
@@ -156,6 +158,12 @@ class MessageRepo(Protocol):
 
     def mark_sent(self, message_id: str, at: datetime, carrier_message_id: str) -> bool: ...
 
+    def accept(self, batch: OutboundBatch) -> dict[str, str]: ...
+
+    def get_many(self, message_ids: list[str]) -> dict[str, Message]: ...
+
+    def link_conversation(self, message_id: str, conversation_id: str) -> None: ...
+
     def finish(
         self,
         message_id: str,
@@ -180,7 +188,7 @@ class MessageRepo(Protocol):
 
 
 class ConversationRepo(Protocol):
-    def touch(self, our_number: str, peer_number: str, at: datetime) -> str: ...
+    def touch(self, our_number: str, peer_number: str, at: datetime, count: int = 1) -> str: ...
 
     def get(self, conversation_id: str) -> Conversation | None: ...
 
@@ -267,6 +275,15 @@ class Tx(Protocol):
 class Store(Protocol):
     def write(self, fn: Callable[[Tx], T]) -> T: ...
 
+    async def write_async(self, fn: Callable[[Tx], T]) -> T:
+        """``write`` for the event loop: the transaction may be shared (group commit)."""
+        ...
+
+    async def accept_outbound(self, batch: OutboundBatch) -> dict[str, str]:
+        """Store a send request's messages and jobs (group-committed); return the
+        repeatability ids already taken, each with the id of its first message."""
+        ...
+
     def read(self, fn: Callable[[Tx], T]) -> T: ...
 
 
@@ -284,17 +301,23 @@ class CarrierSink(Protocol):
     returning, so a carrier may acknowledge upstream once the call returns.
     """
 
-    async def delivery_report(self, report: CarrierReport) -> None: ...
+    async def delivery_reports(self, reports: Sequence[CarrierReport]) -> None: ...
 
     async def inbound(self, message: CarrierInbound) -> None: ...
 
 
 class Carrier(Protocol):
-    """A route to handsets. ``submit`` raises ``CarrierError`` when the carrier refuses."""
+    """A route to handsets.
+
+    ``submit`` hands the carrier a batch and returns, for each message in order, the
+    carrier's receipt or the ``CarrierError`` it refused that message with.
+    """
 
     name: str
 
-    async def submit(self, message: OutboundSms) -> SubmitResult: ...
+    async def submit(
+        self, messages: Sequence[OutboundSms]
+    ) -> list[SubmitResult | CarrierError]: ...
 
     async def start(self, sink: CarrierSink) -> None: ...
 

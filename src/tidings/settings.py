@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from tidings.domain.throughput import parse_limits
 from tidings.errors import InvalidInput
 
 
@@ -58,6 +59,7 @@ class Settings:
     event_casing: EventCasing = EventCasing.SEED
     log_level: str = "info"
     max_body_bytes: int = 1_048_576
+    rate_limits: str = ""  # "tollFree=200,shortCode=6000", or "off"; empty: the ACS limits
     worker: WorkerSettings = field(default_factory=WorkerSettings)
 
     @property
@@ -97,6 +99,11 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _rate_limits(value: str) -> str:
+    parse_limits(value)  # validate now, fail at start-up rather than at the first send
+    return value
+
+
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_DATA_DIR": ("data_dir", Path),
     "TIDINGS_DATABASE_URL": ("database_url", _optional),
@@ -115,6 +122,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_EVENT_CASING": ("event_casing", EventCasing),
     "TIDINGS_LOG_LEVEL": ("log_level", str),
     "TIDINGS_MAX_BODY_BYTES": ("max_body_bytes", int),
+    "TIDINGS_RATE_LIMITS": ("rate_limits", _rate_limits),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

@@ -116,17 +116,27 @@ def test_concurrent_workers_never_claim_the_same_job(db: Database) -> None:
     assert len(set(claimed)) == 300
 
 
-def test_rate_windows_spill_into_later_minutes(db: Database) -> None:
-    window = timedelta(minutes=1)
-    slots = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1800", 200, T0, 450, window))
-    assert slots.count(T0) == 200
-    assert slots.count(T0 + window) == 200
-    assert slots.count(T0 + 2 * window) == 50
-    more = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1800", 200, T0, 160, window))
-    assert more.count(T0 + 2 * window) == 150
-    assert more.count(T0 + 3 * window) == 10
-    other = db.write(lambda tx: tx.rate_windows.reserve("tollFree:+1833", 200, T0, 1, window))
-    assert other == [T0]
+def test_rate_windows_grant_up_to_the_limit(db: Database) -> None:
+    window = T0.replace(second=0)
+    key = "tollFree:+1800"
+    assert db.write(lambda tx: tx.rate_windows.take(key, 200, window, 150)) == 150
+    assert db.write(lambda tx: tx.rate_windows.take(key, 200, window, 150)) == 50
+    assert db.write(lambda tx: tx.rate_windows.take(key, 200, window, 1)) == 0
+    later = window + timedelta(minutes=1)
+    assert db.write(lambda tx: tx.rate_windows.take(key, 200, later, 10)) == 10
+    assert db.write(lambda tx: tx.rate_windows.take("tollFree:+1833", 200, window, 5)) == 5
+
+
+def test_defer_does_not_count_an_attempt(db: Database) -> None:
+    db.write(lambda tx: tx.jobs.enqueue("k", {}, T0, now=T0))
+    (job,) = db.write(lambda tx: tx.jobs.claim(["k"], limit=1, now=T0, lease=LEASE, worker="w"))
+    db.write(lambda tx: tx.jobs.defer(job.id, T0 + timedelta(minutes=1)))
+    assert db.write(lambda tx: tx.jobs.claim(["k"], limit=1, now=T0, lease=LEASE, worker="w")) == []
+    later = T0 + timedelta(minutes=1)
+    (again,) = db.write(
+        lambda tx: tx.jobs.claim(["k"], limit=1, now=later, lease=LEASE, worker="w")
+    )
+    assert again.attempts == 1
 
 
 def _message(message_id: str, rid: str | None = None) -> tuple[Message, str | None]:

@@ -1,9 +1,9 @@
 """The embedded simulated carrier network: virtual handsets behind a ``Carrier``.
 
-``submit`` decides a message's fate from the carrier rules (first match by recipient) and
+``submit`` decides each message's fate from the carrier rules (first match by recipient) and
 stores a ``sim.deliver`` job, keyed by message id so a re-submitted message is delivered
-once. When that job comes due (``run_due``, driven by the worker) the handset's inbox gets
-the message, the carrier reports the outcome to its sink with realistic attempts, and a
+once. When those jobs come due (``run_due``, driven by the worker) the handsets' inboxes get
+the messages, the carrier reports the outcomes to its sink with realistic attempts, and a
 handset with a script schedules its answer as a ``sim.reply`` job, which later reaches the
 sink as an inbound message. All of it lives in the database: a restart loses nothing.
 """
@@ -13,18 +13,15 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 
-from tidings.domain.messages import (
-    CarrierInbound,
-    CarrierReport,
-    DeliveryAttempt,
-    OutboundSms,
-)
+from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
 from tidings.domain.simulator import Decision, Outcome, decide, script_reply
+from tidings.errors import CarrierError
 from tidings.ports import CarrierSink, Clock, Job, Store, SubmitResult, Tx
 
 log = logging.getLogger(__name__)
@@ -44,7 +41,7 @@ class SimulatedCarrier:
         clock: Clock,
         *,
         default_delay: float = 0.2,
-        batch_size: int = 200,
+        batch_size: int = 500,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -61,24 +58,28 @@ class SimulatedCarrier:
     async def aclose(self) -> None:
         self._sink = None
 
-    async def submit(self, message: OutboundSms) -> SubmitResult:
-        carrier_id = f"sim-{uuid.uuid4().hex}"
+    async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
         now = self._clock.now()
 
         def write(tx: Tx) -> None:
-            decision = decide(tx.carrier_rules.all(), message.recipient, self._default_delay)
-            payload = _deliver_payload(message, decision, now, self._rng)
-            due = now + timedelta(seconds=decision.delay_seconds)
-            tx.jobs.enqueue(
-                DELIVER_JOB, payload, due, now=now, dedupe_key=f"sim:{message.message_id}"
-            )
+            rules = tx.carrier_rules.all()
+            for message in messages:
+                decision = decide(rules, message.recipient, self._default_delay)
+                tx.jobs.enqueue(
+                    DELIVER_JOB,
+                    _deliver_payload(message, decision, now, self._rng),
+                    now + timedelta(seconds=decision.delay_seconds),
+                    now=now,
+                    dedupe_key=f"sim:{message.message_id}",
+                )
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))
-        return SubmitResult(carrier_id)
+        return [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages]
 
     async def run_due(self) -> int:
         """Deliver what is due and send scripted replies; return the number of jobs done."""
-        if self._sink is None:
+        sink = self._sink
+        if sink is None:
             return 0
         now = self._clock.now()
         jobs = await anyio.to_thread.run_sync(
@@ -88,39 +89,49 @@ class SimulatedCarrier:
                 )
             )
         )
-        for job in jobs:
-            try:
-                if job.kind == DELIVER_JOB:
-                    await self._deliver(job)
-                else:
-                    await self._reply(job)
-            except Exception:
-                log.exception("simulated carrier job %s failed; it will be retried", job.id)
-                retry_at = self._clock.now() + timedelta(seconds=min(2.0**job.attempts, 60))
-                await anyio.to_thread.run_sync(
-                    lambda j=job, r=retry_at: self._store.write(  # type: ignore[misc]
-                        lambda tx: tx.jobs.retry(j.id, r, "simulated carrier error")
-                    )
-                )
+        if not jobs:
+            return 0
+        deliveries = [j for j in jobs if j.kind == DELIVER_JOB]
+        replies = [j for j in jobs if j.kind == REPLY_JOB]
+        try:
+            if deliveries:
+                await self._deliver(sink, deliveries)
+            for job in replies:
+                await self._reply(sink, job)
+        except Exception:
+            log.exception("simulated carrier failed; its jobs will be retried")
+            retry_at = self._clock.now() + timedelta(seconds=1)
+
+            def retry_all(tx: Tx) -> None:
+                for job in jobs:
+                    tx.jobs.retry(job.id, retry_at, "simulated carrier error")
+
+            await anyio.to_thread.run_sync(lambda: self._store.write(retry_all))
         return len(jobs)
 
-    async def _deliver(self, job: Job) -> None:
-        assert self._sink is not None
-        p = job.payload
-        outcome = Outcome(p["outcome"])
-        attempts = tuple(
-            DeliveryAttempt(datetime.fromisoformat(a[0]), int(a[1]), int(a[2]))
-            for a in p["attempts"]
-        )
+    async def _deliver(self, sink: CarrierSink, jobs: list[Job]) -> None:
         done_at = self._clock.now()
-        delivered = outcome in {Outcome.DELIVER, Outcome.LATE, Outcome.NO_REPORT}
-        if outcome is not Outcome.NO_REPORT:
-            await self._sink.delivery_report(
-                CarrierReport(p["messageId"], delivered, int(p["code"]), done_at, attempts)
+        reports = [
+            CarrierReport(
+                p["messageId"],
+                Outcome(p["outcome"]) in _DELIVERED,
+                int(p["code"]),
+                done_at,
+                tuple(
+                    DeliveryAttempt(datetime.fromisoformat(a[0]), int(a[1]), int(a[2]))
+                    for a in p["attempts"]
+                ),
             )
+            for p in (job.payload for job in jobs)
+            if Outcome(p["outcome"]) is not Outcome.NO_REPORT
+        ]
+        await sink.delivery_reports(reports)
 
         def write(tx: Tx) -> None:
-            if delivered:
+            for job in jobs:
+                p = job.payload
+                if Outcome(p["outcome"]) not in _DELIVERED:
+                    continue
                 tx.handsets.ensure(p["to"], done_at)
                 tx.handsets.record(
                     p["to"], "received", p["from"], p["body"], p["messageId"], done_at
@@ -135,21 +146,23 @@ class SimulatedCarrier:
                         done_at + timedelta(seconds=delay),
                         now=done_at,
                     )
-            tx.jobs.ack([job.id])
+            tx.jobs.ack([job.id for job in jobs])
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))
 
-    async def _reply(self, job: Job) -> None:
-        assert self._sink is not None
+    async def _reply(self, sink: CarrierSink, job: Job) -> None:
         p = job.payload
         now = self._clock.now()
-        await self._sink.inbound(CarrierInbound(p["from"], p["to"], p["body"], now))
+        await sink.inbound(CarrierInbound(p["from"], p["to"], p["body"], now))
 
         def write(tx: Tx) -> None:
             tx.handsets.record(p["from"], "sent", p["to"], p["body"], None, now)
             tx.jobs.ack([job.id])
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))
+
+
+_DELIVERED = {Outcome.DELIVER, Outcome.LATE, Outcome.NO_REPORT}
 
 
 def _deliver_payload(
@@ -167,7 +180,7 @@ def _deliver_payload(
         attempts = [
             ((now + timedelta(seconds=step * (i + 1))).isoformat(), 0, segments) for i in range(3)
         ]
-    elif decision.outcome in {Outcome.DELIVER, Outcome.NO_REPORT}:
+    elif decision.outcome in _DELIVERED:
         attempts = [(final.isoformat(), segments, 0)]
     else:
         attempts = [(final.isoformat(), 0, segments)]

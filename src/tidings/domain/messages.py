@@ -161,3 +161,13 @@ class Message:
     @property
     def delivery_status_details(self) -> str | None:
         return None if self.delivery_code is None else DeliveryCode.details(self.delivery_code)
+
+
+@dataclass(frozen=True)
+class OutboundBatch:
+    """The rows of one accepted send request: its messages (with their repeatability ids) and
+    the jobs that will send them (each job's payload names its ``messageId``)."""
+
+    messages: list[tuple[Message, str | None]]
+    jobs: list[tuple[str, dict[str, object], datetime]]
+    created_at: datetime

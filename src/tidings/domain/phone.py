@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,6 +25,7 @@ class Sender:
     kind: SenderKind
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_e164(text: str) -> str | None:
     """Return ``text`` in E.164 form if it is a possible ``+``-prefixed number, else ``None``."""
     if not text.startswith("+") or len(text) > 16:
@@ -42,6 +44,7 @@ def parse_e164(text: str) -> str | None:
     return formatted if formatted == text else None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_sender(text: str) -> Sender | None:
     """Classify a ``from`` value: E.164 number, 5-6 digit short code or alphanumeric id."""
     if _SHORT_CODE.match(text):

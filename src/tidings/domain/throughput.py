@@ -21,6 +21,33 @@ LIMITS_PER_MINUTE: dict[NumberType, int] = {
 }
 
 
+def parse_limits(text: str) -> dict[NumberType, int | None]:
+    """Per-type limits from ``"tollFree=200,shortCode=6000"``; ``"off"`` lifts them all.
+
+    Types not named keep their ACS default; ``type=off`` lifts one. Raises ``ValueError``.
+    """
+    limits: dict[NumberType, int | None] = dict(LIMITS_PER_MINUTE)
+    text = text.strip()
+    if not text:
+        return limits
+    if text.lower() == "off":
+        return dict.fromkeys(limits)
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected type=limit, got {item!r}")
+        kind = NumberType(name.strip())
+        raw = value.strip().lower()
+        if raw == "off":
+            limits[kind] = None
+            continue
+        limit = int(raw)
+        if limit < 1:
+            raise ValueError(f"the limit of {kind.value} must be at least 1")
+        limits[kind] = limit
+    return limits
+
+
 def limit_key(number_type: NumberType, sender: str) -> str:
     """The rate-window key: per number, or per resource for alphanumeric sender ids."""
     if number_type is NumberType.ALPHANUMERIC:

@@ -1,19 +1,29 @@
 """From queued to delivered: submitting to the carrier and applying its delivery reports.
 
-``submit_due`` is the worker's step for ``sms.send`` jobs; ``DeliverySink`` is the
-``CarrierSink`` a carrier hands its delivery reports (and, through ``InboundService``, its
-inbound messages) to. A report is applied once: the first final outcome wins, later ones are
-ignored, so a carrier that reports twice or a timeout racing a late report change nothing.
+``submit`` is the worker's step for a batch of ``sms.send`` jobs::
+
+    prepare (one transaction)      sender still ours and able to send?   no -> failed 4001
+                                   recipient opted out?                   yes -> failed 4007
+                                   room in this minute's window?          no -> deferred
+    carrier.submit(batch)          receipts, or refusals (retryable -> retried later)
+    record (one transaction)       sent / failed, conversation counters
+
+``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
+A report is applied once: the first final outcome wins and later ones change nothing, so a
+carrier that reports twice, or a report racing ``deliveryReportTimeoutInSeconds``, is safe.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import anyio
 
+from tidings.domain import throughput
 from tidings.domain.events import sms_delivery_report
 from tidings.domain.messages import (
     CarrierInbound,
@@ -21,6 +31,8 @@ from tidings.domain.messages import (
     DeliveryAttempt,
     DeliveryCode,
     DeliveryStatus,
+    Message,
+    MessageOrigin,
     MessageStatus,
     OutboundSms,
 )
@@ -43,6 +55,13 @@ class JobOutcome:
     dead: bool = False
 
 
+@dataclass
+class _Prepared:
+    ready: list[tuple[Job, Message]] = field(default_factory=list)
+    done: list[Job] = field(default_factory=list)  # nothing left to do: ack
+    deferred: int = 0
+
+
 class DeliveryService:
     def __init__(self, ctx: ServiceContext, carrier: Carrier, *, max_attempts: int = 8) -> None:
         self._ctx = ctx
@@ -50,83 +69,121 @@ class DeliveryService:
         self._max_attempts = max_attempts
 
     async def submit(self, jobs: list[Job]) -> list[JobOutcome]:
-        """Submit the messages of claimed ``sms.send`` jobs; record what the carrier said."""
-        ids = [str(job.payload["messageId"]) for job in jobs]
-        messages = await anyio.to_thread.run_sync(
-            lambda: self._ctx.store.read(lambda tx: {i: tx.messages.get(i) for i in ids})
-        )
-        outcomes: list[JobOutcome] = []
-        sent: list[tuple[str, str]] = []
-        failed: list[tuple[str, int]] = []
-        for job, message_id in zip(jobs, ids, strict=True):
-            message = messages.get(message_id)
-            if message is None or message.status is not MessageStatus.QUEUED:
-                outcomes.append(JobOutcome(job))  # already done (a retried job); just ack
-                continue
-            outbound = OutboundSms(
-                message.id, message.sender, message.recipient, message.body, message.segments
-            )
-            try:
-                receipt = await self._carrier.submit(outbound)
-            except CarrierError as exc:
-                if exc.retryable and job.attempts < self._max_attempts:
-                    delay = min(2.0**job.attempts, 300.0)
-                    retry_at = self._ctx.clock.now() + timedelta(seconds=delay)
-                    outcomes.append(JobOutcome(job, retry_at=retry_at, error=exc.message))
-                    continue
-                failed.append((message_id, _code(exc)))
-                outcomes.append(JobOutcome(job))
-                continue
-            sent.append((message_id, receipt.carrier_message_id))
-            outcomes.append(JobOutcome(job))
+        """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned)."""
         now = self._ctx.clock.now()
-
-        def record(tx: Tx) -> None:
-            for message_id, carrier_id in sent:
-                tx.messages.mark_sent(message_id, now, carrier_id)
-            for message_id, code in failed:
-                self._finish(tx, message_id, False, code, now, None)
-
-        if sent or failed:
-            await anyio.to_thread.run_sync(lambda: self._ctx.store.write(record))
+        prepared = await anyio.to_thread.run_sync(
+            lambda: self._ctx.store.write(lambda tx: self._prepare(tx, jobs, now))
+        )
+        outcomes = [JobOutcome(job) for job in prepared.done]
+        if not prepared.ready:
+            return outcomes
+        answers = await self._carrier.submit(
+            [
+                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments)
+                for _, m in prepared.ready
+            ]
+        )
+        sent: list[tuple[Message, str]] = []
+        failed: list[tuple[Message, int]] = []
+        for (job, message), answer in zip(prepared.ready, answers, strict=True):
+            if not isinstance(answer, CarrierError):
+                sent.append((message, answer.carrier_message_id))
+                outcomes.append(JobOutcome(job))
+            elif answer.retryable and job.attempts < self._max_attempts:
+                delay = timedelta(seconds=min(2.0**job.attempts, 300.0))
+                outcomes.append(JobOutcome(job, retry_at=now + delay, error=answer.message))
+            else:
+                failed.append((message, _code(answer)))
+                outcomes.append(JobOutcome(job))
+        at = self._ctx.clock.now()
+        await anyio.to_thread.run_sync(
+            lambda: self._ctx.store.write(lambda tx: self._record(tx, sent, failed, at))
+        )
         return outcomes
 
-    def apply_report(self, tx: Tx, report: CarrierReport) -> bool:
-        """Record a delivery report and emit its event; False if the message already had one."""
-        return self._finish(
-            tx,
-            report.message_id,
-            report.delivered,
-            report.code,
-            report.received_at,
-            report.attempts,
-        )
+    def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
+        prepared = _Prepared()
+        messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs])
+        by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
+        for job in jobs:
+            message = messages.get(str(job.payload["messageId"]))
+            if message is None or message.status is not MessageStatus.QUEUED:
+                prepared.done.append(job)  # already handled by an earlier attempt
+            else:
+                by_sender[message.sender].append((job, message))
+        for sender, items in by_sender.items():
+            number = tx.numbers.get(sender)
+            if number is None or not number.capabilities.sms.can_send:
+                for job, message in items:
+                    self._finish(tx, message, False, DeliveryCode.INVALID_FROM, now, None)
+                    prepared.done.append(job)
+                continue
+            blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
+            sendable: list[tuple[Job, Message]] = []
+            for job, message in items:
+                # Keyword auto-replies (the opt-out confirmation itself) are exempt.
+                if message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY:
+                    self._finish(tx, message, False, DeliveryCode.OPTED_OUT, now, None)
+                    prepared.done.append(job)
+                else:
+                    sendable.append((job, message))
+            limit = self._ctx.limits.get(number.number_type)
+            granted = len(sendable)
+            if limit is not None and sendable:
+                window = throughput.window_start(now)
+                key = throughput.limit_key(number.number_type, sender)
+                granted = tx.rate_windows.take(key, limit, window, len(sendable))
+                for job, _ in sendable[granted:]:
+                    tx.jobs.defer(job.id, window + throughput.WINDOW)
+                    prepared.deferred += 1
+            prepared.ready.extend(sendable[:granted])
+        return prepared
 
-    def expire(self, tx: Tx, message_id: str) -> bool:
-        """``deliveryReportTimeoutInSeconds`` ran out with no report: fail with 5002."""
-        return self._finish(
-            tx, message_id, False, DeliveryCode.NO_CARRIER_REPORT, self._ctx.clock.now(), None
-        )
+    def _record(
+        self,
+        tx: Tx,
+        sent: list[tuple[Message, str]],
+        failed: list[tuple[Message, int]],
+        at: datetime,
+    ) -> None:
+        pairs: Counter[tuple[str, str]] = Counter()
+        for message, carrier_id in sent:
+            tx.messages.mark_sent(message.id, at, carrier_id)
+            pairs[(message.sender, message.recipient)] += 1
+        for message, code in failed:
+            self._finish(tx, message, False, code, at, None)
+        for (ours, peer), count in pairs.items():
+            tx.conversations.touch(ours, peer, at, count)
+
+    def apply_reports(self, tx: Tx, reports: Sequence[CarrierReport]) -> int:
+        """Record delivery reports and emit their events; return how many were new."""
+        messages = tx.messages.get_many([r.message_id for r in reports])
+        applied = 0
+        for report in reports:
+            message = messages.get(report.message_id)
+            if message is not None and self._finish(
+                tx, message, report.delivered, report.code, report.received_at, report.attempts
+            ):
+                applied += 1
+        return applied
 
     def _finish(
         self,
         tx: Tx,
-        message_id: str,
+        message: Message,
         delivered: bool,
         code: int,
         at: datetime,
         attempts: tuple[DeliveryAttempt, ...] | None,
     ) -> bool:
-        message = tx.messages.get(message_id)
-        if message is None or message.status.is_final:
+        if message.status.is_final:
             return False
         if attempts is None:
             attempts = (DeliveryAttempt(at, 0, message.segments),)
         status = MessageStatus.DELIVERED if delivered else MessageStatus.FAILED
-        if not tx.messages.finish(message_id, status=status, code=code, at=at, attempts=attempts):
+        if not tx.messages.finish(message.id, status=status, code=code, at=at, attempts=attempts):
             return False
         if message.enable_delivery_report:
-            now = self._ctx.clock.now()
             tx.events.append(
                 sms_delivery_report(
                     message_id=message.id,
@@ -139,15 +196,19 @@ class DeliveryService:
                     tag=message.tag,
                     topic=self._ctx.topic,
                     pascal=self._ctx.pascal_events,
-                    now=now,
+                    now=self._ctx.clock.now(),
                 )
             )
         return True
 
     async def run_timeouts(self, jobs: list[Job]) -> list[JobOutcome]:
+        """``deliveryReportTimeoutInSeconds`` ran out with no report: fail with 5002."""
+        now = self._ctx.clock.now()
+
         def expire_all(tx: Tx) -> None:
-            for job in jobs:
-                self.expire(tx, str(job.payload["messageId"]))
+            messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs])
+            for message in messages.values():
+                self._finish(tx, message, False, DeliveryCode.NO_CARRIER_REPORT, now, None)
 
         await anyio.to_thread.run_sync(lambda: self._ctx.store.write(expire_all))
         return [JobOutcome(job) for job in jobs]
@@ -168,10 +229,11 @@ class DeliverySink:
         self._delivery = delivery
         self._inbound = inbound
 
-    async def delivery_report(self, report: CarrierReport) -> None:
-        await anyio.to_thread.run_sync(
-            lambda: self._ctx.store.write(lambda tx: self._delivery.apply_report(tx, report))
-        )
+    async def delivery_reports(self, reports: Sequence[CarrierReport]) -> None:
+        if reports:
+            await anyio.to_thread.run_sync(
+                lambda: self._ctx.store.write(lambda tx: self._delivery.apply_reports(tx, reports))
+            )
 
     async def inbound(self, message: CarrierInbound) -> None:
         await anyio.to_thread.run_sync(lambda: self._inbound.receive(message))

@@ -141,7 +141,7 @@ class InboundService:
             origin=MessageOrigin.AUTO_REPLY,
             created_at=now,
             scheduled_at=now,
-            conversation_id=tx.conversations.touch(inbound.recipient, inbound.sender, now),
+            conversation_id=conversation,
         )
         tx.messages.add_many([(reply, None)])
         tx.jobs.enqueue(SEND_JOB, {"messageId": reply.id}, now, now=now)

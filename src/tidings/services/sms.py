@@ -1,39 +1,42 @@
-"""Sending SMS: validate, dedupe by repeatability id, schedule within throughput limits.
+"""Accepting SMS: validate, dedupe by repeatability id, store durably, answer per recipient.
 
-One call of ``send`` is one transaction: every accepted recipient gets a stored message and
-a durable ``sms.send`` job before the API answers 202; nothing is written for a request
-that fails as a whole.
+Accepting is kept to what must happen before the 202: the request is validated as a whole,
+each recipient on its own, and every accepted recipient's message and ``sms.send`` job are
+committed in one transaction (group-committed with concurrent requests on the API path).
+Nothing is written for a request that fails as a whole. Throughput limits and the opt-out
+list are applied when the worker sends (``services/delivery.py``), as ACS reports opted-out
+recipients through a failed delivery report rather than in the send response.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from tidings.domain import throughput
+import anyio
+
+from tidings.domain.conversations import conversation_id
 from tidings.domain.encoding import analyze
-from tidings.domain.events import sms_delivery_report
 from tidings.domain.ids import outgoing_message_id
 from tidings.domain.messages import (
-    DeliveryAttempt,
-    DeliveryCode,
-    DeliveryStatus,
     Direction,
     Message,
     MessageOrigin,
     MessageStatus,
+    OutboundBatch,
 )
+from tidings.domain.numbers import PurchasedNumber
 from tidings.domain.phone import parse_e164, parse_sender
 from tidings.domain.timefmt import parse_rfc1123
-from tidings.errors import Conflict, InvalidInput, Unauthenticated
-from tidings.ports import Tx
+from tidings.errors import InvalidInput, Unauthenticated
 from tidings.services.context import ServiceContext
 
 MAX_MESSAGE_LENGTH = 2048
 MAX_RECIPIENTS = 100
 SEND_JOB = "sms.send"
 REPORT_TIMEOUT_JOB = "sms.report_timeout"
+SENDER_CACHE_SECONDS = 1.0
 INVALID_TO = "Invalid To phone number format."
 INVALID_FIRST_SENT = (
     "Request sent with Invalid DateTime value for repeatability-first-sent. "
@@ -97,12 +100,33 @@ def _validate(request: SendRequest) -> str:
     return sender.value
 
 
+def _check_sender(sender: str, number: PurchasedNumber | None) -> None:
+    if number is None:
+        raise Unauthenticated(
+            f"The number {sender} is not provisioned for this resource.", code="Unauthorized"
+        )
+    if not number.capabilities.sms.can_send:
+        raise Unauthenticated(
+            f"The number {sender} is not enabled to send SMS "
+            f"(sms capability: {number.capabilities.sms.value}).",
+            code="Unauthorized",
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    batch: OutboundBatch
+    results: list[RecipientResult]
+    rid_of: dict[int, str]  # result index -> repeatability id, for accepted recipients
+
+
 class SmsService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
+        self._senders: dict[str, tuple[float, PurchasedNumber | None]] = {}
 
     def send(self, request: SendRequest) -> list[RecipientResult]:
-        """Accept a send request; see the module docstring.
+        """Accept a send request in its own transaction; see the module docstring.
 
         Raises:
             InvalidInput: the request as a whole is malformed.
@@ -110,77 +134,55 @@ class SmsService:
                 answers 401 for both).
         """
         sender = _validate(request)
-        now = self._ctx.clock.now()
-        try:
-            return self._ctx.store.write(lambda tx: self._send(tx, request, sender, now))
-        except Conflict:
-            # A concurrent request took one of our repeatability ids: run again to see it.
-            return self._ctx.store.write(lambda tx: self._send(tx, request, sender, now))
+        number = self._ctx.store.read(lambda tx: tx.numbers.get(sender))
+        _check_sender(sender, number)
+        plan = self._plan(request, sender, self._ctx.clock.now())
+        repeated = self._ctx.store.write(lambda tx: tx.messages.accept(plan.batch))
+        return _results(plan, repeated)
 
-    def _send(
-        self, tx: Tx, request: SendRequest, sender: str, now: datetime
-    ) -> list[RecipientResult]:
-        number = tx.numbers.get(sender)
-        if number is None:
-            raise Unauthenticated(
-                f"The number {sender} is not provisioned for this resource.", code="Unauthorized"
-            )
-        if not number.capabilities.sms.can_send:
-            raise Unauthenticated(
-                f"The number {sender} is not enabled to send SMS "
-                f"(sms capability: {number.capabilities.sms.value}).",
-                code="Unauthorized",
-            )
-        info = analyze(request.message)
-        results: list[RecipientResult | None] = [None] * len(request.recipients)
-        seen = tx.messages.by_repeatability(
-            [r.repeatability_request_id for r in request.recipients if r.repeatability_request_id]
+    async def send_async(self, request: SendRequest) -> list[RecipientResult]:
+        """``send`` for the event loop: group-committed with concurrent requests."""
+        sender = _validate(request)
+        _check_sender(sender, await self._sender(sender))
+        plan = self._plan(request, sender, self._ctx.clock.now())
+        repeated = await self._ctx.store.accept_outbound(plan.batch)
+        return _results(plan, repeated)
+
+    async def _sender(self, sender: str) -> PurchasedNumber | None:
+        """The sender's number, cached for ``SENDER_CACHE_SECONDS`` (the worker checks again)."""
+        cached = self._senders.get(sender)
+        if cached is not None and time.monotonic() - cached[0] < SENDER_CACHE_SECONDS:
+            return cached[1]
+        number = await anyio.to_thread.run_sync(
+            lambda: self._ctx.store.read(lambda tx: tx.numbers.get(sender))
         )
-        accepted: list[tuple[int, str, str | None]] = []  # (index, e164, repeatability id)
-        claimed_ids: set[str] = set()
-        for index, recipient in enumerate(request.recipients):
-            rid = recipient.repeatability_request_id
-            if rid and (rid in seen or rid in claimed_ids):
-                prior = seen.get(rid)
-                results[index] = RecipientResult(
-                    to=recipient.to,
-                    http_status_code=202,
-                    successful=True,
-                    message_id=prior.id if prior else None,
-                    repeatability_result="accepted",
-                )
-                continue
+        if len(self._senders) > 10_000:
+            self._senders.clear()
+        self._senders[sender] = (time.monotonic(), number)
+        return number
+
+    def _plan(self, request: SendRequest, sender: str, now: datetime) -> _Plan:
+        info = analyze(request.message)
+        results: list[RecipientResult] = []
+        rid_of: dict[int, str] = {}
+        rows: list[tuple[Message, str | None]] = []
+        jobs: list[tuple[str, dict[str, object], datetime]] = []
+        for recipient in request.recipients:
+            rid = recipient.repeatability_request_id or None
             if recipient.repeatability_first_sent is not None:
                 try:
                     parse_rfc1123(recipient.repeatability_first_sent)
                 except ValueError:
-                    results[index] = RecipientResult(
-                        recipient.to, 400, False, None, INVALID_FIRST_SENT, "rejected"
+                    results.append(
+                        RecipientResult(
+                            recipient.to, 400, False, None, INVALID_FIRST_SENT, "rejected"
+                        )
                     )
                     continue
             e164 = parse_e164(recipient.to)
             if e164 is None:
-                results[index] = RecipientResult(recipient.to, 400, False, None, INVALID_TO)
+                results.append(RecipientResult(recipient.to, 400, False, None, INVALID_TO))
                 continue
-            if rid:
-                claimed_ids.add(rid)
-            accepted.append((index, e164, rid))
-
-        blocked = tx.optouts.opted_out(sender, [e for _, e, _ in accepted])
-        sendable = [a for a in accepted if a[1] not in blocked]
-        number_type = number.number_type
-        slots = tx.rate_windows.reserve(
-            throughput.limit_key(number_type, sender),
-            throughput.LIMITS_PER_MINUTE[number_type],
-            throughput.window_start(now),
-            len(sendable),
-            throughput.WINDOW,
-        )
-        slot_of = {a[0]: max(now, slot) for a, slot in zip(sendable, slots, strict=True)}
-
-        rows: list[tuple[Message, str | None]] = []
-        jobs: list[tuple[str, dict[str, Any], datetime]] = []
-        for index, e164, rid in accepted:
             message = Message(
                 id=outgoing_message_id(now),
                 direction=Direction.OUTBOUND,
@@ -194,53 +196,41 @@ class SmsService:
                 enable_delivery_report=request.enable_delivery_report,
                 origin=request.origin,
                 created_at=now,
-                scheduled_at=slot_of.get(index),
+                scheduled_at=now,
                 report_timeout_seconds=request.report_timeout_seconds,
-                conversation_id=tx.conversations.touch(sender, e164, now),
+                conversation_id=conversation_id(sender, e164),
             )
-            if e164 in blocked:
-                message = self._blocked(tx, message, now)
-            else:
-                jobs.append((SEND_JOB, {"messageId": message.id}, slot_of[index]))
-                if request.report_timeout_seconds and request.enable_delivery_report:
-                    due = slot_of[index] + timedelta(seconds=request.report_timeout_seconds)
-                    jobs.append((REPORT_TIMEOUT_JOB, {"messageId": message.id}, due))
             rows.append((message, rid))
-            results[index] = RecipientResult(
-                to=request.recipients[index].to,
-                http_status_code=202,
-                successful=True,
-                message_id=message.id,
-                repeatability_result="accepted" if rid else None,
-            )
-        tx.messages.add_many(rows)
-        tx.jobs.enqueue_many(jobs, now=now)
-        return [r for r in results if r is not None]
-
-    def _blocked(self, tx: Tx, message: Message, now: datetime) -> Message:
-        """An opted-out recipient: fail at once with 4007 and never reach the carrier."""
-        attempts = (DeliveryAttempt(now, 0, message.segments),)
-        failed = replace(
-            message,
-            status=MessageStatus.FAILED,
-            final_at=now,
-            delivery_code=DeliveryCode.OPTED_OUT,
-            attempts=attempts,
-        )
-        if message.enable_delivery_report:
-            tx.events.append(
-                sms_delivery_report(
+            jobs.append((SEND_JOB, {"messageId": message.id}, now))
+            if request.report_timeout_seconds and request.enable_delivery_report:
+                due = now + timedelta(seconds=request.report_timeout_seconds)
+                jobs.append((REPORT_TIMEOUT_JOB, {"messageId": message.id}, due))
+            if rid:
+                rid_of[len(results)] = rid
+            results.append(
+                RecipientResult(
+                    to=recipient.to,
+                    http_status_code=202,
+                    successful=True,
                     message_id=message.id,
-                    sender=message.sender,
-                    recipient=message.recipient,
-                    status=DeliveryStatus.FAILED,
-                    details=DeliveryCode.details(DeliveryCode.OPTED_OUT),
-                    attempts=attempts,
-                    received_at=now,
-                    tag=message.tag,
-                    topic=self._ctx.topic,
-                    pascal=self._ctx.pascal_events,
-                    now=now,
+                    repeatability_result="accepted" if rid else None,
                 )
             )
-        return failed
+        return _Plan(OutboundBatch(rows, jobs, now), results, rid_of)
+
+
+def _results(plan: _Plan, repeated: dict[str, str]) -> list[RecipientResult]:
+    """Recipients whose repeatability id was seen before get the first message's id."""
+    if not repeated:
+        return plan.results
+    results = list(plan.results)
+    for index, rid in plan.rid_of.items():
+        if rid in repeated:
+            results[index] = RecipientResult(
+                to=results[index].to,
+                http_status_code=202,
+                successful=True,
+                message_id=repeated[rid],
+                repeatability_result="accepted",
+            )
+    return results

@@ -7,6 +7,7 @@ it again if the database reports a transient conflict (synapse's ``runInteractio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -15,11 +16,18 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
 from tidings.storage.events import SqlEventOutbox
+from tidings.storage.group_commit import GroupCommitter
 from tidings.storage.keys import SqlKeyRepo
-from tidings.storage.messages import SqlConversationRepo, SqlMessageRepo, SqlOptOutRepo
+from tidings.storage.messages import (
+    SqlConversationRepo,
+    SqlMessageRepo,
+    SqlOptOutRepo,
+    accept_batches,
+)
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
@@ -90,6 +98,8 @@ class Database:
         self.url = url
         self.engine = dialects.create_engine(url)
         self._max_retries = max_retries
+        self._write_lock = dialects.write_lock(self.engine)
+        self._committer = GroupCommitter(self.engine, self._write_lock, max_retries=max_retries)
 
     @property
     def dialect(self) -> str:
@@ -98,6 +108,22 @@ class Database:
     def write(self, fn: Callable[[SqlTx], T]) -> T:
         return self._run(fn, write=True)
 
+    async def write_async(self, fn: Callable[[SqlTx], T]) -> T:
+        """Like ``write``, but shares one transaction with concurrent callers (group commit).
+
+        Returns once the transaction holding ``fn``'s writes has committed.
+        """
+        result: T = await self._committer.submit(lambda connection: fn(SqlTx(connection)))
+        return result
+
+    async def accept_outbound(self, batch: OutboundBatch) -> dict[str, str]:
+        """Store a send request's rows, group-committed and merged with concurrent requests.
+
+        Returns the repeatability ids that were already taken, with their first message id.
+        """
+        result: dict[str, str] = await self._committer.submit_batched(accept_batches, batch)
+        return result
+
     def read(self, fn: Callable[[SqlTx], T]) -> T:
         return self._run(fn, write=False)
 
@@ -105,7 +131,8 @@ class Database:
         delay = 0.005
         for attempt in range(self._max_retries + 1):
             try:
-                with self.engine.connect() as raw:
+                lock = self._write_lock if write else contextlib.nullcontext()
+                with lock, self.engine.connect() as raw:
                     connection = raw.execution_options(**{dialects.WRITE_OPTION: write})
                     with connection.begin():
                         return fn(SqlTx(connection))
@@ -121,4 +148,5 @@ class Database:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        self._committer.close()
         self.engine.dispose()

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +50,22 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def write_lock(engine: Engine) -> AbstractContextManager[object]:
+    """A lock every write transaction of this process takes first, on SQLite only.
+
+    SQLite has one writer at a time; writers that collide fall into SQLite's busy handler,
+    which sleeps in steps of up to 100 ms. Queuing on a process lock instead hands the
+    database over the moment the previous writer commits.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    lock = _SQLITE_LOCKS.setdefault(str(engine.url), threading.Lock())
+    return lock
+
+
+_SQLITE_LOCKS: dict[str, threading.Lock] = {}
+
+
 def is_sqlite(connection: sa.Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
@@ -79,6 +98,13 @@ def is_retryable(exc: BaseException) -> bool:
     return sqlstate in {"40001", "40P01", "57P01", "08006", "08003"} or bool(
         exc.connection_invalidated
     )
+
+
+def greatest(connection: sa.Connection, *values: Any) -> Any:
+    """SQL ``GREATEST`` (PostgreSQL) or multi-argument ``MAX`` (SQLite)."""
+    if is_sqlite(connection):
+        return sa.func.max(*values)
+    return sa.func.greatest(*values)
 
 
 def lock_key(connection: sa.Connection, key: str) -> None:

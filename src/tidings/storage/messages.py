@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from tidings.domain.conversations import Conversation, OptOutEntry
+from tidings.domain.conversations import Conversation, OptOutEntry, conversation_id
 from tidings.domain.messages import (
     DeliveryAttempt,
     Direction,
     Message,
     MessageOrigin,
     MessageStatus,
+    OutboundBatch,
 )
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import conversations, messages, optouts
+from tidings.storage.queue import job_row
+from tidings.storage.schema import conversations, jobs, messages, optouts
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -96,9 +97,73 @@ def _attempts_json(attempts: tuple[DeliveryAttempt, ...]) -> list[dict[str, Any]
     ]
 
 
+_BY_REPEATABILITY = sa.select(messages.c.repeatability_id, messages.c.id).where(
+    messages.c.repeatability_id.in_(sa.bindparam("rids", expanding=True))
+)
+
+
+def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> list[dict[str, str]]:
+    """Insert the rows of many send requests with one statement per table.
+
+    A repeatability id already stored (or used earlier in ``batches``) keeps its first
+    message: the newer message and its jobs are dropped, and the batch's result maps that id
+    to the first message's id.
+    """
+    rids = [rid for batch in batches for _, rid in batch.messages if rid]
+    taken: dict[str, str] = {}
+    for start in range(0, len(rids), 500):
+        rows = connection.execute(_BY_REPEATABILITY, {"rids": rids[start : start + 500]})
+        taken.update({r.repeatability_id: r.id for r in rows})
+    message_rows: list[dict[str, Any]] = []
+    job_rows: list[dict[str, Any]] = []
+    results: list[dict[str, str]] = []
+    for batch in batches:
+        repeated: dict[str, str] = {}
+        dropped: set[str] = set()
+        for message, rid in batch.messages:
+            if rid and rid in taken:
+                repeated[rid] = taken[rid]
+                dropped.add(message.id)
+                continue
+            if rid:
+                taken[rid] = message.id
+            message_rows.append(_message_row(message, rid))
+        job_rows.extend(
+            job_row(kind, payload, run_at, batch.created_at)
+            for kind, payload, run_at in batch.jobs
+            if payload.get("messageId") not in dropped
+        )
+        results.append(repeated)
+    if message_rows:
+        connection.execute(messages.insert(), message_rows)
+    if job_rows:
+        connection.execute(jobs.insert(), job_rows)
+    return results
+
+
 class SqlMessageRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
+
+    def accept(self, batch: OutboundBatch) -> dict[str, str]:
+        """Store one send request's rows; see ``accept_batches``."""
+        return accept_batches(self._c, [batch])[0]
+
+    def get_many(self, message_ids: list[str]) -> dict[str, Message]:
+        found: dict[str, Message] = {}
+        for start in range(0, len(message_ids), 500):
+            rows = self._c.execute(
+                sa.select(messages).where(messages.c.id.in_(message_ids[start : start + 500]))
+            )
+            found.update({r.id: _message(r) for r in rows})
+        return found
+
+    def link_conversation(self, message_id: str, conversation_id: str) -> None:
+        self._c.execute(
+            messages.update()
+            .where(messages.c.id == message_id)
+            .values(conversation_id=conversation_id)
+        )
 
     def add_many(self, rows: list[tuple[Message, str | None]]) -> None:
         if rows:
@@ -187,11 +252,11 @@ class SqlConversationRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def touch(self, our_number: str, peer_number: str, at: datetime) -> str:
-        """The conversation id of the pair, created on first use; bumps its counters."""
+    def touch(self, our_number: str, peer_number: str, at: datetime, count: int = 1) -> str:
+        """The conversation id of the pair, created on first use; counts ``count`` messages."""
         self._c.execute(
             dialects.insert_ignore(self._c, conversations).values(
-                id=str(uuid.uuid4()),
+                id=conversation_id(our_number, peer_number),
                 our_number=our_number,
                 peer_number=peer_number,
                 created_at=at,
@@ -210,7 +275,7 @@ class SqlConversationRepo:
                     (conversations.c.last_message_at < at, at),
                     else_=conversations.c.last_message_at,
                 ),
-                message_count=conversations.c.message_count + 1,
+                message_count=conversations.c.message_count + count,
             )
             .returning(conversations.c.id)
         ).one()

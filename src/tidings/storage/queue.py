@@ -25,6 +25,24 @@ from tidings.storage import dialects
 from tidings.storage.schema import jobs, rate_windows
 
 
+def job_row(
+    kind: str,
+    payload: dict[str, Any],
+    run_at: datetime,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "run_at": run_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
 class SqlJobQueue:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -38,15 +56,7 @@ class SqlJobQueue:
         now: datetime,
         dedupe_key: str | None = None,
     ) -> None:
-        row = {
-            "kind": kind,
-            "payload": payload,
-            "dedupe_key": dedupe_key,
-            "status": "pending",
-            "run_at": run_at,
-            "attempts": 0,
-            "created_at": now,
-        }
+        row = job_row(kind, payload, run_at, now, dedupe_key)
         if dedupe_key is None:
             self._c.execute(jobs.insert(), row)
         else:
@@ -57,21 +67,7 @@ class SqlJobQueue:
     ) -> None:
         if not rows:
             return
-        self._c.execute(
-            jobs.insert(),
-            [
-                {
-                    "kind": kind,
-                    "payload": payload,
-                    "dedupe_key": None,
-                    "status": "pending",
-                    "run_at": run_at,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-                for kind, payload, run_at in rows
-            ],
-        )
+        self._c.execute(jobs.insert(), [job_row(k, p, r, now) for k, p, r in rows])
 
     def claim(
         self, kinds: list[str], *, limit: int, now: datetime, lease: timedelta, worker: str
@@ -103,6 +99,19 @@ class SqlJobQueue:
     def ack(self, ids: list[int]) -> None:
         if ids:
             self._c.execute(jobs.delete().where(jobs.c.id.in_(ids)))
+
+    def defer(self, job_id: int, run_at: datetime) -> None:
+        """Put a claimed job back until ``run_at`` without counting the attempt (throttling)."""
+        self._c.execute(
+            jobs.update()
+            .where(jobs.c.id == job_id)
+            .values(
+                run_at=run_at,
+                locked_until=None,
+                locked_by=None,
+                attempts=dialects.greatest(self._c, jobs.c.attempts - 1, 0),
+            )
+        )
 
     def retry(self, job_id: int, run_at: datetime, error: str) -> None:
         self._c.execute(
@@ -139,43 +148,30 @@ class SqlJobQueue:
 
 
 class SqlRateWindows:
-    """Fixed one-minute windows per key; each message takes a slot in the first window with room."""
+    """Fixed one-minute windows per key, counting the messages sent in each."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def reserve(
-        self, key: str, limit: int, start: datetime, count: int, window: timedelta
-    ) -> list[datetime]:
-        """Reserve ``count`` slots from ``start``'s window on; return each slot's window start."""
+    def take(self, key: str, limit: int, window_start: datetime, count: int) -> int:
+        """Take up to ``count`` slots from the window starting at ``window_start``; return how
+        many were granted (the rest must wait for a later window)."""
         dialects.lock_key(self._c, f"rate:{key}")
-        slots: list[datetime] = []
-        used_rows = {
-            ensure_utc(r.window_start): r.used
-            for r in self._c.execute(
-                sa.select(rate_windows.c.window_start, rate_windows.c.used).where(
-                    rate_windows.c.key == key, rate_windows.c.window_start >= start
-                )
+        used = self._c.execute(
+            sa.select(rate_windows.c.used).where(
+                rate_windows.c.key == key, rate_windows.c.window_start == window_start
             )
-        }
-        current = start
-        changed: dict[datetime, int] = {}
-        while len(slots) < count:
-            used = changed.get(current, used_rows.get(current, 0))
-            take = min(limit - used, count - len(slots))
-            if take > 0:
-                slots.extend([current] * take)
-                changed[current] = used + take
-            current = current + window
-        for window_start, used in changed.items():
+        ).scalar()
+        granted = max(0, min(limit - (used or 0), count))
+        if granted:
             stmt = dialects.upsert(
                 self._c,
                 rate_windows,
                 ["key", "window_start"],
-                {"used": used},
+                {"used": rate_windows.c.used + granted},
             )
-            self._c.execute(stmt.values(key=key, window_start=window_start, used=used))
-        return slots
+            self._c.execute(stmt.values(key=key, window_start=window_start, used=granted))
+        return granted
 
     def prune(self, before: datetime) -> None:
         self._c.execute(rate_windows.delete().where(rate_windows.c.window_start < before))

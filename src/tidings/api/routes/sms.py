@@ -54,7 +54,7 @@ def routes(services: Services) -> list[Route]:
             tag=options.tag,
             report_timeout_seconds=options.delivery_report_timeout_in_seconds,
         )
-        results = await run(services.sms.send, send_request)
+        results = await services.sms.send_async(send_request)
         return json(
             schemas.SmsSendResponse(
                 [

@@ -1,0 +1,206 @@
+"""SMS accept rate, latency and end-to-end throughput, against a bare ASGI baseline.
+
+Run: ``.venv/bin/python bench/bench_sms.py [--seconds 10] [--connections 64]``. Needs ``wrk``
+(``apt-get install wrk``). It starts, one after the other on this machine:
+
+1. the baseline: ``bench/bare_app.py`` under uvicorn with the same options as Tidings;
+2. ``tidings serve`` (SQLite, simulated carrier, throughput limits off) and drives
+   ``POST /sms`` with a correctly HMAC-signed request (one recipient, delivery report on);
+
+and prints requests/s and latency percentiles of both, their ratio, how many accepted
+messages are in the database (must equal the 202s), and the end-to-end rate from the first
+accept to the last delivery-report event in the outbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tests.server import ServerProcess, free_port  # noqa: E402
+
+from tidings.domain import hmac  # noqa: E402
+
+BODY = json.dumps(
+    {
+        "from": "+18005550100",
+        "smsRecipients": [{"to": "+15555550111"}],
+        "message": "Benchmark message",
+        "smsSendOptions": {"enableDeliveryReport": True, "tag": "bench"},
+    }
+)
+
+
+def wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    result["requests"] = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non2xx"] = float(bad.group(1)) if bad else 0.0
+    for pct in ("50", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        result[f"p{pct}_ms"] = (
+            value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        )
+    return result
+
+
+def lua(headers: dict[str, str], body: str, path: Path) -> Path:
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(body)}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def baseline(tmp: Path, seconds: int, connections: int) -> dict[str, float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--lifespan",
+            "off",
+        ],
+        cwd=ROOT / "bench",
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", content=b"{}")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        script = lua({"Content-Type": "application/json"}, BODY, tmp / "bare.lua")
+        return wrk(f"http://127.0.0.1:{port}/sms", script, seconds, connections)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def signed_headers(key: str, host: str, target: str) -> dict[str, str]:
+    date = formatdate(usegmt=True)
+    body_hash = hmac.content_hash(BODY.encode())
+    signature = hmac.signature(key, hmac.string_to_sign("POST", target, date, host, body_hash))
+    return {
+        "Content-Type": "application/json",
+        "x-ms-date": date,
+        "x-ms-content-sha256": body_hash,
+        "Authorization": hmac.authorization_header(signature),
+    }
+
+
+def tidings(
+    tmp: Path, seconds: int, connections: int, database_url: str | None
+) -> dict[str, float]:
+    server = ServerProcess(
+        tmp / "data",
+        database_url=database_url,
+        env={"TIDINGS_RATE_LIMITS": "off", "TIDINGS_TLS": "false"},
+    )
+    server.start()
+    engine = sa.create_engine(database_url or f"sqlite:///{tmp / 'data' / 'tidings.db'}")
+    try:
+        target = "/sms?api-version=2021-03-07"
+        host = f"127.0.0.1:{server.http_port}"
+        script = lua(signed_headers(server.access_key, host, target), BODY, tmp / "sms.lua")
+        check = httpx.post(
+            f"http://{host}{target}",
+            content=BODY,
+            headers=signed_headers(server.access_key, host, target),
+        )
+        assert check.status_code == 202, check.text
+        started = time.monotonic()
+        result = wrk(f"http://{host}{target}", script, seconds, connections)
+        accepted = int(result["requests"] - result["non2xx"]) + 1
+        with engine.connect() as c:
+            stored = c.execute(sa.text("select count(*) from messages")).scalar_one()
+        result["accepted"] = accepted
+        result["stored"] = stored
+        deadline = time.monotonic() + 600
+        reports = 0
+        while time.monotonic() < deadline:
+            with engine.connect() as c:
+                reports = c.execute(
+                    sa.text(
+                        "select count(*) from events where event_type = "
+                        "'Microsoft.Communication.SMSDeliveryReportReceived'"
+                    )
+                ).scalar_one()
+            if reports >= stored:
+                break
+            time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        result["reports"] = reports
+        result["e2e_seconds"] = elapsed
+        result["e2e_rate"] = reports / elapsed
+        return result
+    finally:
+        engine.dispose()
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as raw:
+        tmp = Path(raw)
+        base = baseline(tmp, args.seconds, args.connections)
+        ours = tidings(tmp, args.seconds, args.connections, args.database_url)
+    print(f"machine: {os.cpu_count()} cores; wrk -t2 -c{args.connections} -d{args.seconds}s")
+    print(
+        f"bare ASGI (uvicorn)     {base['rps']:>9.0f} req/s  p50 {base['p50_ms']:.2f} ms  "
+        f"p99 {base['p99_ms']:.2f} ms"
+    )
+    print(
+        f"tidings POST /sms       {ours['rps']:>9.0f} req/s  p50 {ours['p50_ms']:.2f} ms  "
+        f"p99 {ours['p99_ms']:.2f} ms  ({ours['rps'] / base['rps']:.1%} of bare)"
+    )
+    print(
+        f"  accepted (202)        {ours['accepted']:>9.0f}   stored: {ours['stored']:.0f}   "
+        f"non-2xx: {ours['non2xx']:.0f}"
+    )
+    print(
+        f"end to end              {ours['e2e_rate']:>9.0f} msg/s  ({ours['reports']:.0f} "
+        f"delivery-report events in {ours['e2e_seconds']:.1f} s from the first accept)"
+    )
+    return 0 if ours["stored"] == ours["accepted"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from tidings.domain.numbers import NumberType
+from tidings.domain.throughput import LIMITS_PER_MINUTE, parse_limits
+from tidings.errors import InvalidInput
+from tidings.settings import EventCasing, load_settings
+
+
+def test_environment_and_overrides() -> None:
+    settings = load_settings(
+        {
+            "TIDINGS_DATA_DIR": "/tmp/x",
+            "TIDINGS_HTTP_PORT": "9000",
+            "TIDINGS_TLS": "false",
+            "TIDINGS_EVENT_CASING": "camel",
+            "TIDINGS_WORKER_BATCH_SIZE": "17",
+        },
+        {"http_port": 9100, "host": None},
+    )
+    assert settings.data_dir == Path("/tmp/x")
+    assert settings.http_port == 9100  # the flag wins over the variable
+    assert settings.tls is False
+    assert settings.event_casing is EventCasing.CAMEL
+    assert settings.worker.batch_size == 17
+    assert settings.resolved_database_url == f"sqlite:///{Path('/tmp/x/tidings.db').resolve()}"
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"TIDINGS_HTTP_PORT": "eighty"},
+        {"TIDINGS_TLS": "maybe"},
+        {"TIDINGS_RATE_LIMITS": "tollFree=0"},
+        {"TIDINGS_EVENT_CASING": "shouty"},
+    ],
+)
+def test_bad_values_are_named(environ: dict[str, str]) -> None:
+    with pytest.raises(InvalidInput, match=next(iter(environ))):
+        load_settings(environ)
+
+
+def test_rate_limits() -> None:
+    assert parse_limits("") == LIMITS_PER_MINUTE
+    assert set(parse_limits("off").values()) == {None}
+    limits = parse_limits("tollFree=10, shortCode=off")
+    assert limits[NumberType.TOLL_FREE] == 10
+    assert limits[NumberType.SHORT_CODE] is None
+    assert limits[NumberType.ALPHANUMERIC] == 600
+    with pytest.raises(ValueError):
+        parse_limits("nonsense")
