@@ -94,3 +94,11 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     if not low <= value <= high:
         raise InvalidInput(f"{name} must be between {low} and {high}.", target=name)
     return value
+
+
+def page_params(request: Request) -> tuple[int, int]:
+    """``limit`` (1-1000, default 100) and ``offset`` of a paged list."""
+    return (
+        int_param(request, "limit", 100, 1, 1000),
+        int_param(request, "offset", 0, 0, 10**9),
+    )

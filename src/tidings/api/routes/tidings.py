@@ -13,7 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tidings.api import schemas
-from tidings.api.routes.common import TIDINGS_VERSIONS, api_version, int_param, json, run
+from tidings.api.routes.common import (
+    TIDINGS_VERSIONS,
+    api_version,
+    int_param,
+    json,
+    page_params,
+    run,
+)
 from tidings.api.routes.phone_numbers import purchased_body
 from tidings.domain.conversations import Conversation
 from tidings.domain.messages import Direction, Message, MessageStatus
@@ -153,8 +160,7 @@ def routes(services: Services) -> list[Route]:
 
     async def list_handsets(request: Request) -> Response:
         check(request)
-        limit = int_param(request, "limit", 100, 1, 1000)
-        offset = int_param(request, "offset", 0, 0, 10**9)
+        limit, offset = page_params(request)
         return json({"value": [_handset(h) for h in await run(sim.handsets, limit, offset)]})
 
     async def get_rules(request: Request) -> Response:
@@ -211,8 +217,7 @@ def routes(services: Services) -> list[Route]:
 
     async def list_conversations(request: Request) -> Response:
         check(request)
-        limit = int_param(request, "limit", 100, 1, 1000)
-        offset = int_param(request, "offset", 0, 0, 10**9)
+        limit, offset = page_params(request)
         items = await run(queries.conversations, request.query_params.get("number"), limit, offset)
         return json({"value": [_conversation(c) for c in items]})
 
@@ -227,8 +232,7 @@ def routes(services: Services) -> list[Route]:
 
     async def list_optouts(request: Request) -> Response:
         check(request)
-        limit = int_param(request, "limit", 100, 1, 1000)
-        offset = int_param(request, "offset", 0, 0, 10**9)
+        limit, offset = page_params(request)
         items = await run(services.optouts.entries, request.query_params.get("from"), limit, offset)
         return json(
             {
