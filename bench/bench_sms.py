@@ -119,6 +119,26 @@ def signed_headers(key: str, host: str, target: str) -> dict[str, str]:
     }
 
 
+def api_only(
+    tmp: Path, seconds: int, connections: int, database_url: str | None
+) -> dict[str, float]:
+    """The accept path alone: ``tidings api``, no worker in the process."""
+    data = tmp / "api-data"
+    command = [sys.executable, "-m", "tidings", "migrate", "--data-dir", str(data)]
+    if database_url:
+        command += ["--database-url", database_url]
+    subprocess.run(command, check=True, capture_output=True)
+    env = {"TIDINGS_RATE_LIMITS": "off", "TIDINGS_TLS": "false"}
+    server = ServerProcess(data, database_url=database_url, env=env, command="api").start()
+    try:
+        target = "/sms?api-version=2021-03-07"
+        host = f"127.0.0.1:{server.http_port}"
+        script = lua(signed_headers(server.access_key, host, target), BODY, tmp / "api.lua")
+        return wrk(f"http://{host}{target}", script, seconds, connections)
+    finally:
+        server.stop()
+
+
 def tidings(
     tmp: Path, seconds: int, connections: int, database_url: str | None
 ) -> dict[str, float]:
@@ -182,6 +202,7 @@ def main() -> int:
         tmp = Path(raw)
         base = baseline(tmp, args.seconds, args.connections)
         ours = tidings(tmp, args.seconds, args.connections, args.database_url)
+        alone = api_only(tmp, args.seconds, args.connections, args.database_url)
     print(f"machine: {os.cpu_count()} cores; wrk -t2 -c{args.connections} -d{args.seconds}s")
     print(
         f"bare ASGI (uvicorn)     {base['rps']:>9.0f} req/s  p50 {base['p50_ms']:.2f} ms  "
@@ -192,6 +213,10 @@ def main() -> int:
         f"p99 {ours['p99_ms']:.2f} ms  ({ours['rps'] / base['rps']:.1%} of bare)"
     )
     print(
+        f"tidings api (no worker) {alone['rps']:>9.0f} req/s  p50 {alone['p50_ms']:.2f} ms  "
+        f"p99 {alone['p99_ms']:.2f} ms  ({alone['rps'] / base['rps']:.1%} of bare)"
+    )
+    print(
         f"  accepted (202)        {ours['accepted']:>9.0f}   stored: {ours['stored']:.0f}   "
         f"non-2xx: {ours['non2xx']:.0f}"
     )
@@ -199,7 +224,8 @@ def main() -> int:
         f"end to end              {ours['e2e_rate']:>9.0f} msg/s  ({ours['reports']:.0f} "
         f"delivery-report events in {ours['e2e_seconds']:.1f} s from the first accept)"
     )
-    return 0 if ours["stored"] == ours["accepted"] else 1
+    # Requests still in flight when wrk stops are committed but not counted by wrk.
+    return 0 if ours["stored"] >= ours["accepted"] else 1
 
 
 if __name__ == "__main__":

@@ -59,10 +59,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = _postgres_base()
     if base is None:
         pytest.skip("no PostgreSQL (set TIDINGS_TEST_DATABASE_URL)")
-    yield from _postgres_schema(base)
+    yield from postgres_schema(base)
 
 
-def _postgres_schema(base: str) -> Iterator[str]:
+def postgres_schema(base: str) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     engine = sa.create_engine(base)
     with engine.begin() as connection:

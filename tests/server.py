@@ -30,6 +30,7 @@ class ServerProcess:
     https_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
     access_key: str = ACCESS_KEY
+    command: str = "serve"  # or "api", on a database `tidings migrate` has prepared
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -67,7 +68,7 @@ class ServerProcess:
         self.log_path = self.data_dir / "server.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tidings", "serve"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "tidings", self.command], env=env, stdout=log, stderr=log
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

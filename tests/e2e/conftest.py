@@ -15,6 +15,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process = ServerProcess(tmp_path_factory.mktemp("server") / "data").start()
     yield process
     process.stop()
+    assert "Traceback" not in process.log(), process.log()
 
 
 @pytest.fixture

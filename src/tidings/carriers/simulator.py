@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
-from tidings.domain.simulator import Decision, Outcome, decide, script_reply
+from tidings.domain.simulator import Decision, HandsetMessage, Outcome, decide, script_reply
 from tidings.errors import CarrierError
 from tidings.ports import CarrierSink, Clock, Job, Store, SubmitResult, Tx
 
@@ -63,15 +63,18 @@ class SimulatedCarrier:
 
         def write(tx: Tx) -> None:
             rules = tx.carrier_rules.all()
+            rows = []
             for message in messages:
                 decision = decide(rules, message.recipient, self._default_delay)
-                tx.jobs.enqueue(
-                    DELIVER_JOB,
-                    _deliver_payload(message, decision, now, self._rng),
-                    now + timedelta(seconds=decision.delay_seconds),
-                    now=now,
-                    dedupe_key=f"sim:{message.message_id}",
+                rows.append(
+                    (
+                        DELIVER_JOB,
+                        _deliver_payload(message, decision, now, self._rng),
+                        now + timedelta(seconds=decision.delay_seconds),
+                        f"sim:{message.message_id}",
+                    )
                 )
+            tx.jobs.enqueue_unique(rows, now=now)
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))
         return [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages]
@@ -127,25 +130,28 @@ class SimulatedCarrier:
         ]
         await sink.delivery_reports(reports)
 
+        delivered = [j.payload for j in jobs if Outcome(j.payload["outcome"]) in _DELIVERED]
+
         def write(tx: Tx) -> None:
-            for job in jobs:
-                p = job.payload
-                if Outcome(p["outcome"]) not in _DELIVERED:
-                    continue
-                tx.handsets.ensure(p["to"], done_at)
-                tx.handsets.record(
-                    p["to"], "received", p["from"], p["body"], p["messageId"], done_at
-                )
-                handset = tx.handsets.get(p["to"])
-                answer = script_reply(handset.script, p["body"]) if handset else None
+            handsets = {p["to"] for p in delivered}
+            tx.handsets.ensure_many(handsets, done_at)
+            tx.handsets.record_many(
+                [
+                    HandsetMessage(
+                        0, p["to"], "received", p["from"], p["body"], p["messageId"], done_at
+                    )
+                    for p in delivered
+                ]
+            )
+            scripts = tx.handsets.scripts(handsets)
+            replies: list[tuple[str, dict[str, Any], datetime]] = []
+            for p in delivered:
+                answer = script_reply(scripts[p["to"]], p["body"]) if p["to"] in scripts else None
                 if answer is not None:
                     text, delay = answer
-                    tx.jobs.enqueue(
-                        REPLY_JOB,
-                        {"from": p["to"], "to": p["from"], "body": text},
-                        done_at + timedelta(seconds=delay),
-                        now=done_at,
-                    )
+                    payload = {"from": p["to"], "to": p["from"], "body": text}
+                    replies.append((REPLY_JOB, payload, done_at + timedelta(seconds=delay)))
+            tx.jobs.enqueue_many(replies, now=done_at)
             tx.jobs.ack([job.id for job in jobs])
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))

@@ -171,3 +171,14 @@ class OutboundBatch:
     messages: list[tuple[Message, str | None]]
     jobs: list[tuple[str, dict[str, object], datetime]]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class FinalOutcome:
+    """A message's final status, as recorded from a delivery report or a local failure."""
+
+    message_id: str
+    status: MessageStatus
+    code: int
+    at: datetime
+    attempts: tuple[DeliveryAttempt, ...]

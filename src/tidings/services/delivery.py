@@ -24,13 +24,14 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain import throughput
-from tidings.domain.events import sms_delivery_report
+from tidings.domain.events import Event, sms_delivery_report
 from tidings.domain.messages import (
     CarrierInbound,
     CarrierReport,
     DeliveryAttempt,
     DeliveryCode,
     DeliveryStatus,
+    FinalOutcome,
     Message,
     MessageOrigin,
     MessageStatus,
@@ -43,6 +44,9 @@ from tidings.services.inbound import InboundService
 from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
 
 log = logging.getLogger(__name__)
+
+#: (message, delivered, code, when, attempts or None for a single failed attempt)
+_Failure = tuple[Message, bool, int, datetime, tuple[DeliveryAttempt, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ class DeliveryService:
 
     def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
         prepared = _Prepared()
-        messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs])
+        messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs], lock=True)
+        failures: list[_Failure] = []
         by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
         for job in jobs:
             message = messages.get(str(job.payload["messageId"]))
@@ -115,7 +120,7 @@ class DeliveryService:
             number = tx.numbers.get(sender)
             if number is None or not number.capabilities.sms.can_send:
                 for job, message in items:
-                    self._finish(tx, message, False, DeliveryCode.INVALID_FROM, now, None)
+                    failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
                     prepared.done.append(job)
                 continue
             blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
@@ -123,7 +128,7 @@ class DeliveryService:
             for job, message in items:
                 # Keyword auto-replies (the opt-out confirmation itself) are exempt.
                 if message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY:
-                    self._finish(tx, message, False, DeliveryCode.OPTED_OUT, now, None)
+                    failures.append((message, False, DeliveryCode.OPTED_OUT, now, None))
                     prepared.done.append(job)
                 else:
                     sendable.append((job, message))
@@ -137,6 +142,7 @@ class DeliveryService:
                     tx.jobs.defer(job.id, window + throughput.WINDOW)
                     prepared.deferred += 1
             prepared.ready.extend(sendable[:granted])
+        self._finish_all(tx, failures)
         return prepared
 
     def _record(
@@ -146,69 +152,71 @@ class DeliveryService:
         failed: list[tuple[Message, int]],
         at: datetime,
     ) -> None:
-        pairs: Counter[tuple[str, str]] = Counter()
-        for message, carrier_id in sent:
-            tx.messages.mark_sent(message.id, at, carrier_id)
-            pairs[(message.sender, message.recipient)] += 1
-        for message, code in failed:
-            self._finish(tx, message, False, code, at, None)
+        tx.messages.mark_sent_many([(m.id, carrier_id) for m, carrier_id in sent], at)
+        self._finish_all(tx, [(m, False, code, at, None) for m, code in failed])
+        pairs = Counter((m.sender, m.recipient) for m, _ in sent)
         for (ours, peer), count in pairs.items():
             tx.conversations.touch(ours, peer, at, count)
 
     def apply_reports(self, tx: Tx, reports: Sequence[CarrierReport]) -> int:
         """Record delivery reports and emit their events; return how many were new."""
-        messages = tx.messages.get_many([r.message_id for r in reports])
-        applied = 0
-        for report in reports:
-            message = messages.get(report.message_id)
-            if message is not None and self._finish(
-                tx, message, report.delivered, report.code, report.received_at, report.attempts
-            ):
-                applied += 1
-        return applied
+        messages = tx.messages.get_many([r.message_id for r in reports], lock=True)
+        return self._finish_all(
+            tx,
+            [
+                (messages[r.message_id], r.delivered, r.code, r.received_at, r.attempts)
+                for r in reports
+                if r.message_id in messages
+            ],
+        )
 
-    def _finish(
-        self,
-        tx: Tx,
-        message: Message,
-        delivered: bool,
-        code: int,
-        at: datetime,
-        attempts: tuple[DeliveryAttempt, ...] | None,
-    ) -> bool:
-        if message.status.is_final:
-            return False
-        if attempts is None:
-            attempts = (DeliveryAttempt(at, 0, message.segments),)
-        status = MessageStatus.DELIVERED if delivered else MessageStatus.FAILED
-        if not tx.messages.finish(message.id, status=status, code=code, at=at, attempts=attempts):
-            return False
-        if message.enable_delivery_report:
-            tx.events.append(
-                sms_delivery_report(
-                    message_id=message.id,
-                    sender=message.sender,
-                    recipient=message.recipient,
-                    status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
-                    details=DeliveryCode.details(code),
-                    attempts=attempts,
-                    received_at=at,
-                    tag=message.tag,
-                    topic=self._ctx.topic,
-                    pascal=self._ctx.pascal_events,
-                    now=self._ctx.clock.now(),
+    def _finish_all(self, tx: Tx, items: list[_Failure]) -> int:
+        """Give messages their final status and emit their delivery report events.
+
+        The first final outcome wins: messages already final (or twice in ``items``) are
+        left as they are. Callers load the messages with ``lock=True`` in the same
+        transaction, so no other transaction finishes them meanwhile.
+        """
+        outcomes: list[FinalOutcome] = []
+        events: list[Event] = []
+        seen: set[str] = set()
+        now = self._ctx.clock.now()
+        for message, delivered, code, at, attempts in items:
+            if message.status.is_final or message.id in seen:
+                continue
+            seen.add(message.id)
+            attempts = attempts or (DeliveryAttempt(at, 0, message.segments),)
+            status = MessageStatus.DELIVERED if delivered else MessageStatus.FAILED
+            outcomes.append(FinalOutcome(message.id, status, code, at, attempts))
+            if message.enable_delivery_report:
+                events.append(
+                    sms_delivery_report(
+                        message_id=message.id,
+                        sender=message.sender,
+                        recipient=message.recipient,
+                        status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
+                        details=DeliveryCode.details(code),
+                        attempts=attempts,
+                        received_at=at,
+                        tag=message.tag,
+                        topic=self._ctx.topic,
+                        pascal=self._ctx.pascal_events,
+                        now=now,
+                    )
                 )
-            )
-        return True
+        tx.messages.finish_many(outcomes)
+        tx.events.append_many(events)
+        return len(outcomes)
 
     async def run_timeouts(self, jobs: list[Job]) -> list[JobOutcome]:
         """``deliveryReportTimeoutInSeconds`` ran out with no report: fail with 5002."""
         now = self._ctx.clock.now()
 
         def expire_all(tx: Tx) -> None:
-            messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs])
-            for message in messages.values():
-                self._finish(tx, message, False, DeliveryCode.NO_CARRIER_REPORT, now, None)
+            ids = [str(job.payload["messageId"]) for job in jobs]
+            messages = tx.messages.get_many(ids, lock=True)
+            code = DeliveryCode.NO_CARRIER_REPORT
+            self._finish_all(tx, [(m, False, code, now, None) for m in messages.values()])
 
         await anyio.to_thread.run_sync(lambda: self._ctx.store.write(expire_all))
         return [JobOutcome(job) for job in jobs]

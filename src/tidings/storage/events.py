@@ -31,6 +31,10 @@ class SqlEventOutbox:
     def append(self, event: Event) -> None:
         self._c.execute(events.insert(), [_row(event)])
 
+    def append_many(self, batch: list[Event]) -> None:
+        if batch:
+            self._c.execute(events.insert(), [_row(event) for event in batch])
+
     def page(
         self, *, after: int = 0, event_types: list[str] | None = None, limit: int = 100
     ) -> list[tuple[int, Event]]:

@@ -11,6 +11,7 @@ from tidings.domain.conversations import Conversation, OptOutEntry, conversation
 from tidings.domain.messages import (
     DeliveryAttempt,
     Direction,
+    FinalOutcome,
     Message,
     MessageOrigin,
     MessageStatus,
@@ -141,6 +142,35 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
     return results
 
 
+_FINAL = [MessageStatus.DELIVERED.value, MessageStatus.FAILED.value]
+_MARK_SENT = (
+    messages.update()
+    .where(
+        messages.c.id == sa.bindparam("b_id"),
+        messages.c.status == MessageStatus.QUEUED.value,
+    )
+    .values(
+        status=MessageStatus.SENT.value,
+        sent_at=sa.bindparam("b_at"),
+        carrier_message_id=sa.bindparam("b_carrier"),
+    )
+)
+_FINISH = (
+    messages.update()
+    .where(
+        messages.c.id == sa.bindparam("b_id"),
+        messages.c.status != MessageStatus.DELIVERED.value,
+        messages.c.status != MessageStatus.FAILED.value,
+    )
+    .values(
+        status=sa.bindparam("b_status"),
+        delivery_code=sa.bindparam("b_code"),
+        final_at=sa.bindparam("b_at"),
+        attempts=sa.bindparam("b_attempts", type_=messages.c.attempts.type),
+    )
+)
+
+
 class SqlMessageRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -149,12 +179,15 @@ class SqlMessageRepo:
         """Store one send request's rows; see ``accept_batches``."""
         return accept_batches(self._c, [batch])[0]
 
-    def get_many(self, message_ids: list[str]) -> dict[str, Message]:
+    def get_many(self, message_ids: list[str], *, lock: bool = False) -> dict[str, Message]:
+        """Messages by id; ``lock`` holds their rows until commit (PostgreSQL) so two
+        transactions never both finish the same message."""
         found: dict[str, Message] = {}
         for start in range(0, len(message_ids), 500):
-            rows = self._c.execute(
-                sa.select(messages).where(messages.c.id.in_(message_ids[start : start + 500]))
-            )
+            query = sa.select(messages).where(messages.c.id.in_(message_ids[start : start + 500]))
+            if lock:
+                query = query.order_by(messages.c.id).with_for_update()
+            rows = self._c.execute(query)
             found.update({r.id: _message(r) for r in rows})
         return found
 
@@ -191,6 +224,28 @@ class SqlMessageRepo:
         )
         return result.rowcount > 0
 
+    def mark_sent_many(self, sent: list[tuple[str, str]], at: datetime) -> None:
+        """``mark_sent`` for many ``(message_id, carrier_message_id)`` in one statement."""
+        if sent:
+            self._c.execute(_MARK_SENT, [{"b_id": i, "b_carrier": c, "b_at": at} for i, c in sent])
+
+    def finish_many(self, outcomes: list[FinalOutcome]) -> None:
+        """``finish`` for many messages in one statement (a message already final is left)."""
+        if outcomes:
+            self._c.execute(
+                _FINISH,
+                [
+                    {
+                        "b_id": o.message_id,
+                        "b_status": o.status.value,
+                        "b_code": o.code,
+                        "b_at": o.at,
+                        "b_attempts": _attempts_json(o.attempts),
+                    }
+                    for o in outcomes
+                ],
+            )
+
     def finish(
         self,
         message_id: str,
@@ -201,10 +256,9 @@ class SqlMessageRepo:
         attempts: tuple[DeliveryAttempt, ...],
     ) -> bool:
         """Record the final outcome unless one is already recorded; True if this call did."""
-        final = [MessageStatus.DELIVERED.value, MessageStatus.FAILED.value]
         result = self._c.execute(
             messages.update()
-            .where(messages.c.id == message_id, messages.c.status.not_in(final))
+            .where(messages.c.id == message_id, messages.c.status.not_in(_FINAL))
             .values(
                 status=status.value,
                 delivery_code=code,

@@ -62,6 +62,16 @@ class SqlJobQueue:
         else:
             self._c.execute(dialects.insert_ignore(self._c, jobs), row)
 
+    def enqueue_unique(
+        self, rows: list[tuple[str, dict[str, Any], datetime, str]], *, now: datetime
+    ) -> None:
+        """Enqueue ``(kind, payload, run_at, dedupe_key)`` rows; keys already queued are skipped."""
+        if rows:
+            self._c.execute(
+                dialects.insert_ignore(self._c, jobs),
+                [job_row(k, p, r, now, key) for k, p, r, key in rows],
+            )
+
     def enqueue_many(
         self, rows: list[tuple[str, dict[str, Any], datetime]], *, now: datetime
     ) -> None:

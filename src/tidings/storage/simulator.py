@@ -24,6 +24,41 @@ class SqlHandsetRepo:
             )
         )
 
+    def ensure_many(self, numbers: set[str], now: datetime) -> None:
+        if numbers:
+            self._c.execute(
+                dialects.insert_ignore(self._c, handsets),
+                [{"number": n, "created_at": now, "script": None} for n in sorted(numbers)],
+            )
+
+    def scripts(self, numbers: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """The auto-respond scripts of those of ``numbers`` that have one."""
+        if not numbers:
+            return {}
+        rows = self._c.execute(
+            sa.select(handsets.c.number, handsets.c.script).where(
+                handsets.c.number.in_(sorted(numbers)), handsets.c.script.is_not(None)
+            )
+        )
+        return {r.number: list(r.script) for r in rows if r.script}
+
+    def record_many(self, rows: list[HandsetMessage]) -> None:
+        if rows:
+            self._c.execute(
+                handset_messages.insert(),
+                [
+                    {
+                        "handset": m.handset,
+                        "direction": m.direction,
+                        "peer": m.peer,
+                        "body": m.body,
+                        "message_id": m.message_id,
+                        "at": m.at,
+                    }
+                    for m in rows
+                ],
+            )
+
     def get(self, number: str) -> Handset | None:
         row = self._c.execute(sa.select(handsets).where(handsets.c.number == number)).first()
         if row is None:
