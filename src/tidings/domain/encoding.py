@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+#: The 127 printable characters of the basic table (the 128th code, 0x1B, is ESC).
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+#: Extension table characters, each sent as ESC + code (two septets).
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 
@@ -33,44 +35,58 @@ class SegmentInfo:
     units_per_segment: int
 
 
-_SINGLE = {SmsEncoding.GSM7: 160, SmsEncoding.UCS2: 70}
-_CONCATENATED = {SmsEncoding.GSM7: 153, SmsEncoding.UCS2: 67}
+#: Capacity of a lone segment, and of each part of a concatenated message (whose 6-octet user
+#: data header costs 7 septets or 3 UCS-2 units).
+SINGLE_SEGMENT = {SmsEncoding.GSM7: 160, SmsEncoding.UCS2: 70}
+CONCATENATED_SEGMENT = {SmsEncoding.GSM7: 153, SmsEncoding.UCS2: 67}
 
 
 def is_gsm7(text: str) -> bool:
+    """Whether ``text`` can be sent in GSM-7 (basic table plus escaped extension table)."""
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
-def _width(ch: str, encoding: SmsEncoding) -> int:
+def _encoding(text: str) -> SmsEncoding:
+    return SmsEncoding.GSM7 if is_gsm7(text) else SmsEncoding.UCS2
+
+
+def _widths(text: str, encoding: SmsEncoding) -> list[int]:
+    """Units per character: 2 for an ESC pair (GSM-7) or a surrogate pair (UCS-2), else 1."""
     if encoding is SmsEncoding.GSM7:
-        return 2 if ch in GSM7_EXTENSION else 1
-    return 2 if ord(ch) > 0xFFFF else 1
+        return [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
 
 
-def analyze(text: str) -> SegmentInfo:
-    """Encoding, size and segment count of ``text``."""
-    encoding = SmsEncoding.GSM7 if is_gsm7(text) else SmsEncoding.UCS2
-    units = sum(_width(ch, encoding) for ch in text)
-    if units <= _SINGLE[encoding]:
-        return SegmentInfo(encoding, units, 1, _SINGLE[encoding])
-    return SegmentInfo(encoding, units, len(split_segments(text)), _CONCATENATED[encoding])
-
-
-def split_segments(text: str) -> list[str]:
-    """The text of each segment; ``"".join(split_segments(t)) == t``."""
-    encoding = SmsEncoding.GSM7 if is_gsm7(text) else SmsEncoding.UCS2
-    widths = [_width(ch, encoding) for ch in text]
-    if sum(widths) <= _SINGLE[encoding]:
-        return [text]
-    capacity = _CONCATENATED[encoding]
+def _split(text: str, widths: list[int], capacity: int) -> list[str]:
     segments: list[str] = []
     start = used = 0
     for index, width in enumerate(widths):
         # A character is never split: an ESC pair or a surrogate pair that would straddle the
-        # boundary moves whole into the next segment.
+        # boundary moves whole into the next segment (leaving one unit unused).
         if used + width > capacity:
             segments.append(text[start:index])
             start, used = index, 0
         used += width
     segments.append(text[start:])
     return segments
+
+
+def analyze(text: str) -> SegmentInfo:
+    """Encoding, size and segment count of ``text``."""
+    encoding = _encoding(text)
+    widths = _widths(text, encoding)
+    units = sum(widths)
+    if units <= SINGLE_SEGMENT[encoding]:
+        return SegmentInfo(encoding, units, 1, SINGLE_SEGMENT[encoding])
+    capacity = CONCATENATED_SEGMENT[encoding]
+    # Not ceil(units / capacity): pairs pushed past a boundary can cost an extra segment.
+    return SegmentInfo(encoding, units, len(_split(text, widths, capacity)), capacity)
+
+
+def split_segments(text: str) -> list[str]:
+    """The text of each segment; ``"".join(split_segments(t)) == t``."""
+    encoding = _encoding(text)
+    widths = _widths(text, encoding)
+    if sum(widths) <= SINGLE_SEGMENT[encoding]:
+        return [text]
+    return _split(text, widths, CONCATENATED_SEGMENT[encoding])

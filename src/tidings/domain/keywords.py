@@ -1,8 +1,11 @@
 """Opt-out keywords: STOP/START/HELP and their usual synonyms, in six languages.
 
 A message is a keyword only when the whole message is one (CTIA and carrier practice: "STOP
-PLEASE" is not an opt-out). Matching ignores case, accents, surrounding whitespace and
-punctuation, and spaces or hyphens inside ("opt out", "OPT-OUT", "optout").
+PLEASE" is not an opt-out). Matching is case-insensitive (casefold) and ignores accents
+("ARRET" == "ARRÊT"), surrounding whitespace and punctuation ("  stop!! ", "*STOP*"), and
+whitespace or hyphens inside ("opt out", "OPT-OUT", "optout"). Each keyword maps to exactly one
+action; a keyword several languages share belongs to the first of en, it, es, fr, de, pt, and
+the match's language picks the language of the automatic reply.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ class KeywordMatch:
 
 _OUT, _IN, _HELP = KeywordAction.OPT_OUT, KeywordAction.OPT_IN, KeywordAction.HELP
 
-#: language -> action -> keywords. Earlier languages win a keyword two languages share.
+#: language -> action -> keywords. A keyword two languages share (STOP, START, INFO, PARAR,
+#: CANCELAR, INICIAR) belongs to the earlier language: en, it, es, fr, de, pt. No keyword maps
+#: to two different actions.
 KEYWORDS: dict[str, dict[KeywordAction, tuple[str, ...]]] = {
     "en": {
         _OUT: (
@@ -76,6 +81,8 @@ KEYWORDS: dict[str, dict[KeywordAction, tuple[str, ...]]] = {
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(KEYWORDS)
 
+#: Each reply names keywords that resolve back to its own language (hence ANMELDEN rather than
+#: START for German, SAIR/VOLTAR rather than PARAR/INICIAR for Portuguese).
 _REPLIES: dict[str, dict[KeywordAction, str]] = {
     "en": {
         _OUT: "You have successfully been unsubscribed from messages from this number. "
@@ -110,18 +117,18 @@ _REPLIES: dict[str, dict[KeywordAction, str]] = {
     },
     "de": {
         _OUT: "Sie wurden von den Nachrichten dieser Nummer abgemeldet. "
-        "Antworten Sie START, um sich wieder anzumelden.",
+        "Antworten Sie ANMELDEN, um sich wieder anzumelden.",
         _IN: "Sie erhalten wieder Nachrichten von dieser Nummer. "
         "Antworten Sie STOPP, um sich abzumelden.",
-        _HELP: "Antworten Sie STOPP zum Abmelden und START zum erneuten Anmelden. "
+        _HELP: "Antworten Sie STOPP zum Abmelden und ANMELDEN zum erneuten Anmelden. "
         "Es können Gebühren für Nachrichten und Daten anfallen.",
     },
     "pt": {
         _OUT: "A sua subscrição das mensagens deste número foi cancelada. "
-        "Responda INICIAR para voltar a subscrever.",
+        "Responda VOLTAR para voltar a subscrever.",
         _IN: "Voltou a subscrever as mensagens deste número. "
-        "Responda PARAR para cancelar a subscrição.",
-        _HELP: "Responda PARAR para cancelar a subscrição e INICIAR para voltar a subscrever. "
+        "Responda SAIR para cancelar a subscrição.",
+        _HELP: "Responda SAIR para cancelar a subscrição e VOLTAR para voltar a subscrever. "
         "Podem ser aplicadas tarifas de mensagens e dados.",
     },
 }
@@ -135,34 +142,46 @@ US_TOLL_FREE_REPLIES: dict[KeywordAction, str] = {
     "this number.",
 }
 
+_MAX_LENGTH = 64  # longer messages are never keywords; bounds the work per inbound message
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
-_INNER = re.compile(r"[\s\-_.]+")
+_INNER = re.compile(r"[\s\-_\u2010-\u2015]+")  # whitespace, hyphens, dashes, underscores
 
 
 def normalize(text: str) -> str:
-    """Upper case, no accents, no surrounding punctuation, no inner spaces or hyphens."""
-    decomposed = unicodedata.normalize("NFKD", text.strip())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _INNER.sub("", _EDGES.sub("", plain)).upper()
+    """Case-folded, accents and invisible format characters removed, surrounding punctuation
+    trimmed, inner whitespace and hyphens dropped: ``" Opt-Out! "`` -> ``"optout"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
+    return _INNER.sub("", _EDGES.sub("", plain))
 
 
-def _index() -> dict[str, KeywordMatch]:
-    table: dict[str, KeywordMatch] = {}
+def _indexes() -> tuple[dict[str, KeywordMatch], dict[str, KeywordMatch]]:
+    loose: dict[str, KeywordMatch] = {}  # normalized form -> first listed keyword
+    exact: dict[str, KeywordMatch] = {}  # case-folded listed spelling -> that keyword
     for language, actions in KEYWORDS.items():
         for action, words in actions.items():
             for word in words:
-                table.setdefault(normalize(word), KeywordMatch(action, language, word))
-    return table
+                match = loose.setdefault(normalize(word), KeywordMatch(action, language, word))
+                # Same language and action as the loose entry, but keeps the spelling the sender
+                # used when it is a listed one ("ARRET" vs "ARRÊT", "OPT OUT" vs "OPTOUT").
+                exact.setdefault(word.casefold(), KeywordMatch(match.action, match.language, word))
+    return loose, exact
 
 
-_INDEX = _index()
+_LOOSE, _EXACT = _indexes()
 
 
 def match_keyword(text: str) -> KeywordMatch | None:
-    """The keyword ``text`` is, if the whole message is one."""
-    if len(text) > 64:
+    """The keyword ``text`` is, if the whole message is one; ``None`` otherwise."""
+    stripped = text.strip()
+    if len(stripped) > _MAX_LENGTH:
         return None
-    return _INDEX.get(normalize(text))
+    trimmed = _EDGES.sub("", stripped.casefold())
+    return _EXACT.get(trimmed) or _LOOSE.get(normalize(stripped))
 
 
 def default_reply(action: KeywordAction, language: str) -> str:
