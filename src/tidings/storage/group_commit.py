@@ -139,8 +139,13 @@ class GroupCommitter:
                 outcomes = [(item, None, exc) for item in batch]
             self.batches += 1
             self.items += len(batch)
-            for item, result, error in outcomes:
-                item.loop.call_soon_threadsafe(_resolve, item.future, result, error)
+            # One wake-up per event loop, not one per caller: each call_soon_threadsafe is a
+            # write to the loop's self-pipe.
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, Any, Any]]] = {}
+            for outcome in outcomes:
+                by_loop.setdefault(outcome[0].loop, []).append(outcome)
+            for loop, resolved in by_loop.items():
+                loop.call_soon_threadsafe(_resolve_all, resolved)
             return
 
 
@@ -188,6 +193,11 @@ def _run_one(connection: sa.Connection, fn: Callable[[sa.Connection], Any]) -> t
         return None, exc
     savepoint.commit()
     return result, None
+
+
+def _resolve_all(outcomes: list[tuple[_Item, Any, BaseException | None]]) -> None:
+    for item, result, error in outcomes:
+        _resolve(item.future, result, error)
 
 
 def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
