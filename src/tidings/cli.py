@@ -135,6 +135,9 @@ def _serve(
     settings = app.settings
     if worker and api:
         app.migrate()
+        released = app.recover()
+        if released:
+            log.info("released %d jobs leased by a process that stopped unexpectedly", released)
     else:
         app.check_migrated()
     keys = app.bootstrap() if api else {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -71,6 +72,17 @@ class Application:
                 code="SchemaOutdated",
             )
 
+    def recover(self) -> int:
+        """Release the job leases a killed single-node process left (SQLite ``serve`` only).
+
+        On SQLite one ``tidings serve`` owns the database, so every lease found at start-up
+        belongs to a process that is gone; waiting for them to run out would only delay
+        the messages. With PostgreSQL other nodes may be working: leases run out instead.
+        """
+        if self.database.dialect != "sqlite":
+            return 0
+        return self.services.store.write(lambda tx: tx.jobs.release_all())
+
     def bootstrap(self) -> dict[str, str]:
         """First-start state: access keys and the seed number. Returns the keys."""
         keys = self.services.keys.ensure(
@@ -101,7 +113,12 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         pascal_events=settings.event_casing is EventCasing.SEED,
         limits=parse_limits(settings.rate_limits),
     )
-    carrier = SimulatedCarrier(database, clock, batch_size=settings.worker.batch_size)
+    carrier = SimulatedCarrier(
+        database,
+        clock,
+        batch_size=settings.worker.batch_size,
+        lease=timedelta(seconds=settings.worker.lease_seconds),
+    )
     inbound = InboundService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
     services = Services(

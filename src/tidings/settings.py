@@ -36,7 +36,7 @@ class WorkerSettings:
 
     poll_interval: float = 0.05
     batch_size: int = 200
-    lease_seconds: float = 60.0
+    lease_seconds: float = 30.0
     max_attempts: int = 8
 
 

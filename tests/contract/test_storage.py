@@ -212,3 +212,11 @@ def test_optouts_and_conversations(db: Database) -> None:
     assert conversation is not None
     assert conversation.message_count == 2
     assert conversation.last_message_at == T0 + LEASE
+
+
+def test_release_all_frees_leases(db: Database) -> None:
+    db.write(lambda tx: tx.jobs.enqueue_many([("r", {}, T0), ("r", {}, T0)], now=T0))
+    db.write(lambda tx: tx.jobs.claim(["r"], limit=10, now=T0, lease=LEASE, worker="dead"))
+    assert db.write(lambda tx: tx.jobs.release_all()) == 2
+    again = db.write(lambda tx: tx.jobs.claim(["r"], limit=10, now=T0, lease=LEASE, worker="w"))
+    assert len(again) == 2

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from azure.communication.sms import SmsClient
 from azure.core.credentials import AzureKeyCredential
 
-from tests.conftest import postgres_schema
 from tests.server import ServerProcess
 from tidings.client import TidingsClient
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    base = os.environ.get("TIDINGS_TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail("TIDINGS_TEST_DATABASE_URL is not set; scripts/test provides it")
-        pytest.skip("no PostgreSQL (set TIDINGS_TEST_DATABASE_URL)")
-    yield from postgres_schema(base)
 
 
 def test_send_and_report_on_postgres(tmp_path: Path, postgres_url: str) -> None:

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 DELIVER_JOB = "sim.deliver"
 REPLY_JOB = "sim.reply"
 KINDS = [DELIVER_JOB, REPLY_JOB]
-_LEASE = timedelta(seconds=30)
 
 
 class SimulatedCarrier:
@@ -42,8 +41,10 @@ class SimulatedCarrier:
         *,
         default_delay: float = 0.2,
         batch_size: int = 500,
+        lease: timedelta = timedelta(seconds=30),
         rng: random.Random | None = None,
     ) -> None:
+        self._lease = lease
         self._store = store
         self._clock = clock
         self._default_delay = default_delay
@@ -88,7 +89,11 @@ class SimulatedCarrier:
         jobs = await anyio.to_thread.run_sync(
             lambda: self._store.write(
                 lambda tx: tx.jobs.claim(
-                    KINDS, limit=self._batch_size, now=now, lease=_LEASE, worker=self._worker_id
+                    KINDS,
+                    limit=self._batch_size,
+                    now=now,
+                    lease=self._lease,
+                    worker=self._worker_id,
                 )
             )
         )

@@ -110,6 +110,15 @@ class SqlJobQueue:
         if ids:
             self._c.execute(jobs.delete().where(jobs.c.id.in_(ids)))
 
+    def release_all(self) -> int:
+        """Make every leased job claimable again; return how many were leased."""
+        result = self._c.execute(
+            jobs.update()
+            .where(jobs.c.locked_until.is_not(None))
+            .values(locked_until=None, locked_by=None)
+        )
+        return int(result.rowcount)
+
     def defer(self, job_id: int, run_at: datetime) -> None:
         """Put a claimed job back until ``run_at`` without counting the attempt (throttling)."""
         self._c.execute(
