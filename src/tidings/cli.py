@@ -196,8 +196,17 @@ def _serve(
     # The event loop shares the GIL with the group-commit and worker threads; a short switch
     # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.
     sys.setswitchinterval(0.0005)
-    anyio.run(_run, app, servers, worker)
+    anyio.run(_run, app, servers, worker, backend_options={"use_uvloop": _has_uvloop()})
     return 0
+
+
+def _has_uvloop() -> bool:
+    """uvloop (installed with uvicorn[standard]) where available: as uvicorn itself picks."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _host(settings: Settings) -> str:
