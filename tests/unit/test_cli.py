@@ -1,0 +1,56 @@
+"""The CLI's one-shot commands, run in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tidings.cli import main
+
+KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+
+def test_migrate_keys_and_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main(["migrate", *data]) == 0
+    assert "up to date (sqlite)" in capsys.readouterr().out
+    assert main(["keys", *data]) == 0
+    shown = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert set(shown) == {"primary", "secondary"}
+    assert main(["keys", "regenerate", "secondary", *data]) == 0
+    new = capsys.readouterr().out.split(": ", 1)[1].strip()
+    assert new != shown["secondary"]
+    assert main(["keys", *data]) == 0
+    assert f"secondary: {new}" in capsys.readouterr().out
+    assert main(["numbers", "add", "12345", "--type", "shortCode", *data]) == 0
+    assert (
+        main(["numbers", "add", "CONTOSO", "--type", "alphanumeric", "--sms", "outbound", *data])
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["numbers", *data]) == 0
+    listed = capsys.readouterr().out
+    assert "+18005550100 tollFree" in listed
+    assert "12345 shortCode" in listed
+    assert "CONTOSO alphanumeric sms=outbound" in listed
+
+
+def test_bad_configuration_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIDINGS_HTTP_PORT", "eighty")
+    assert main(["migrate", "--data-dir", str(tmp_path)]) == 2
+    assert "TIDINGS_HTTP_PORT" in capsys.readouterr().err
+    monkeypatch.delenv("TIDINGS_HTTP_PORT")
+    assert (
+        main(["numbers", "add", "not-a-number", "--type", "tollFree", "--data-dir", str(tmp_path)])
+        == 2
+    )
+
+
+def test_api_refuses_an_unmigrated_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["api", "--data-dir", str(tmp_path), "--access-key", KEY]) == 2
+    assert "tidings migrate" in capsys.readouterr().err
