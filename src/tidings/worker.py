@@ -9,10 +9,11 @@ work (the simulator's deliveries and replies) runs in the same loop.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 
@@ -23,6 +24,7 @@ from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
 from tidings.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
+HOUSEKEEPING_SECONDS = 60.0
 
 Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
 
@@ -48,7 +50,7 @@ class Worker:
             OPERATION_JOB: self._run_operations,
         }
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
-        self._last_housekeeping = 0.0
+        self._last_housekeeping = float("-inf")
 
     async def run(self, stop: anyio.Event) -> None:
         """Work until ``stop`` is set; sleep ``poll_interval`` whenever there is nothing due."""
@@ -96,7 +98,18 @@ class Worker:
                 lambda: self._store.write(lambda tx: _settle(tx, outcomes))
             )
         done = len(jobs) + await self._carrier.run_due()
+        await self._housekeeping(now)
         return done
+
+    async def _housekeeping(self, now: datetime) -> None:
+        """Once a minute: drop throughput windows that can no longer matter."""
+        if time.monotonic() - self._last_housekeeping < HOUSEKEEPING_SECONDS:
+            return
+        self._last_housekeeping = time.monotonic()
+        before = now - timedelta(hours=1)
+        await anyio.to_thread.run_sync(
+            lambda: self._store.write(lambda tx: tx.rate_windows.prune(before))
+        )
 
     def _failed(self, jobs: list[Job], error: str) -> list[JobOutcome]:
         now = self._clock.now()

@@ -17,6 +17,7 @@ from tidings.domain.messages import (
     Message,
     MessageOrigin,
     MessageStatus,
+    OutboundBatch,
 )
 from tidings.errors import Conflict
 from tidings.storage import migrations
@@ -162,7 +163,15 @@ def _message(message_id: str, rid: str | None = None) -> tuple[Message, str | No
 
 def test_message_lifecycle(db: Database) -> None:
     db.write(lambda tx: tx.messages.add_many([_message("m1", "r1"), _message("m2")]))
-    assert db.read(lambda tx: tx.messages.by_repeatability(["r1", "nope"]))["r1"].id == "m1"
+    retry = OutboundBatch(
+        [_message("m3", "r1"), _message("m4", "r9")],
+        [("sms.send", {"messageId": "m3"}, T0), ("sms.send", {"messageId": "m4"}, T0)],
+        T0,
+    )
+    assert db.write(lambda tx: tx.messages.accept(retry)) == {"r1": "m1"}
+    assert db.read(lambda tx: tx.messages.get("m3")) is None  # the repeat wrote nothing
+    assert db.read(lambda tx: tx.messages.get("m4")) is not None
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1
     assert db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
     assert not db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
     attempts = (DeliveryAttempt(T0 + timedelta(seconds=1), 1, 0),)
@@ -184,7 +193,7 @@ def test_message_lifecycle(db: Database) -> None:
     assert stored.attempts == attempts
     assert stored.body == "hi ✓"
     page = db.read(lambda tx: tx.messages.page(status=MessageStatus.QUEUED))
-    assert [m.id for m in page] == ["m2"]
+    assert [m.id for m in page] == ["m4", "m2"]  # newest first, then by id
 
 
 def test_repeatability_id_is_unique(db: Database) -> None:
@@ -220,3 +229,13 @@ def test_release_all_frees_leases(db: Database) -> None:
     assert db.write(lambda tx: tx.jobs.release_all()) == 2
     again = db.write(lambda tx: tx.jobs.claim(["r"], limit=10, now=T0, lease=LEASE, worker="w"))
     assert len(again) == 2
+
+
+def test_prune_drops_old_windows(db: Database) -> None:
+    window = T0.replace(second=0)
+    old = window - timedelta(hours=2)
+    db.write(lambda tx: tx.rate_windows.take("k", 10, old, 5))
+    db.write(lambda tx: tx.rate_windows.take("k", 10, window, 5))
+    db.write(lambda tx: tx.rate_windows.prune(window - timedelta(hours=1)))
+    assert db.write(lambda tx: tx.rate_windows.take("k", 10, old, 10)) == 10  # counted afresh
+    assert db.write(lambda tx: tx.rate_windows.take("k", 10, window, 10)) == 5

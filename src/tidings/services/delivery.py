@@ -41,7 +41,6 @@ from tidings.errors import CarrierError
 from tidings.ports import Carrier, Job, Tx
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundService
-from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +244,3 @@ class DeliverySink:
 
     async def inbound(self, message: CarrierInbound) -> None:
         await anyio.to_thread.run_sync(lambda: self._inbound.receive(message))
-
-
-JOB_KINDS = (SEND_JOB, REPORT_TIMEOUT_JOB)

@@ -206,14 +206,6 @@ class SqlMessageRepo:
         row = self._c.execute(sa.select(messages).where(messages.c.id == message_id)).first()
         return None if row is None else _message(row)
 
-    def by_repeatability(self, request_ids: list[str]) -> dict[str, Message]:
-        if not request_ids:
-            return {}
-        rows = self._c.execute(
-            sa.select(messages).where(messages.c.repeatability_id.in_(request_ids))
-        )
-        return {r.repeatability_id: _message(r) for r in rows}
-
     def mark_sent(self, message_id: str, at: datetime, carrier_message_id: str) -> bool:
         result = self._c.execute(
             messages.update()

@@ -146,14 +146,6 @@ class SqlJobQueue:
             .values(status="dead", locked_until=None, locked_by=None, last_error=error[:2000])
         )
 
-    def next_due(self, kinds: list[str]) -> datetime | None:
-        value = self._c.execute(
-            sa.select(sa.func.min(jobs.c.run_at)).where(
-                jobs.c.status == "pending", jobs.c.kind.in_(kinds)
-            )
-        ).scalar()
-        return None if value is None else ensure_utc(value)
-
     def stats(self, now: datetime) -> QueueStats:
         row = self._c.execute(
             sa.select(
