@@ -102,14 +102,18 @@ class Worker:
         return done
 
     async def _housekeeping(self, now: datetime) -> None:
-        """Once a minute: drop throughput windows that can no longer matter."""
+        """Once a minute: drop throughput windows that can no longer matter, searches a day
+        after they expired and finished operations after a week (ACS keeps them for days)."""
         if time.monotonic() - self._last_housekeeping < HOUSEKEEPING_SECONDS:
             return
         self._last_housekeeping = time.monotonic()
-        before = now - timedelta(hours=1)
-        await anyio.to_thread.run_sync(
-            lambda: self._store.write(lambda tx: tx.rate_windows.prune(before))
-        )
+
+        def prune(tx: Tx) -> None:
+            tx.rate_windows.prune(now - timedelta(hours=1))
+            tx.searches.prune(now - timedelta(days=1))
+            tx.operations.prune(now - timedelta(days=7))
+
+        await anyio.to_thread.run_sync(lambda: self._store.write(prune))
 
     def _failed(self, jobs: list[Job], error: str) -> list[JobOutcome]:
         now = self._clock.now()

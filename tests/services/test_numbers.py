@@ -101,3 +101,16 @@ async def test_invalid_requests(driver: Driver) -> None:
         numbers.begin_release("+18009999999")
     with pytest.raises(NotFound):
         numbers.get_operation("nope")
+
+
+async def test_housekeeping_forgets_old_searches_and_operations(driver: Driver) -> None:
+    numbers = driver.app.services.numbers
+    operation, search = numbers.begin_search(_search())
+    await driver.settle()
+    driver.clock.advance(8 * 24 * 3600)
+    driver.worker._last_housekeeping = float("-inf")  # due again
+    await driver.settle()
+    with pytest.raises(NotFound):
+        numbers.get_operation(operation.id)
+    with pytest.raises(NotFound):
+        numbers.get_search(search.id)

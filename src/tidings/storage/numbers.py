@@ -154,6 +154,13 @@ class SqlSearchRepo:
             number_searches.update().where(number_searches.c.id == search_id).values(purchased=True)
         )
 
+    def prune(self, expired_before: datetime) -> int:
+        """Forget searches whose results expired before ``expired_before``."""
+        result = self._c.execute(
+            number_searches.delete().where(number_searches.c.expires_at < expired_before)
+        )
+        return int(result.rowcount)
+
     def reserved_numbers(self, now: datetime) -> set[str]:
         reserved: set[str] = set()
         rows = self._c.execute(
@@ -224,6 +231,16 @@ class SqlOperationRepo:
                 error_message=error_message,
             )
         )
+
+    def prune(self, finished_before: datetime) -> int:
+        """Forget finished operations last touched before ``finished_before``."""
+        result = self._c.execute(
+            operations.delete().where(
+                operations.c.status.in_(["succeeded", "failed"]),
+                operations.c.last_action_at < finished_before,
+            )
+        )
+        return int(result.rowcount)
 
     def delete(self, operation_id: str) -> bool:
         return (
