@@ -123,7 +123,7 @@ class _Plan:
 class SmsService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
-        self._senders: dict[str, tuple[float, PurchasedNumber | None]] = {}
+        self._senders: dict[str, tuple[float, PurchasedNumber]] = {}
 
     def send(self, request: SendRequest) -> list[RecipientResult]:
         """Accept a send request in its own transaction; see the module docstring.
@@ -149,16 +149,19 @@ class SmsService:
         return _results(plan, repeated)
 
     async def _sender(self, sender: str) -> PurchasedNumber | None:
-        """The sender's number, cached for ``SENDER_CACHE_SECONDS`` (the worker checks again)."""
+        """The sender's number, cached for ``SENDER_CACHE_SECONDS`` once found (the worker
+        checks again when sending); a number not found is looked up again next time, so a
+        number bought a moment ago can send at once."""
         cached = self._senders.get(sender)
         if cached is not None and time.monotonic() - cached[0] < SENDER_CACHE_SECONDS:
             return cached[1]
         number = await anyio.to_thread.run_sync(
             lambda: self._ctx.store.read(lambda tx: tx.numbers.get(sender))
         )
-        if len(self._senders) > 10_000:
-            self._senders.clear()
-        self._senders[sender] = (time.monotonic(), number)
+        if number is not None:
+            if len(self._senders) > 10_000:
+                self._senders.clear()
+            self._senders[sender] = (time.monotonic(), number)
         return number
 
     def _plan(self, request: SendRequest, sender: str, now: datetime) -> _Plan:
