@@ -229,6 +229,7 @@ async def _run(app: Application, servers: list[_Server], run_worker: bool) -> No
         if run_worker:
             await app.carrier.start(app.sink)
             tasks.start_soon(app.worker().run, stop)
+            tasks.start_soon(app.dispatcher.run, stop)
         for server in servers:
             tasks.start_soon(server.serve)
         await stop.wait()
@@ -236,6 +237,7 @@ async def _run(app: Application, servers: list[_Server], run_worker: bool) -> No
             server.should_exit = True
         tasks.cancel_scope.deadline = anyio.current_time() + 10
     await app.carrier.aclose()
+    await app.sender.aclose()
 
 
 def _migrate(app: Application, _args: argparse.Namespace) -> int:

@@ -18,9 +18,11 @@ from tidings.carriers.simulator import SimulatedCarrier
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
+from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
+from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
@@ -29,6 +31,7 @@ from tidings.services.queries import QueryService
 from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
+from tidings.services.subscriptions import SubscriptionService
 from tidings.settings import EventCasing, Settings
 from tidings.storage import migrations
 from tidings.storage.database import Database
@@ -44,12 +47,15 @@ class Application:
     services: Services
     carrier: SimulatedCarrier
     sink: DeliverySink
+    sender: HttpWebhookSender
+    dispatcher: WebhookDispatcher
 
     def asgi(self) -> Starlette:
         return create_app(
             self.services,
             skew_seconds=self.settings.auth_clock_skew_seconds,
             max_body=self.settings.max_body_bytes,
+            public_url=self.settings.public_url,
         )
 
     def worker(self) -> Worker:
@@ -60,6 +66,8 @@ class Application:
             self.services.delivery,
             self.services.numbers,
             self.settings.worker,
+            subscriptions=self.services.subscriptions,
+            delivery_retention=timedelta(days=self.settings.webhook_log_retention_days),
         )
 
     def migrate(self) -> None:
@@ -119,6 +127,23 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         batch_size=settings.worker.batch_size,
         lease=timedelta(seconds=settings.worker.lease_seconds),
     )
+    sender = HttpWebhookSender(
+        AddressPolicy(
+            allow_loopback=settings.webhook_allow_loopback,
+            allow_private=settings.webhook_allow_private,
+        ),
+        body_cap=settings.webhook_body_cap_bytes,
+        max_connections=settings.webhook_max_in_flight,
+    )
+    dispatcher = WebhookDispatcher(
+        ctx,
+        sender,
+        DispatchSettings(
+            max_in_flight=settings.webhook_max_in_flight,
+            timeout=settings.webhook_timeout_seconds,
+            lease_seconds=settings.webhook_timeout_seconds * 3,
+        ),
+    )
     inbound = InboundService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
     services = Services(
@@ -132,6 +157,13 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         delivery=delivery,
         simulator=SimulatorService(ctx, inbound),
         queries=QueryService(ctx),
+        subscriptions=SubscriptionService(
+            ctx,
+            sender,
+            origin=settings.webhook_origin,
+            handshake_timeout=settings.webhook_timeout_seconds,
+        ),
+        topic=settings.resource_topic,
     )
     sink = DeliverySink(ctx, delivery, inbound)
-    return Application(settings, database, services, carrier, sink)
+    return Application(settings, database, services, carrier, sink, sender, dispatcher)

@@ -12,6 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from tidings.domain.conversations import Conversation, OptOutEntry
+from tidings.domain.deliveries import (
+    Attempt,
+    ClaimedDelivery,
+    DeadLetter,
+    Delivery,
+    DeliveryResult,
+    DeliveryStatus,
+    NewDelivery,
+)
 from tidings.domain.events import Event
 from tidings.domain.messages import (
     CarrierInbound,
@@ -26,6 +35,8 @@ from tidings.domain.messages import (
 )
 from tidings.domain.numbers import Capabilities, NumberSearch, Operation, PurchasedNumber
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
+from tidings.domain.subscriptions import EventSubscription
+from tidings.domain.webhooks import TransportError
 from tidings.errors import CarrierError
 
 T = TypeVar("T")
@@ -262,6 +273,79 @@ class CarrierRuleRepo(Protocol):
     def replace(self, rules: list[CarrierRule]) -> None: ...
 
 
+class SubscriptionRepo(Protocol):
+    def last_event_seq(self) -> int: ...
+
+    def save(self, s: EventSubscription) -> None: ...
+
+    def get(self, name: str, *, lock: bool = False) -> EventSubscription | None: ...
+
+    def all(self) -> list[EventSubscription]: ...
+
+    def delete(self, name: str) -> bool: ...
+
+    def record_health(
+        self, outcomes: dict[str, tuple[int, int, float]], now: datetime, threshold: int
+    ) -> None: ...
+
+
+class DeliveryRepo(Protocol):
+    def unrouted(self, limit: int) -> list[tuple[int, Event]]: ...
+
+    def mark_routed(self, seqs: Sequence[int]) -> None: ...
+
+    def add(self, new: Sequence[NewDelivery]) -> None: ...
+
+    def claim(
+        self, subscription: str, *, now: datetime, limit: int, lease_until: datetime
+    ) -> list[ClaimedDelivery]: ...
+
+    def events_of(self, delivery_ids: Sequence[str]) -> dict[str, list[tuple[int, Event]]]: ...
+
+    def finish(self, results: Sequence[DeliveryResult]) -> None: ...
+
+    def get(self, delivery_id: str) -> Delivery | None: ...
+
+    def page(
+        self,
+        subscription: str,
+        *,
+        status: DeliveryStatus | None = None,
+        event_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Delivery]: ...
+
+    def attempts(
+        self,
+        subscription: str,
+        *,
+        delivery_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Attempt]: ...
+
+    def dead_letters(self, subscription: str, *, limit: int, offset: int) -> list[DeadLetter]: ...
+
+    def dead_lettered_ids(self, subscription: str, limit: int) -> list[str]: ...
+
+    def mark(self, delivery_ids: Sequence[str], status: DeliveryStatus) -> None: ...
+
+    def event_by_id(self, event_id: str) -> tuple[int, Event] | None: ...
+
+    def events_between(
+        self, start: datetime, end: datetime, *, after_seq: int, limit: int
+    ) -> list[tuple[int, Event]]: ...
+
+    def counts(self, subscription: str) -> dict[str, int]: ...
+
+    def oldest_pending(self) -> datetime | None: ...
+
+    def delete_subscription(self, subscription: str) -> None: ...
+
+    def prune(self, finished_before: datetime, limit: int = 5000) -> int: ...
+
+
 class Tx(Protocol):
     """The repositories of one transaction."""
 
@@ -289,6 +373,10 @@ class Tx(Protocol):
     def handsets(self) -> HandsetRepo: ...
     @property
     def carrier_rules(self) -> CarrierRuleRepo: ...
+    @property
+    def subscriptions(self) -> SubscriptionRepo: ...
+    @property
+    def deliveries(self) -> DeliveryRepo: ...
 
 
 class Store(Protocol):
@@ -343,5 +431,33 @@ class Carrier(Protocol):
     async def run_due(self) -> int:
         """Do the carrier's own due background work; return how much was done."""
         ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """What a webhook request came back with: a status, or the transport error instead."""
+
+    status: int | None
+    duration_ms: float
+    headers: dict[str, str]
+    body: bytes  # at most the sender's cap
+    error: TransportError | None = None
+    error_message: str | None = None
+
+
+class WebhookSender(Protocol):
+    """Sends webhook requests: no redirects followed, bodies capped, refused addresses kept."""
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        body: bytes = b"",
+        timeout: float,
+    ) -> HttpResult: ...
 
     async def aclose(self) -> None: ...

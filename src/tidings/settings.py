@@ -61,6 +61,19 @@ class Settings:
     max_body_bytes: int = 1_048_576
     rate_limits: str = ""  # "tollFree=200,shortCode=6000", or "off"; empty: the ACS limits
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    #: Webhook destinations on loopback addresses (the emulator's receivers) are allowed...
+    webhook_allow_loopback: bool = True
+    #: ...those in private, link-local, shared and reserved ranges are not, unless set.
+    webhook_allow_private: bool = False
+    #: ``WebHook-Request-Origin`` of the CloudEvents handshake (Event Grid's by default).
+    webhook_origin: str = "eventgrid.azure.net"
+    webhook_timeout_seconds: float = 30.0
+    webhook_max_in_flight: int = 256
+    webhook_body_cap_bytes: int = 65536
+    #: Delivered deliveries (and their attempts) are kept this long; failures are kept.
+    webhook_log_retention_days: float = 7.0
+    #: The base URL receivers reach Tidings at (for validation URLs); default: the request's.
+    public_url: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -123,6 +136,14 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_LOG_LEVEL": ("log_level", str),
     "TIDINGS_MAX_BODY_BYTES": ("max_body_bytes", int),
     "TIDINGS_RATE_LIMITS": ("rate_limits", _rate_limits),
+    "TIDINGS_WEBHOOK_ALLOW_LOOPBACK": ("webhook_allow_loopback", _bool),
+    "TIDINGS_WEBHOOK_ALLOW_PRIVATE": ("webhook_allow_private", _bool),
+    "TIDINGS_WEBHOOK_ORIGIN": ("webhook_origin", str),
+    "TIDINGS_WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "TIDINGS_WEBHOOK_MAX_IN_FLIGHT": ("webhook_max_in_flight", int),
+    "TIDINGS_WEBHOOK_BODY_CAP_BYTES": ("webhook_body_cap_bytes", int),
+    "TIDINGS_WEBHOOK_LOG_RETENTION_DAYS": ("webhook_log_retention_days", float),
+    "TIDINGS_PUBLIC_URL": ("public_url", _optional),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

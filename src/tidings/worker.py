@@ -21,6 +21,7 @@ from tidings.ports import Carrier, Clock, Job, Store, Tx
 from tidings.services.delivery import DeliveryService, JobOutcome
 from tidings.services.numbers import OPERATION_JOB, NumbersService
 from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
+from tidings.services.subscriptions import REPLAY_JOB, SubscriptionService
 from tidings.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class Worker:
         delivery: DeliveryService,
         numbers: NumbersService,
         settings: WorkerSettings,
+        *,
+        subscriptions: SubscriptionService | None = None,
+        delivery_retention: timedelta = timedelta(days=7),
     ) -> None:
         self._store = store
         self._clock = clock
@@ -49,6 +53,10 @@ class Worker:
             REPORT_TIMEOUT_JOB: delivery.run_timeouts,
             OPERATION_JOB: self._run_operations,
         }
+        self._subscriptions = subscriptions
+        self._delivery_retention = delivery_retention
+        if subscriptions is not None:
+            self._handlers[REPLAY_JOB] = subscriptions.run_replays
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._last_housekeeping = float("-inf")
 
@@ -112,8 +120,11 @@ class Worker:
             tx.rate_windows.prune(now - timedelta(hours=1))
             tx.searches.prune(now - timedelta(days=1))
             tx.operations.prune(now - timedelta(days=7))
+            tx.deliveries.prune(now - self._delivery_retention)
 
         await anyio.to_thread.run_sync(lambda: self._store.write(prune))
+        if self._subscriptions is not None:
+            await anyio.to_thread.run_sync(self._subscriptions.expire_validations)
 
     def _failed(self, jobs: list[Job], error: str) -> list[JobOutcome]:
         now = self._clock.now()

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.errors import HANDLERS
 from tidings.api.openapi import openapi_document
-from tidings.api.routes import phone_numbers, sms, tidings
+from tidings.api.routes import event_subscriptions, phone_numbers, sms, tidings
 from tidings.api.routes.common import json
 from tidings.services.registry import Services
 
@@ -25,12 +25,14 @@ def create_app(
     skew_seconds: int = 900,
     max_body: int = 1_048_576,
     public_hosts: tuple[str, ...] = (),
+    public_url: str | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> Starlette:
     api_routes: list[BaseRoute] = [
         *sms.routes(services),
         *phone_numbers.routes(services),
         *tidings.routes(services),
+        *event_subscriptions.routes(services, public_url=public_url),
     ]
     document = openapi_document(api_routes)
 

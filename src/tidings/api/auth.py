@@ -21,7 +21,7 @@ from tidings.domain import hmac
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.services.keys import KeyService
 
-PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console")
+PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
 
 
 class AuthError(Exception):

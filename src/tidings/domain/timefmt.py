@@ -50,3 +50,13 @@ def ensure_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 date-time (``Z`` or an offset; naive means UTC) to an aware UTC time.
+
+    Raises:
+        ValueError: the text is not such a date-time.
+    """
+    parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    return ensure_utc(parsed)

@@ -13,6 +13,7 @@ from tidings.services.optouts import OptOutService
 from tidings.services.queries import QueryService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
+from tidings.services.subscriptions import SubscriptionService
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,6 @@ class Services:
     delivery: DeliveryService
     simulator: SimulatorService
     queries: QueryService
+    subscriptions: SubscriptionService
+    #: The ACS resource id events carry as ``topic``.
+    topic: str

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
+from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
 from tidings.storage.keys import SqlKeyRepo
@@ -31,6 +32,7 @@ from tidings.storage.messages import (
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
+from tidings.storage.subscriptions import SqlSubscriptionRepo
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -89,6 +91,14 @@ class SqlTx:
     @cached_property
     def carrier_rules(self) -> SqlCarrierRuleRepo:
         return SqlCarrierRuleRepo(self.connection)
+
+    @cached_property
+    def subscriptions(self) -> SqlSubscriptionRepo:
+        return SqlSubscriptionRepo(self.connection)
+
+    @cached_property
+    def deliveries(self) -> SqlDeliveryRepo:
+        return SqlDeliveryRepo(self.connection)
 
 
 class Database:

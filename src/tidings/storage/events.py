@@ -24,6 +24,19 @@ def _row(event: Event) -> dict[str, Any]:
     }
 
 
+def event_from_row(r: Any) -> Event:
+    return Event(
+        id=r.id,
+        event_type=r.event_type,
+        subject=r.subject,
+        topic=r.topic,
+        data=dict(r.data),
+        event_time=ensure_utc(r.event_time),
+        data_version=r.data_version,
+        metadata_version=r.metadata_version,
+    )
+
+
 class SqlEventOutbox:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -42,22 +55,7 @@ class SqlEventOutbox:
         if event_types:
             query = query.where(events.c.event_type.in_(event_types))
         query = query.order_by(events.c.seq).limit(limit)
-        return [
-            (
-                r.seq,
-                Event(
-                    id=r.id,
-                    event_type=r.event_type,
-                    subject=r.subject,
-                    topic=r.topic,
-                    data=dict(r.data),
-                    event_time=ensure_utc(r.event_time),
-                    data_version=r.data_version,
-                    metadata_version=r.metadata_version,
-                ),
-            )
-            for r in self._c.execute(query)
-        ]
+        return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
 
     def count(self) -> int:
         return int(self._c.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())

@@ -177,8 +177,17 @@ events = sa.Table(
     sa.Column("event_time", Timestamp, nullable=False),
     sa.Column("data_version", sa.String(16), nullable=False),
     sa.Column("metadata_version", sa.String(16), nullable=False),
+    # False until the webhook router has matched the event against the subscriptions.
+    sa.Column("routed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "event_type", "seq"),
     sa.Index(None, "event_time"),
+    sa.Index(None, "id"),
+    sa.Index(
+        "ix_events_unrouted",
+        "seq",
+        sqlite_where=sa.text("routed = 0"),
+        postgresql_where=sa.text("routed = false"),
+    ),
 )
 
 handsets = sa.Table(
@@ -216,4 +225,84 @@ carrier_rules = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),  # deliver | fail | unreachable | ...
     sa.Column("delay_seconds", sa.Float, nullable=False),
     sa.Column("code", sa.Integer, nullable=True),
+)
+
+
+# -- event delivery (webhook subscriptions) ----------------------------------------------------
+
+event_subscriptions = sa.Table(
+    "event_subscriptions",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("config", sa.JSON, nullable=False),  # the resource's properties, as last PUT
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("provisioning_state", sa.String(24), nullable=False),
+    sa.Column("validation_code", sa.String(64), nullable=True),
+    sa.Column("validation_deadline", Timestamp, nullable=True),
+    # Events with a higher seq than this are routed to the subscription (it exists since).
+    sa.Column("created_seq", sa.BigInteger, nullable=False),
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("previous_secret", sa.String(128), nullable=True),
+    sa.Column("previous_secret_expires", Timestamp, nullable=True),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("probation_until", Timestamp, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),  # also the webhook-id header
+    sa.Column("subscription", sa.String(64), nullable=False),
+    # pending | delivered | deadlettered | dropped | redelivered
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),  # the publish time
+    sa.Column("last_attempt_at", Timestamp, nullable=True),
+    sa.Column("last_status_code", sa.Integer, nullable=True),
+    sa.Column("last_outcome", sa.String(40), nullable=True),
+    sa.Column("dead_letter_reason", sa.String(64), nullable=True),
+    sa.Column("finished_at", Timestamp, nullable=True),
+    sa.Index(
+        "ix_deliveries_due",
+        "subscription",
+        "next_attempt_at",
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index(None, "subscription", "status", "created_at"),
+)
+
+delivery_events = sa.Table(
+    "delivery_events",
+    metadata,
+    sa.Column("delivery_id", sa.String(40), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("event_seq", sa.BigInteger, nullable=False),
+    sa.Index(None, "event_seq"),
+)
+
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("delivery_id", sa.String(40), nullable=False),
+    sa.Column("subscription", sa.String(64), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("attempted_at", Timestamp, nullable=False),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.String(40), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("response_excerpt", sa.Text, nullable=True),
+    sa.Index(None, "delivery_id"),
+    sa.Index(None, "subscription", "id"),
 )

@@ -1,0 +1,1 @@
+"""Event delivery adapters: the webhook HTTP client."""

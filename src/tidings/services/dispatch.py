@@ -1,0 +1,326 @@
+"""Webhook delivery: route the outbox to subscriptions, send, retry, dead-letter.
+
+Three loops share one process's event loop:
+
+* the router takes unrouted outbox events, matches them against the active subscriptions
+  and writes one pending delivery per batch (``domain/routing.py``);
+* the dispatcher leases due deliveries (per subscription, skipping endpoints on probation,
+  a cap per subscription so one slow endpoint cannot hold every slot) and sends each in its
+  own task;
+* the recorder writes finished attempts in batches: the attempt log, the delivery's new
+  state (delivered, retry at, dead-lettered, dropped) and the endpoint's health.
+
+``step()`` runs one round of each, awaiting every send: tests drive it with a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import anyio
+
+from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
+from tidings.domain.filters import lookup
+from tidings.domain.routing import route
+from tidings.domain.subscriptions import DeliverySchema, EventSubscription
+from tidings.domain.webhooks import (
+    PROBATION_AFTER_FAILURES,
+    RESPONSE_TIMEOUT_SECONDS,
+    Outcome,
+    envelope,
+    judge,
+    parse_retry_after,
+    render,
+    retry_wait,
+    signature_header,
+)
+from tidings.ports import Tx, WebhookSender
+from tidings.services.context import ServiceContext
+
+log = logging.getLogger(__name__)
+EXCERPT_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    poll_interval: float = 0.1
+    route_batch: int = 2000
+    max_in_flight: int = 256
+    per_subscription: int = 64
+    #: How long a claimed delivery stays leased: longer than the request timeout.
+    lease_seconds: float = 90.0
+    timeout: float = RESPONSE_TIMEOUT_SECONDS
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        sender: WebhookSender,
+        settings: DispatchSettings | None = None,
+        *,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._ctx = ctx
+        self._sender = sender
+        self._settings = settings or DispatchSettings()
+        self._rand = rand
+        self._in_flight: dict[str, int] = defaultdict(int)
+        self._results: list[DeliveryResult] = []
+        self._wake = anyio.Event()
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def route_once(self) -> int:
+        """Route one batch of unrouted events; returns how many events were taken."""
+        limit = self._settings.route_batch
+
+        def run(tx: Tx) -> int:
+            rows = tx.deliveries.unrouted(limit)
+            if not rows:
+                return 0
+            now = self._ctx.clock.now()
+            active = [s for s in tx.subscriptions.all() if s.active(now)]
+            tx.deliveries.add(route(active, rows, now))
+            tx.deliveries.mark_routed([seq for seq, _ in rows])
+            return len(rows)
+
+        return self._ctx.store.write(run)
+
+    # -- claiming and sending -----------------------------------------------------------------
+
+    def claim(self, capacity: int) -> list[tuple[EventSubscription, ClaimedDelivery]]:
+        now = self._ctx.clock.now()
+        lease_until = now + timedelta(seconds=self._settings.lease_seconds)
+
+        def run(tx: Tx) -> list[tuple[EventSubscription, ClaimedDelivery]]:
+            out: list[tuple[EventSubscription, ClaimedDelivery]] = []
+            left = capacity
+            for sub in tx.subscriptions.all():
+                if left <= 0:
+                    break
+                if not _sendable(sub, now):
+                    continue
+                room = min(left, self._settings.per_subscription - self._in_flight[sub.name])
+                if room <= 0:
+                    continue
+                claimed = tx.deliveries.claim(
+                    sub.name, now=now, limit=room, lease_until=lease_until
+                )
+                out.extend((sub, d) for d in claimed)
+                left -= len(claimed)
+            return out
+
+        return self._ctx.store.write(run)
+
+    async def send(self, sub: EventSubscription, delivery: ClaimedDelivery) -> DeliveryResult:
+        """One attempt (or the TTL expiry found instead of it)."""
+        config = sub.config
+        now = self._ctx.clock.now()
+        attempt = delivery.attempts + 1
+        final = DeliveryStatus.DEAD_LETTERED if config.dead_letter else DeliveryStatus.DROPPED
+        expires = delivery.created_at + timedelta(minutes=config.event_ttl_minutes)
+        if now >= expires or not delivery.events:
+            return DeliveryResult(
+                delivery.id,
+                sub.name,
+                final,
+                attempted=False,
+                attempt=attempt,
+                at=now,
+                next_attempt_at=None,
+                outcome=Outcome.TIME_TO_LIVE_EXCEEDED.value,
+                dead_letter_reason="TimeToLiveExceeded",
+            )
+        cloud = config.schema is DeliverySchema.CLOUD_EVENTS
+        payload = render(delivery.events, cloud=cloud, batched=config.max_events_per_batch > 1)
+        timestamp = int(now.timestamp())
+        first = delivery.events[0]
+        headers = {
+            "Content-Type": payload.content_type,
+            "aeg-event-type": "Notification",
+            "aeg-subscription-name": sub.name.upper(),
+            "aeg-delivery-count": str(delivery.attempts),
+            "aeg-metadata-version": "1.0" if cloud else "1",
+            "webhook-id": delivery.id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature_header(
+                sub.secrets_in_force(now), delivery.id, timestamp, payload.body
+            ),
+        }
+        if not cloud:
+            headers["aeg-data-version"] = first.data_version
+        if len(delivery.events) == 1:
+            headers["aeg-output-event-id"] = first.id
+        for header in config.headers:
+            if header.type == "Static":
+                headers[header.name] = header.value
+            else:
+                value = lookup(envelope(first), header.source_field)
+                if isinstance(value, str | int | float | bool) and value is not None:
+                    headers[header.name] = str(value)
+        result = await self._sender.request(
+            "POST",
+            config.endpoint_url,
+            headers=headers,
+            body=payload.body,
+            timeout=self._settings.timeout,
+        )
+        verdict = judge(result.status, result.error)
+        excerpt = result.body[:EXCERPT_BYTES].decode("utf-8", "replace") if result.body else None
+        attempted = DeliveryResult(
+            delivery.id,
+            sub.name,
+            DeliveryStatus.DELIVERED,
+            attempted=True,
+            attempt=attempt,
+            at=now,
+            next_attempt_at=None,
+            outcome=verdict.outcome.value,
+            status_code=result.status,
+            duration_ms=round(result.duration_ms, 3),
+            error=result.error_message,
+            response_excerpt=excerpt,
+            probation_seconds=verdict.probation,
+        )
+        if verdict.outcome is Outcome.DELIVERED:
+            return attempted
+        if not verdict.retry or attempt >= config.max_delivery_attempts:
+            reason = verdict.dead_letter_reason or "MaxDeliveryAttemptsExceeded"
+            return replace(attempted, status=final, dead_letter_reason=reason)
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        wait = retry_wait(attempt, verdict, retry_after, self._rand())
+        return replace(
+            attempted,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=now + timedelta(seconds=wait),
+        )
+
+    def record(self, results: list[DeliveryResult]) -> None:
+        """Write results: attempts, delivery states and endpoint health, in one transaction."""
+        if not results:
+            return
+        now = self._ctx.clock.now()
+        health: dict[str, tuple[int, int, float]] = {}
+        for r in results:
+            if not r.attempted:
+                continue
+            ok, failed, probation = health.get(r.subscription, (0, 0, 0.0))
+            if r.status is DeliveryStatus.DELIVERED:
+                ok += 1
+            else:
+                failed += 1
+                probation = r.probation_seconds
+            health[r.subscription] = (ok, failed, probation)
+
+        def run(tx: Tx) -> None:
+            tx.deliveries.finish(results)
+            if health:
+                tx.subscriptions.record_health(health, now, PROBATION_AFTER_FAILURES)
+
+        self._ctx.store.write(run)
+
+    # -- the loops ----------------------------------------------------------------------------
+
+    async def step(self) -> int:
+        """Route everything unrouted, then send every due delivery once; returns sends made."""
+        while await anyio.to_thread.run_sync(self.route_once):
+            pass
+        claimed = await anyio.to_thread.run_sync(lambda: self.claim(self._settings.max_in_flight))
+        results: list[DeliveryResult] = []
+
+        async def one(sub: EventSubscription, d: ClaimedDelivery) -> None:
+            results.append(await self.send(sub, d))
+
+        async with anyio.create_task_group() as tg:
+            for sub, delivery in claimed:
+                tg.start_soon(one, sub, delivery)
+        await anyio.to_thread.run_sync(lambda: self.record(results))
+        return len(claimed)
+
+    async def run(self, stop: anyio.Event) -> None:
+        log.info("webhook dispatcher started")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._route_loop, stop)
+            tg.start_soon(self._record_loop, stop)
+            await self._dispatch_loop(stop, tg)
+            # Let requests in flight finish (bounded by the timeout), then record them.
+            with anyio.move_on_after(self._settings.timeout + 1):
+                while sum(self._in_flight.values()):
+                    await anyio.sleep(0.05)
+            await self._flush()
+            tg.cancel_scope.cancel()
+        log.info("webhook dispatcher stopped")
+
+    async def _route_loop(self, stop: anyio.Event) -> None:
+        while not stop.is_set():
+            try:
+                routed = await anyio.to_thread.run_sync(self.route_once)
+            except Exception:
+                log.exception("routing events failed; retrying")
+                routed = 0
+                await anyio.sleep(1.0)
+            if routed:
+                self._wake.set()
+            else:
+                with anyio.move_on_after(self._settings.poll_interval):
+                    await stop.wait()
+
+    async def _dispatch_loop(self, stop: anyio.Event, tg: anyio.abc.TaskGroup) -> None:
+        while not stop.is_set():
+            capacity = self._settings.max_in_flight - sum(self._in_flight.values())
+            claimed: list[tuple[EventSubscription, ClaimedDelivery]] = []
+            if capacity > 0:
+                try:
+                    claimed = await anyio.to_thread.run_sync(self.claim, capacity)
+                except Exception:
+                    log.exception("claiming deliveries failed; retrying")
+                    await anyio.sleep(1.0)
+            for sub, delivery in claimed:
+                self._in_flight[sub.name] += 1
+                tg.start_soon(self._send_one, sub, delivery)
+            if not claimed:
+                self._wake = anyio.Event()
+                with anyio.move_on_after(self._settings.poll_interval):
+                    await self._wake.wait()
+            else:
+                await anyio.sleep(0)
+
+    async def _send_one(self, sub: EventSubscription, delivery: ClaimedDelivery) -> None:
+        try:
+            result = await self.send(sub, delivery)
+        except Exception:
+            log.exception("sending delivery %s failed", delivery.id)
+            return  # the lease runs out and it is sent again
+        finally:
+            self._in_flight[sub.name] -= 1
+        self._results.append(result)
+
+    async def _record_loop(self, stop: anyio.Event) -> None:
+        while not stop.is_set():
+            if self._results:
+                await self._flush()
+            else:
+                await anyio.sleep(0.01)
+
+    async def _flush(self) -> None:
+        batch, self._results = self._results, []
+        if not batch:
+            return
+        try:
+            await anyio.to_thread.run_sync(lambda: self.record(batch))
+        except Exception:
+            log.exception("recording %d delivery results failed; keeping them", len(batch))
+            self._results = batch + self._results
+            await anyio.sleep(1.0)
+            return
+        self._wake.set()
+
+
+def _sendable(sub: EventSubscription, now: datetime) -> bool:
+    return sub.active(now) and (sub.probation_until is None or sub.probation_until <= now)

@@ -1,0 +1,364 @@
+"""Webhook deliveries: routing the outbox, leasing due deliveries, recording every attempt.
+
+::
+
+    events (routed = false) ──route──> deliveries (pending) + delivery_events
+    pending ──claim (lease: next_attempt_at moves past the request timeout)──> in flight
+    in flight ──finish──> delivered | pending (retry at) | deadlettered | dropped
+
+A worker that dies mid-request leaves its deliveries pending with a lease that runs out, so
+another worker sends them again (at least once). On PostgreSQL the routing and the claims take
+rows with ``FOR UPDATE SKIP LOCKED``: many workers never route or send the same row twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.deliveries import (
+    Attempt,
+    ClaimedDelivery,
+    DeadLetter,
+    Delivery,
+    DeliveryResult,
+    DeliveryStatus,
+    NewDelivery,
+)
+from tidings.domain.events import Event
+from tidings.domain.timefmt import ensure_utc
+from tidings.storage.events import event_from_row
+from tidings.storage.schema import deliveries, delivery_attempts, delivery_events, events
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _opt(value: datetime | None) -> datetime | None:
+    return ensure_utc(value) if value is not None else None
+
+
+def _delivery(r: Any) -> Delivery:
+    return Delivery(
+        id=r.id,
+        subscription=r.subscription,
+        status=DeliveryStatus(r.status),
+        event_count=r.event_count,
+        attempts=r.attempts,
+        next_attempt_at=ensure_utc(r.next_attempt_at),
+        created_at=ensure_utc(r.created_at),
+        last_attempt_at=_opt(r.last_attempt_at),
+        last_status_code=r.last_status_code,
+        last_outcome=r.last_outcome,
+        dead_letter_reason=r.dead_letter_reason,
+        finished_at=_opt(r.finished_at),
+    )
+
+
+def _attempt(r: Any) -> Attempt:
+    return Attempt(
+        id=r.id,
+        delivery_id=r.delivery_id,
+        subscription=r.subscription,
+        attempt=r.attempt,
+        attempted_at=ensure_utc(r.attempted_at),
+        duration_ms=r.duration_ms,
+        status_code=r.status_code,
+        outcome=r.outcome,
+        error=r.error,
+        response_excerpt=r.response_excerpt,
+    )
+
+
+class SqlDeliveryRepo:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def unrouted(self, limit: int) -> list[tuple[int, Event]]:
+        """The oldest events not yet routed, locked against other routers."""
+        query = (
+            sa.select(events)
+            .where(events.c.routed == sa.false())
+            .order_by(events.c.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
+
+    def mark_routed(self, seqs: Sequence[int]) -> None:
+        for chunk in _chunks(seqs):
+            self._c.execute(events.update().where(events.c.seq.in_(chunk)).values(routed=sa.true()))
+
+    def add(self, new: Sequence[NewDelivery]) -> None:
+        """New pending deliveries, due at once."""
+        if not new:
+            return
+        self._c.execute(
+            deliveries.insert(),
+            [
+                {
+                    "id": d.id,
+                    "subscription": d.subscription,
+                    "status": DeliveryStatus.PENDING.value,
+                    "event_count": len(d.event_seqs),
+                    "attempts": 0,
+                    "next_attempt_at": d.created_at,
+                    "created_at": d.created_at,
+                }
+                for d in new
+            ],
+        )
+        self._c.execute(
+            delivery_events.insert(),
+            [
+                {"delivery_id": d.id, "position": i, "event_seq": seq}
+                for d in new
+                for i, seq in enumerate(d.event_seqs)
+            ],
+        )
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def claim(
+        self, subscription: str, *, now: datetime, limit: int, lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        """Lease up to ``limit`` due deliveries of ``subscription``, oldest due first."""
+        rows = self._c.execute(
+            sa.select(deliveries.c.id, deliveries.c.attempts, deliveries.c.created_at)
+            .where(deliveries.c.subscription == subscription)
+            .where(deliveries.c.status == DeliveryStatus.PENDING.value)
+            .where(deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        self._c.execute(
+            deliveries.update().where(deliveries.c.id.in_(ids)).values(next_attempt_at=lease_until)
+        )
+        by_delivery = self.events_of(ids)
+        return [
+            ClaimedDelivery(
+                id=r.id,
+                subscription=subscription,
+                attempts=r.attempts,
+                created_at=ensure_utc(r.created_at),
+                events=tuple(event for _, event in by_delivery.get(r.id, [])),
+            )
+            for r in rows
+        ]
+
+    def events_of(self, delivery_ids: Sequence[str]) -> dict[str, list[tuple[int, Event]]]:
+        out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+        for chunk in _chunks(delivery_ids):
+            query = (
+                sa.select(delivery_events.c.delivery_id, events)
+                .join(events, events.c.seq == delivery_events.c.event_seq)
+                .where(delivery_events.c.delivery_id.in_(chunk))
+                .order_by(delivery_events.c.delivery_id, delivery_events.c.position)
+            )
+            for r in self._c.execute(query):
+                out[r.delivery_id].append((r.seq, event_from_row(r)))
+        return out
+
+    def finish(self, results: Sequence[DeliveryResult]) -> None:
+        """Record attempts and move each delivery to its new state."""
+        attempted = [r for r in results if r.attempted]
+        if attempted:
+            self._c.execute(
+                delivery_attempts.insert(),
+                [
+                    {
+                        "delivery_id": r.delivery_id,
+                        "subscription": r.subscription,
+                        "attempt": r.attempt,
+                        "attempted_at": r.at,
+                        "duration_ms": r.duration_ms,
+                        "status_code": r.status_code,
+                        "outcome": r.outcome,
+                        "error": r.error,
+                        "response_excerpt": r.response_excerpt,
+                    }
+                    for r in attempted
+                ],
+            )
+        statement = (
+            deliveries.update()
+            .where(deliveries.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                attempts=sa.bindparam("b_attempts"),
+                next_attempt_at=sa.bindparam("b_next"),
+                last_attempt_at=sa.bindparam("b_last_at"),
+                last_status_code=sa.bindparam("b_code"),
+                last_outcome=sa.bindparam("b_outcome"),
+                dead_letter_reason=sa.bindparam("b_reason"),
+                finished_at=sa.bindparam("b_finished"),
+            )
+        )
+        params = []
+        for r in results:
+            final = r.status is not DeliveryStatus.PENDING
+            params.append(
+                {
+                    "b_id": r.delivery_id,
+                    "b_status": r.status.value,
+                    "b_attempts": r.attempt if r.attempted else r.attempt - 1,
+                    "b_next": r.next_attempt_at or r.at,
+                    "b_last_at": r.at if r.attempted else None,
+                    "b_code": r.status_code,
+                    "b_outcome": r.outcome,
+                    "b_reason": r.dead_letter_reason,
+                    "b_finished": r.at if final else None,
+                }
+            )
+        if params:
+            self._c.execute(statement, params)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        row = self._c.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
+        return _delivery(row) if row else None
+
+    def page(
+        self,
+        subscription: str,
+        *,
+        status: DeliveryStatus | None = None,
+        event_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Delivery]:
+        query = sa.select(deliveries).where(deliveries.c.subscription == subscription)
+        if status is not None:
+            query = query.where(deliveries.c.status == status.value)
+        if event_id is not None:
+            seqs = sa.select(events.c.seq).where(events.c.id == event_id)
+            ids = sa.select(delivery_events.c.delivery_id).where(
+                delivery_events.c.event_seq.in_(seqs)
+            )
+            query = query.where(deliveries.c.id.in_(ids))
+        query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.id)
+        return [_delivery(r) for r in self._c.execute(query.limit(limit).offset(offset))]
+
+    def attempts(
+        self,
+        subscription: str,
+        *,
+        delivery_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Attempt]:
+        query = sa.select(delivery_attempts).where(delivery_attempts.c.subscription == subscription)
+        if delivery_id is not None:
+            query = query.where(delivery_attempts.c.delivery_id == delivery_id)
+        query = query.order_by(delivery_attempts.c.id.desc()).limit(limit).offset(offset)
+        return [_attempt(r) for r in self._c.execute(query)]
+
+    def dead_letters(self, subscription: str, *, limit: int, offset: int) -> list[DeadLetter]:
+        """Dead-lettered events (one record per event, as Event Grid writes them)."""
+        query = (
+            sa.select(deliveries, events)
+            .join(delivery_events, delivery_events.c.delivery_id == deliveries.c.id)
+            .join(events, events.c.seq == delivery_events.c.event_seq)
+            .where(deliveries.c.subscription == subscription)
+            .where(deliveries.c.status == DeliveryStatus.DEAD_LETTERED.value)
+            .order_by(deliveries.c.finished_at.desc(), delivery_events.c.position)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [DeadLetter(_delivery(r), event_from_row(r)) for r in self._c.execute(query)]
+
+    def dead_lettered_ids(self, subscription: str, limit: int) -> list[str]:
+        rows = self._c.execute(
+            sa.select(deliveries.c.id)
+            .where(deliveries.c.subscription == subscription)
+            .where(deliveries.c.status == DeliveryStatus.DEAD_LETTERED.value)
+            .order_by(deliveries.c.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [r.id for r in rows]
+
+    def mark(self, delivery_ids: Sequence[str], status: DeliveryStatus) -> None:
+        for chunk in _chunks(delivery_ids):
+            self._c.execute(
+                deliveries.update().where(deliveries.c.id.in_(chunk)).values(status=status.value)
+            )
+
+    def event_by_id(self, event_id: str) -> tuple[int, Event] | None:
+        row = self._c.execute(
+            sa.select(events).where(events.c.id == event_id).order_by(events.c.seq).limit(1)
+        ).first()
+        return (row.seq, event_from_row(row)) if row else None
+
+    def events_between(
+        self, start: datetime, end: datetime, *, after_seq: int, limit: int
+    ) -> list[tuple[int, Event]]:
+        query = (
+            sa.select(events)
+            .where(events.c.event_time >= start)
+            .where(events.c.event_time < end)
+            .where(events.c.seq > after_seq)
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
+
+    def counts(self, subscription: str) -> dict[str, int]:
+        rows = self._c.execute(
+            sa.select(deliveries.c.status, sa.func.count())
+            .where(deliveries.c.subscription == subscription)
+            .group_by(deliveries.c.status)
+        )
+        return {status: int(count) for status, count in rows}
+
+    def oldest_pending(self) -> datetime | None:
+        value = self._c.execute(
+            sa.select(sa.func.min(deliveries.c.created_at)).where(
+                deliveries.c.status == DeliveryStatus.PENDING.value
+            )
+        ).scalar_one()
+        return ensure_utc(value) if value is not None else None
+
+    def delete_subscription(self, subscription: str) -> None:
+        ids = sa.select(deliveries.c.id).where(deliveries.c.subscription == subscription)
+        self._c.execute(delivery_events.delete().where(delivery_events.c.delivery_id.in_(ids)))
+        self._c.execute(
+            delivery_attempts.delete().where(delivery_attempts.c.subscription == subscription)
+        )
+        self._c.execute(deliveries.delete().where(deliveries.c.subscription == subscription))
+
+    def prune(self, finished_before: datetime, limit: int = 5000) -> int:
+        """Forget delivered deliveries (and their attempts) finished before the cutoff."""
+        ids = [
+            r.id
+            for r in self._c.execute(
+                sa.select(deliveries.c.id)
+                .where(deliveries.c.status == DeliveryStatus.DELIVERED.value)
+                .where(deliveries.c.finished_at < finished_before)
+                .limit(limit)
+            )
+        ]
+        for chunk in _chunks(ids):
+            self._c.execute(
+                delivery_events.delete().where(delivery_events.c.delivery_id.in_(chunk))
+            )
+            self._c.execute(
+                delivery_attempts.delete().where(delivery_attempts.c.delivery_id.in_(chunk))
+            )
+            self._c.execute(deliveries.delete().where(deliveries.c.id.in_(chunk)))
+        return len(ids)
