@@ -19,7 +19,7 @@ from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
-from tidings.ports import Clock, SystemClock
+from tidings.ports import Clock, SystemClock, WebhookSender
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
@@ -47,7 +47,7 @@ class Application:
     services: Services
     carrier: SimulatedCarrier
     sink: DeliverySink
-    sender: HttpWebhookSender
+    sender: WebhookSender
     dispatcher: WebhookDispatcher
 
     def asgi(self) -> Starlette:
@@ -109,7 +109,9 @@ class Application:
 _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Application:
+def build(
+    settings: Settings, *, clock: Clock | None = None, sender: WebhookSender | None = None
+) -> Application:
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
@@ -127,7 +129,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         batch_size=settings.worker.batch_size,
         lease=timedelta(seconds=settings.worker.lease_seconds),
     )
-    sender = HttpWebhookSender(
+    sender = sender or HttpWebhookSender(
         AddressPolicy(
             allow_loopback=settings.webhook_allow_loopback,
             allow_private=settings.webhook_allow_private,

@@ -128,6 +128,9 @@ class EventSubscription:
 
 
 def _invalid(target: str, message: str) -> InvalidInput:
+    """An error that names the field, in its message too."""
+    if target not in message:
+        message = f"'{target}': {message}"
     return InvalidInput(message, code="InvalidRequest", target=target)
 
 

@@ -194,38 +194,60 @@ class SqlDeliveryRepo:
                     for r in attempted
                 ],
             )
-        statement = (
-            deliveries.update()
-            .where(deliveries.c.id == sa.bindparam("b_id"))
-            .values(
-                status=sa.bindparam("b_status"),
-                attempts=sa.bindparam("b_attempts"),
-                next_attempt_at=sa.bindparam("b_next"),
-                last_attempt_at=sa.bindparam("b_last_at"),
-                last_status_code=sa.bindparam("b_code"),
-                last_outcome=sa.bindparam("b_outcome"),
-                dead_letter_reason=sa.bindparam("b_reason"),
-                finished_at=sa.bindparam("b_finished"),
+        if attempted:
+            self._c.execute(
+                deliveries.update()
+                .where(deliveries.c.id == sa.bindparam("b_id"))
+                .values(
+                    status=sa.bindparam("b_status"),
+                    attempts=sa.bindparam("b_attempts"),
+                    next_attempt_at=sa.bindparam("b_next"),
+                    last_attempt_at=sa.bindparam("b_last_at"),
+                    last_status_code=sa.bindparam("b_code"),
+                    last_outcome=sa.bindparam("b_outcome"),
+                    dead_letter_reason=sa.bindparam("b_reason"),
+                    finished_at=sa.bindparam("b_finished"),
+                ),
+                [
+                    {
+                        "b_id": r.delivery_id,
+                        "b_status": r.status.value,
+                        "b_attempts": r.attempt,
+                        "b_next": r.next_attempt_at or r.at,
+                        "b_last_at": r.at,
+                        "b_code": r.status_code,
+                        "b_outcome": r.outcome,
+                        "b_reason": r.dead_letter_reason,
+                        "b_finished": None if r.status is DeliveryStatus.PENDING else r.at,
+                    }
+                    for r in attempted
+                ],
             )
-        )
-        params = []
-        for r in results:
-            final = r.status is not DeliveryStatus.PENDING
-            params.append(
-                {
-                    "b_id": r.delivery_id,
-                    "b_status": r.status.value,
-                    "b_attempts": r.attempt if r.attempted else r.attempt - 1,
-                    "b_next": r.next_attempt_at or r.at,
-                    "b_last_at": r.at if r.attempted else None,
-                    "b_code": r.status_code,
-                    "b_outcome": r.outcome,
-                    "b_reason": r.dead_letter_reason,
-                    "b_finished": r.at if final else None,
-                }
+        # Expired before an attempt: the last attempt's status and outcome stay as they were.
+        expired = [r for r in results if not r.attempted]
+        if expired:
+            self._c.execute(
+                deliveries.update()
+                .where(deliveries.c.id == sa.bindparam("b_id"))
+                .values(
+                    status=sa.bindparam("b_status"),
+                    dead_letter_reason=sa.bindparam("b_reason"),
+                    finished_at=sa.bindparam("b_finished"),
+                    last_outcome=sa.func.coalesce(
+                        deliveries.c.last_outcome, sa.bindparam("b_outcome")
+                    ),
+                ),
+                [
+                    {
+                        "b_id": r.delivery_id,
+                        "b_status": r.status.value,
+                        "b_reason": r.dead_letter_reason,
+                        "b_finished": r.at,
+                        "b_outcome": r.outcome,
+                    }
+                    for r in expired
+                ],
             )
-        if params:
-            self._c.execute(statement, params)
 
     # -- reading ------------------------------------------------------------------------------
 
