@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from tests.server import ReceiverProcess
 from tidings.container import Application, build
 from tidings.settings import Settings
 
@@ -103,3 +104,11 @@ def sqlite_application(tmp_path: Path, clock: FakeClock) -> Iterator[Application
     app.bootstrap()
     yield app
     app.close()
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[ReceiverProcess]:
+    """A real webhook receiver process (``tests/receiver.py``)."""
+    process = ReceiverProcess().start()
+    yield process
+    process.stop()

@@ -99,3 +99,51 @@ class ServerProcess:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@dataclass
+class ReceiverProcess:
+    """``python -m tests.receiver``: a real webhook receiver on localhost."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ReceiverProcess:
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.receiver", str(self.port)],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/_log", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the receiver did not start")
+
+    def log(self, path: str | None = None) -> list[dict[str, object]]:
+        import json
+
+        text = httpx.get(f"{self.url}/_log", timeout=10).text
+        entries = [json.loads(line) for line in text.splitlines() if line]
+        return [e for e in entries if path is None or e["path"] == path]
+
+    def clear(self) -> None:
+        httpx.post(f"{self.url}/_clear", timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
