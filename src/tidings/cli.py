@@ -19,6 +19,7 @@ import anyio
 import uvicorn
 
 from tidings import __version__
+from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
 from tidings.errors import TidingsError
@@ -92,6 +93,43 @@ def parser() -> argparse.ArgumentParser:
     numbers.add_argument(
         "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
     )
+    subs = commands.add_parser(
+        "subscriptions", help="event subscriptions: list, show, create, delete, log, replay"
+    )
+    _add_common(subs)
+    subs.add_argument(
+        "action",
+        choices=[
+            "list",
+            "show",
+            "create",
+            "delete",
+            "enable",
+            "disable",
+            "rotate-secret",
+            "deliveries",
+            "dead-letters",
+            "redeliver",
+            "replay",
+        ],
+        nargs="?",
+        default="list",
+    )
+    subs.add_argument("name", nargs="?")
+    subs.add_argument("--endpoint", help="webhook URL (create)")
+    subs.add_argument("--schema", choices=["EventGridSchema", "CloudEventSchemaV1_0"], default=None)
+    subs.add_argument("--event-type", action="append", dest="event_types", default=None)
+    subs.add_argument("--subject-begins-with", default=None)
+    subs.add_argument("--subject-ends-with", default=None)
+    subs.add_argument("--max-events-per-batch", type=int, default=None)
+    subs.add_argument("--max-delivery-attempts", type=int, default=None)
+    subs.add_argument("--ttl-minutes", type=int, default=None)
+    subs.add_argument("--dead-letter", action="store_true", help="keep undeliverable events")
+    subs.add_argument("--json", dest="json_body", help="the full resource JSON (create)")
+    subs.add_argument("--event-id", help="redeliver one event (default: all dead letters)")
+    subs.add_argument("--start", help="replay from (ISO 8601)")
+    subs.add_argument("--end", help="replay until (ISO 8601; default now)")
+    subs.add_argument("--grace-minutes", type=int, default=1440)
     return root
 
 
@@ -274,6 +312,11 @@ def _numbers(app: Application, args: argparse.Namespace) -> int:
     return 0
 
 
+def _subscriptions(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    return anyio.run(subscription_command, app, args)
+
+
 _COMMANDS = {
     "serve": _serve,
     "api": lambda app, args: _serve(app, args, worker=False),
@@ -281,4 +324,5 @@ _COMMANDS = {
     "migrate": _migrate,
     "keys": _keys,
     "numbers": _numbers,
+    "subscriptions": _subscriptions,
 }
