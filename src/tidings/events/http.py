@@ -1,25 +1,32 @@
-"""The webhook HTTP client: httpcore's connection pool behind an address guard.
+"""The webhook HTTP client: aiohttp behind an address guard.
 
 * No redirects are followed (a 3xx is an answer like any other, and a failure).
 * Response bodies are read up to a cap, then the connection is dropped.
-* Every connection resolves the host itself and refuses addresses in ranges the settings do
-  not allow (loopback, private, link-local, ...), at connect time, so a DNS answer that
-  changes between a check and the connection cannot slip past (DNS rebinding).
+* Host names are resolved by a resolver that refuses addresses in ranges the settings do not
+  allow (loopback, private, link-local, ...); aiohttp connects to exactly the addresses the
+  resolver returned, so a DNS answer that changes after the check cannot slip past (DNS
+  rebinding). Literal IP addresses are checked before the request.
 * The whole request, connect to last byte, is bounded by the timeout.
+
+aiohttp rather than httpx/httpcore: measured on this machine against one local receiver,
+httpcore's async pool falls from 1,300 requests/s with 8 in flight to 75/s with 256 in
+flight, while aiohttp holds 6,000-7,000/s (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import socket
 import ssl
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from urllib.parse import urlsplit
 
-import anyio
-import httpcore
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from tidings.domain.webhooks import TransportError
 from tidings.ports import HttpResult
@@ -50,62 +57,44 @@ class AddressPolicy:
             return self.allow_private
         return True
 
-
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
-
-
-class DestinationRefused(Exception):
-    pass
-
-
-class Unresolvable(Exception):
-    pass
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks every address against the policy, then connects to one of them."""
-
-    def __init__(self, policy: AddressPolicy, inner: httpcore.AsyncNetworkBackend | None = None):
-        self._policy = policy
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise Unresolvable(f"{host}: {exc.strerror or exc}") from exc
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        refused = [a for a in addresses if not self._policy.allowed(a)]
+    def check(self, host: str, addresses: list[str]) -> None:
+        refused = [a for a in addresses if not self.allowed(a)]
         if refused or not addresses:
             raise DestinationRefused(
                 f"{host} resolves to {', '.join(refused) or 'nothing'}, an address range "
                 "Tidings does not deliver to (see TIDINGS_WEBHOOK_ALLOW_PRIVATE)"
             )
-        last: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
 
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise DestinationRefused("unix sockets are not webhook destinations")
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+
+class DestinationRefused(Exception):
+    """Not an OSError on purpose: aiohttp passes it through unwrapped."""
+
+
+class GuardedResolver(AbstractResolver):
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._inner = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        self._policy.check(host, [r["host"] for r in results])
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class HttpWebhookSender:
@@ -117,14 +106,27 @@ class HttpWebhookSender:
         max_connections: int = 256,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        self._policy = policy
         self._body_cap = body_cap
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or ssl.create_default_context(),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
-            network_backend=GuardedBackend(policy),
-        )
+        self._max_connections = max_connections
+        self._ssl = ssl_context or ssl.create_default_context()
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._loop is not loop or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                resolver=GuardedResolver(self._policy),
+                ssl=self._ssl,
+                keepalive_timeout=30.0,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": USER_AGENT}, auto_decompress=False
+            )
+            self._loop = loop
+        return self._session
 
     async def request(
         self,
@@ -136,55 +138,50 @@ class HttpWebhookSender:
         timeout: float,
     ) -> HttpResult:
         started = time.perf_counter()
-        all_headers = {"User-Agent": USER_AGENT, **headers}
-        if method in ("POST", "PUT"):
-            all_headers["Content-Length"] = str(len(body))
+        host = urlsplit(url).hostname or ""
         status: int | None = None
         response_headers: dict[str, str] = {}
         received = bytearray()
         try:
-            with anyio.fail_after(timeout):
-                async with self._pool.stream(
-                    method,
-                    url,
-                    headers=list(all_headers.items()),
-                    content=body if body else None,
-                    extensions={"timeout": {"connect": timeout, "read": timeout, "pool": timeout}},
-                ) as response:
-                    status = response.status
-                    response_headers = {
-                        k.decode("latin-1").lower(): v.decode("latin-1")
-                        for k, v in response.headers
-                    }
-                    async for chunk in response.aiter_stream():
-                        received += chunk
-                        if len(received) >= self._body_cap:
-                            del received[self._body_cap :]
-                            break
+            if _is_ip(host):
+                self._policy.check(host, [host])
+            async with self._client().request(
+                method,
+                url,
+                headers=headers,
+                data=body if body else None,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                status = response.status
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                async for chunk in response.content.iter_any():
+                    received += chunk
+                    if len(received) >= self._body_cap:
+                        del received[self._body_cap :]
+                        response.close()  # drop the connection rather than read the rest
+                        break
         except TimeoutError:
-            return self._failed(started, TransportError.TIMEOUT, "no answer in time", status)
-        except httpcore.TimeoutException as exc:
-            return self._failed(started, TransportError.TIMEOUT, str(exc) or "timed out", status)
-        except Unresolvable as exc:
-            return self._failed(started, TransportError.RESOLUTION, str(exc), None)
+            return _failed(started, TransportError.TIMEOUT, "no complete answer in time")
         except DestinationRefused as exc:
-            return self._failed(started, TransportError.NOT_ALLOWED, str(exc), None)
-        except (httpcore.NetworkError, httpcore.ProtocolError, OSError, ssl.SSLError) as exc:
+            return _failed(started, TransportError.NOT_ALLOWED, str(exc))
+        except aiohttp.ClientConnectorDNSError as exc:
+            return _failed(started, TransportError.RESOLUTION, _describe(exc))
+        except (aiohttp.ClientError, OSError) as exc:
             if status is not None:  # the status line came; the body broke off
                 return HttpResult(status, _ms(started), response_headers, bytes(received))
-            return self._failed(started, TransportError.CONNECT, _describe(exc), None)
-        except httpcore.UnsupportedProtocol as exc:
-            return self._failed(started, TransportError.CONNECT, _describe(exc), None)
+            return _failed(started, TransportError.CONNECT, _describe(exc))
         return HttpResult(status, _ms(started), response_headers, bytes(received))
 
-    @staticmethod
-    def _failed(
-        started: float, error: TransportError, message: str, status: int | None
-    ) -> HttpResult:
-        return HttpResult(None, _ms(started), {}, b"", error=error, error_message=message)
-
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        if self._session is not None and not self._session.closed:
+            with contextlib.suppress(RuntimeError):  # its event loop is gone
+                await self._session.close()
+        self._session = None
+
+
+def _failed(started: float, error: TransportError, message: str) -> HttpResult:
+    return HttpResult(None, _ms(started), {}, b"", error=error, error_message=message)
 
 
 def _ms(started: float) -> float:
