@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/bench_webhooks.py [--database-url URL] [--backlog 1000000]``.
 
 1. Baseline: the receiver (``bench/webhook_receiver.py``, its own process) driven alone by the
-   same HTTP client the dispatcher uses (httpcore), 256 requests in flight, one event each.
+   same HTTP client the dispatcher uses (aiohttp), 256 requests in flight, one event each.
 2. Unbatched: N events published into the outbox, one subscription, one event per request;
    events/s from the dispatcher's start until the receiver has counted all of them.
 3. Batched: the same with ``maxEventsPerBatch: 100``.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
-import httpcore
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,20 +73,22 @@ class Receiver:
 
 
 async def baseline(receiver: Receiver, seconds: float) -> float:
+    """The receiver alone, driven by the client library the dispatcher uses (aiohttp)."""
     body = json.dumps([{"id": "x", "data": {}}]).encode()
     done = 0
-    async with httpcore.AsyncConnectionPool(max_connections=256) as pool:
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
             nonlocal done
             while time.perf_counter() < deadline:
-                await pool.request(
-                    "POST",
+                async with session.post(
                     f"{receiver.url}/count/baseline",
-                    headers=[("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-                    content=body,
-                )
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                ) as response:
+                    await response.read()
                 done += 1
 
         started = time.perf_counter()
@@ -109,7 +110,11 @@ def publish(app: Application, count: int, *, stamp: bool = False) -> None:
                 event_type=SMS_RECEIVED,
                 subject="/phonenumber/18005550100",
                 topic=topic,
-                data={"MessageId": f"m{start + i}", "Message": "benchmark", "t": time.time() if stamp else 0},
+                data={
+                    "MessageId": f"m{start + i}",
+                    "Message": "benchmark",
+                    "t": time.time() if stamp else 0,
+                },
                 event_time=now,
             )
             for i in range(min(5000, count - start))
@@ -190,17 +195,30 @@ def add_backlog(app: Application, subscription: str, count: int) -> None:
             )
             c.execute(
                 delivery_events.insert(),
-                [{"delivery_id": d, "position": 0, "event_seq": seq + start + i} for i, d in enumerate(ids)],
+                [
+                    {"delivery_id": d, "position": 0, "event_seq": seq + start + i}
+                    for i, d in enumerate(ids)
+                ],
             )
-        print(f"  backlog: {start + size:,}/{count:,} pending deliveries written", file=sys.stderr, flush=True)
+        print(
+            f"  backlog: {start + size:,}/{count:,} pending deliveries written",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def percentiles(values: list[float]) -> str:
     if not values:
         return "n/a"
     ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return f"p50 {pick(0.5):.1f} ms, p90 {pick(0.9):.1f} ms, p99 {pick(0.99):.1f} ms (n={len(ordered)})"
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return (
+        f"p50 {pick(0.5):.1f} ms, p90 {pick(0.9):.1f} ms, p99 {pick(0.99):.1f} ms "
+        f"(n={len(ordered)})"
+    )
 
 
 async def main() -> None:
@@ -215,7 +233,9 @@ async def main() -> None:
 
     receiver = Receiver()
     data = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
-    settings = Settings(data_dir=data, database_url=args.database_url, access_key=KEY, seed_number=None)
+    settings = Settings(
+        data_dir=data, database_url=args.database_url, access_key=KEY, seed_number=None
+    )
     app = build(settings)
     app.migrate()
     app.bootstrap()
@@ -227,8 +247,10 @@ async def main() -> None:
         publish(app, args.events)
         seconds = await drain(app, receiver, args.events)
         unbatched = args.events / seconds
-        print(f"unbatched: {args.events:,} events in {seconds:.2f} s = {unbatched:,.0f} events/s "
-              f"({unbatched / base:.0%} of the baseline's requests/s)")
+        print(
+            f"unbatched: {args.events:,} events in {seconds:.2f} s = {unbatched:,.0f} events/s "
+            f"({unbatched / base:.0%} of the baseline's requests/s)"
+        )
         app.services.subscriptions.set_enabled("unbatched", False)
         receiver.reset()
 
@@ -236,8 +258,10 @@ async def main() -> None:
         publish(app, args.batched_events)
         seconds = await drain(app, receiver, args.batched_events)
         stats = receiver.stats()
-        print(f"batched (100/request): {args.batched_events:,} events in {seconds:.2f} s = "
-              f"{args.batched_events / seconds:,.0f} events/s in {stats['requests']:,} requests")
+        print(
+            f"batched (100/request): {args.batched_events:,} events in {seconds:.2f} s = "
+            f"{args.batched_events / seconds:,.0f} events/s in {stats['requests']:,} requests"
+        )
         app.services.subscriptions.set_enabled("batched", False)
         receiver.reset()
 
@@ -271,20 +295,27 @@ async def main() -> None:
             from dataclasses import replace
 
             app.database.write(
-                lambda tx: tx.subscriptions.save(replace(sub, config=replace(sub.config, endpoint_url=dead)))
+                lambda tx: tx.subscriptions.save(
+                    replace(sub, config=replace(sub.config, endpoint_url=dead))
+                )
             )
             started = time.perf_counter()
             add_backlog(app, "backlogged", args.backlog)
-            print(f"backlog: {args.backlog:,} pending deliveries to a dead endpoint "
-                  f"written in {time.perf_counter() - started:.0f} s")
+            print(
+                f"backlog: {args.backlog:,} pending deliveries to a dead endpoint "
+                f"written in {time.perf_counter() - started:.0f} s"
+            )
             publish(app, args.events)
             seconds = await drain(app, receiver, args.events)
             with_backlog = args.events / seconds
-            print(f"unbatched with the backlog: {with_backlog:,.0f} events/s "
-                  f"({with_backlog / unbatched:.0%} of the run without it)")
+            print(
+                f"unbatched with the backlog: {with_backlog:,.0f} events/s "
+                f"({with_backlog / unbatched:.0%} of the run without it)"
+            )
             counts = app.services.subscriptions.stats("backlogged")
             print(f"  the backlog meanwhile: {counts}")
     finally:
+        await app.sender.aclose()
         app.close()
         receiver.stop()
 

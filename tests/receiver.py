@@ -7,6 +7,7 @@ Behaviour by path (any method):
   /status/N      answers N (after the handshake), e.g. /status/503
   /flaky/N       the first N notifications get 500, then 200
   /hang          never answers notifications (the sender must time out)
+  /hangonce/X    the first notification hangs, the next ones get 200
   /reset         closes the connection without answering
   /huge          200 with a 5 MB body
   /redirect      302 to /ok
@@ -78,6 +79,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500 if seen < int(parts[1]) else 200)
     if kind == "hang":
         await asyncio.sleep(3600)
+    if kind == "hangonce":  # the first notification hangs, later ones succeed
+        seen = FLAKY.get(path, 0)
+        FLAKY[path] = seen + 1
+        if seen == 0:
+            await asyncio.sleep(3600)
     if kind == "reset":
         transport = request.transport
         if transport is not None:

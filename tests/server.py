@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -130,7 +131,7 @@ class ReceiverProcess:
         self.stop()
         raise RuntimeError("the receiver did not start")
 
-    def log(self, path: str | None = None) -> list[dict[str, object]]:
+    def log(self, path: str | None = None) -> list[dict[str, Any]]:
         import json
 
         text = httpx.get(f"{self.url}/_log", timeout=10).text

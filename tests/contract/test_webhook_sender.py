@@ -32,7 +32,7 @@ async def test_answers_and_statuses(receiver: ReceiverProcess) -> None:
                 "POST", f"{receiver.url}/status/{code}", headers={}, body=b"[]", timeout=5
             )
             assert result.status == code
-        [entry] = [e for e in receiver.log("/ok") if e["headers"].get("X-A") == "1"]  # type: ignore[union-attr]
+        [entry] = [e for e in receiver.log("/ok") if e["headers"].get("X-A") == "1"]
         assert entry["method"] == "POST"
     finally:
         await client.aclose()

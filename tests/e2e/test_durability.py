@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import Any
 
+import httpx
 from azure.communication.sms import SmsClient
 from azure.core.credentials import AzureKeyCredential
 
-from tests.server import ServerProcess
-from tidings.client import TidingsClient
+from tests.server import ReceiverProcess, ServerProcess
+from tidings.client import HmacAuth, TidingsClient
 
 SENDER = "+18005550100"
 
@@ -69,3 +71,54 @@ def test_kill_during_a_burst_loses_and_doubles_nothing(fresh_server: ServerProce
                 m for m in tidings.handset_messages(recipient) if m["messageId"] == message_id
             ]
             assert len(copies) == 1
+
+
+def test_kill_during_a_webhook_delivery(
+    fresh_server: ServerProcess, receiver: ReceiverProcess
+) -> None:
+    """Killed while the receiver holds the request: after the restart and the lease (3 x the
+    timeout), the same delivery is sent again and succeeds; nothing is lost."""
+    fresh_server.env["TIDINGS_WEBHOOK_TIMEOUT_SECONDS"] = "2"
+    fresh_server.start()
+    hook = f"/hangonce/{fresh_server.data_dir.name}"
+    with httpx.Client(
+        base_url=fresh_server.http_endpoint, auth=HmacAuth(fresh_server.access_key)
+    ) as api:
+        created = api.put(
+            "/eventSubscriptions/durable",
+            params={"api-version": "2022-06-15"},
+            json={
+                "properties": {"destination": {"properties": {"endpointUrl": receiver.url + hook}}}
+            },
+        )
+        assert created.status_code == 201, created.text
+        api.post(
+            "/tidings/simulator/handsets/+15555550123/messages", json={"to": SENDER, "message": "x"}
+        )
+
+    def notifications() -> list[dict[str, Any]]:
+        return [
+            e for e in receiver.log(hook) if e["headers"].get("aeg-event-type") == "Notification"
+        ]
+
+    deadline = time.monotonic() + 20
+    while not notifications() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(notifications()) == 1  # the receiver holds it: kill the server now
+    fresh_server.kill()
+    fresh_server.start()
+    deadline = time.monotonic() + 30
+    while len(notifications()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    first, second = notifications()[:2]
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    with httpx.Client(
+        base_url=fresh_server.http_endpoint, auth=HmacAuth(fresh_server.access_key)
+    ) as api:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            log = api.get("/eventSubscriptions/durable/deliveries").json()["value"]
+            if log and log[0]["status"] == "delivered":
+                break
+            time.sleep(0.1)
+        assert [d["status"] for d in log] == ["delivered"]

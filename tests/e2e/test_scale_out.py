@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 from azure.communication.sms import SmsClient
 from azure.core.credentials import AzureKeyCredential
 
-from tests.server import ACCESS_KEY, ServerProcess
-from tidings.client import TidingsClient
+from tests.server import ACCESS_KEY, ReceiverProcess, ServerProcess
+from tidings.client import HmacAuth, TidingsClient
 
 
-def test_two_apis_and_two_workers(tmp_path: Path, postgres_url: str) -> None:
+def test_two_apis_and_two_workers(
+    tmp_path: Path, postgres_url: str, receiver: ReceiverProcess
+) -> None:
     env = {
         **os.environ,
         "TIDINGS_DATABASE_URL": postgres_url,
@@ -38,6 +43,23 @@ def test_two_apis_and_two_workers(tmp_path: Path, postgres_url: str) -> None:
         for log in logs
     ]
     try:
+        hook = f"/ok/scale-{tmp_path.name}"
+        with httpx.Client(base_url=apis[0].http_endpoint, auth=HmacAuth(ACCESS_KEY)) as admin:
+            created = admin.put(
+                "/eventSubscriptions/scale",
+                params={"api-version": "2022-06-15"},
+                json={
+                    "properties": {
+                        "destination": {"properties": {"endpointUrl": receiver.url + hook}},
+                        "filter": {
+                            "includedEventTypes": [
+                                "Microsoft.Communication.SMSDeliveryReportReceived"
+                            ]
+                        },
+                    }
+                },
+            )
+            assert created.status_code == 201, created.text
         ids: set[str] = set()
         recipients = [f"+1555557{i:04d}" for i in range(20)]
         for api in apis:
@@ -61,6 +83,29 @@ def test_two_apis_and_two_workers(tmp_path: Path, postgres_url: str) -> None:
             assert reported == ids
             copies = [m["messageId"] for r in recipients for m in tidings.handset_messages(r)]
             assert sorted(copies) == sorted(ids)  # each message delivered exactly once
+        # Each report reached the webhook once, from whichever worker claimed it.
+        deadline = time.monotonic() + 60
+        delivered: list[str] = []
+        while time.monotonic() < deadline:
+            posts = [
+                e
+                for e in receiver.log(hook)
+                if e["headers"].get("aeg-event-type") == "Notification"
+            ]
+            delivered = [
+                event["id"] for e in posts for event in json.loads(base64.b64decode(str(e["body"])))
+            ]
+            if len(set(delivered)) >= len(ids):
+                break
+            time.sleep(0.2)
+        time.sleep(1.0)  # room for a duplicate to show up, if there were one
+        posts = [
+            e for e in receiver.log(hook) if e["headers"].get("aeg-event-type") == "Notification"
+        ]
+        delivered = [
+            event["id"] for e in posts for event in json.loads(base64.b64decode(str(e["body"])))
+        ]
+        assert sorted(delivered) == sorted(ids)
     finally:
         for api in apis:
             api.stop()

@@ -1,4 +1,5 @@
-"""Webhook delivery through the dispatcher, a fake HTTP sender and the fake clock, on both databases."""
+"""Webhook delivery through the dispatcher, a fake HTTP sender and the fake clock, on both
+databases."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tidings.container import Application, build
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.events import SMS_RECEIVED, Event
 from tidings.domain.subscriptions import ProvisioningState
+from tidings.domain.webhooks import TransportError
 from tidings.errors import InvalidInput, NotFound
 from tidings.ports import HttpResult
 
@@ -490,3 +492,84 @@ async def test_delete_removes_log(hooks: Hooks) -> None:
     with pytest.raises(NotFound):
         subs.get("sub1")
     assert subs.delete("sub1") is False
+
+
+async def test_receiver_down_for_an_hour_then_back(hooks: Hooks) -> None:
+    """Connection refused for an hour: retries on schedule (and probation), then all delivered."""
+    await hooks.subscribe()
+    down = HttpResult(None, 1.0, {}, b"", error=TransportError.CONNECT, error_message="refused")
+    hooks.sender.respond = lambda r: down
+    hooks.publish(20)
+    elapsed = 0.0
+    while elapsed < 3600:
+        await hooks.step(30)
+        elapsed += 30
+    attempts_while_down = len(hooks.sender.notifications())
+    # 20 first attempts, then retries thinned by the schedule and probation: far fewer than
+    # one per event per step.
+    assert 20 < attempts_while_down < 20 * 8
+    hooks.sender.respond = lambda r: ok()
+    for _ in range(200):  # up to ~100 minutes more: the 1 h step of the schedule
+        await hooks.step(30)
+        if all(d.status is DeliveryStatus.DELIVERED for d in hooks.deliveries()):
+            break
+    assert [d.status for d in hooks.deliveries()] == [DeliveryStatus.DELIVERED] * 20
+    attempts = hooks.app.services.subscriptions.attempts("sub1", limit=1000, offset=0)
+    assert {a.outcome for a in attempts} == {"SocketError", "Delivered"}
+
+
+async def test_database_errors_do_not_stop_the_dispatcher(
+    hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+    import sqlalchemy.exc
+
+    await hooks.subscribe()
+    hooks.publish(5)
+    real_write = hooks.app.database.write
+    failures = {"left": 6}
+
+    def flaky_write(fn: Any) -> Any:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise sqlalchemy.exc.OperationalError(
+                "select 1", {}, Exception("server closed the connection")
+            )
+        return real_write(fn)
+
+    monkeypatch.setattr(hooks.app.database, "write", flaky_write)
+    stop = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(hooks.app.dispatcher.run, stop)
+        with anyio.fail_after(20):
+            while len(hooks.sender.notifications()) < 5:
+                await anyio.sleep(0.05)
+        stop.set()
+    monkeypatch.setattr(hooks.app.database, "write", real_write)
+    assert failures["left"] == 0
+    assert [d.status for d in hooks.deliveries()] == [DeliveryStatus.DELIVERED] * 5
+
+
+async def test_two_workers_never_claim_the_same_delivery(
+    hooks: Hooks, tmp_path: Path, database_url: str, clock: FakeClock
+) -> None:
+    """Two processes' dispatchers on one database, claiming at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    await hooks.subscribe(destination={"maxEventsPerBatch": 1})
+    hooks.publish(300)
+    hooks.app.dispatcher.route_once()
+    other = build(make_settings(tmp_path / "other", database_url), clock=clock, sender=FakeSender())
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            rounds = [
+                (
+                    pool.submit(hooks.app.dispatcher.claim, 40),
+                    pool.submit(other.dispatcher.claim, 40),
+                )
+                for _ in range(5)
+            ]
+            claimed = [d.id for a, b in rounds for f in (a, b) for _, d in f.result()]
+    finally:
+        other.close()
+    assert len(claimed) == len(set(claimed)) == 300  # each taken once; all taken in 10 x 40

@@ -12,7 +12,8 @@ from tidings.errors import InvalidInput
 
 EVENT: dict[str, Any] = {
     "id": "Outgoing_1",
-    "topic": "/subscriptions/x/resourceGroups/rg/providers/microsoft.communication/communicationservices/acs",
+    "topic": "/subscriptions/x/resourceGroups/rg/providers/microsoft.communication/"
+    "communicationservices/acs",
     "subject": "/phonenumber/15555555555",
     "eventType": "Microsoft.Communication.SMSReceived",
     "dataVersion": "1.0",

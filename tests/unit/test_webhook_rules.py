@@ -1,4 +1,4 @@
-"""Delivery rules: status verdicts, the retry schedule, payloads, signatures, subscription parsing."""
+"""Delivery rules: status verdicts, the retry schedule, payloads, signatures, parsing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, SystemEventNames
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from tidings.domain.events import SMS_RECEIVED, Event
 from tidings.domain.routing import batches, route
@@ -111,7 +112,7 @@ def test_event_grid_payload_parses_with_the_official_consumer() -> None:
 def test_cloud_event_payloads() -> None:
     single = render([event(1)], cloud=True, batched=False)
     assert single.content_type == "application/cloudevents+json; charset=utf-8"
-    parsed = CloudEvent.from_dict(json.loads(single.body))
+    parsed: CloudEvent[Any] = CloudEvent.from_dict(json.loads(single.body))
     assert parsed.type == SMS_RECEIVED and parsed.specversion == "1.0"
     assert parsed.source.endswith("communicationservices/t")
     batch = render([event(1), event(2)], cloud=True, batched=True)
@@ -135,9 +136,9 @@ def test_signatures_verify_with_standard_webhooks() -> None:
     }
     for key in (secret, old):
         Webhook(key).verify(body, headers)
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(new_secret()).verify(body, headers)
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body + b" ", headers)
 
 
