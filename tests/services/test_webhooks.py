@@ -573,3 +573,15 @@ async def test_two_workers_never_claim_the_same_delivery(
     finally:
         other.close()
     assert len(claimed) == len(set(claimed)) == 300  # each taken once; all taken in 10 x 40
+
+
+async def test_expired_subscription_receives_nothing(hooks: Hooks) -> None:
+    expiry = (hooks.clock.now() + timedelta(minutes=1)).isoformat()
+    await hooks.subscribe(expirationTimeUtc=expiry)
+    hooks.publish()
+    await hooks.step()
+    assert len(hooks.sender.notifications()) == 1
+    hooks.clock.advance(120)
+    hooks.publish()
+    await hooks.step()
+    assert len(hooks.sender.notifications()) == 1
