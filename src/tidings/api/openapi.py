@@ -117,6 +117,58 @@ _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None
         None,
         200,
     ),
+    ("PUT", "/eventSubscriptions/{name}"): (
+        "Create or replace an event subscription (after the validation handshake)",
+        None,
+        None,
+        201,
+    ),
+    ("GET", "/eventSubscriptions/{name}"): ("Get an event subscription", None, None, 200),
+    ("DELETE", "/eventSubscriptions/{name}"): ("Delete an event subscription", None, None, 200),
+    ("GET", "/eventSubscriptions"): ("List event subscriptions", None, None, 200),
+    ("POST", "/eventSubscriptions/{name}/enable"): ("Enable a subscription", None, None, 200),
+    ("POST", "/eventSubscriptions/{name}/disable"): ("Disable a subscription", None, None, 200),
+    ("GET", "/eventSubscriptions/{name}/secret"): ("The signing secrets", None, None, 200),
+    ("POST", "/eventSubscriptions/{name}/secret/rotate"): (
+        "Rotate the signing secret, keeping the old one for a grace period",
+        None,
+        None,
+        200,
+    ),
+    ("GET", "/eventSubscriptions/{name}/stats"): ("Deliveries by status", None, None, 200),
+    ("GET", "/eventSubscriptions/{name}/deliveries"): ("The delivery log", None, None, 200),
+    ("GET", "/eventSubscriptions/{name}/deliveries/{delivery_id}"): (
+        "One delivery with every attempt",
+        None,
+        None,
+        200,
+    ),
+    ("GET", "/eventSubscriptions/{name}/attempts"): ("Every delivery attempt", None, None, 200),
+    ("GET", "/eventSubscriptions/{name}/deadLetters"): ("Dead-lettered events", None, None, 200),
+    ("POST", "/eventSubscriptions/{name}/deadLetters/redeliver"): (
+        "Send every dead letter again",
+        None,
+        None,
+        202,
+    ),
+    ("POST", "/eventSubscriptions/{name}/events/{event_id}/redeliver"): (
+        "Send one event again",
+        None,
+        None,
+        202,
+    ),
+    ("POST", "/eventSubscriptions/{name}/replay"): (
+        "Replay the events of a time range",
+        None,
+        None,
+        202,
+    ),
+    ("GET", "/webhooks/validate/{name}"): (
+        "The asynchronous validation URL (no HMAC)",
+        None,
+        None,
+        200,
+    ),
 }
 
 _ERROR = {
