@@ -103,6 +103,8 @@ def test_event_grid_payload_parses_with_the_official_consumer() -> None:
     assert payload.content_type == "application/json; charset=utf-8"
     items = json.loads(payload.body)
     assert isinstance(items, list) and len(items) == 2
+    from_json = EventGridEvent.from_json(json.dumps(items[1]))
+    assert from_json.id == "Incoming_2"
     parsed = EventGridEvent.from_dict(items[0])
     assert parsed.event_type == SystemEventNames.AcsSmsReceivedEventName
     assert parsed.subject == "/phonenumber/15555555555"
