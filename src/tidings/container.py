@@ -20,6 +20,7 @@ from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
+from tidings.services.analytics import AnalyticsService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
@@ -166,6 +167,7 @@ def build(
             handshake_timeout=settings.webhook_timeout_seconds,
         ),
         topic=settings.resource_topic,
+        analytics=AnalyticsService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

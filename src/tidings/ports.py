@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
 from tidings.domain.conversations import Conversation, OptOutEntry
 from tidings.domain.deliveries import (
     Attempt,
@@ -220,7 +221,7 @@ class ConversationRepo(Protocol):
 class OptOutRepo(Protocol):
     def add(self, entry: OptOutEntry) -> bool: ...
 
-    def remove(self, sender: str, recipient: str) -> bool: ...
+    def remove(self, sender: str, recipient: str, *, at: datetime, source: str) -> bool: ...
 
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]: ...
 
@@ -346,6 +347,10 @@ class DeliveryRepo(Protocol):
     def prune(self, finished_before: datetime, limit: int = 5000) -> int: ...
 
 
+class AnalyticsRepo(Protocol):
+    def counts(self, query: AnalyticsQuery) -> AnalyticsCounts: ...
+
+
 class Tx(Protocol):
     """The repositories of one transaction."""
 
@@ -377,6 +382,9 @@ class Tx(Protocol):
     def subscriptions(self) -> SubscriptionRepo: ...
     @property
     def deliveries(self) -> DeliveryRepo: ...
+
+    @property
+    def analytics(self) -> AnalyticsRepo: ...
 
 
 class Store(Protocol):

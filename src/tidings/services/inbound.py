@@ -113,7 +113,7 @@ class InboundService:
                 )
             )
         elif keyword.action is KeywordAction.OPT_IN:
-            tx.optouts.remove(inbound.recipient, inbound.sender)
+            tx.optouts.remove(inbound.recipient, inbound.sender, at=now, source="keyword")
 
     @staticmethod
     def _reply_text(tx: Tx, keyword: KeywordMatch, our_number: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
+from tidings.services.analytics import AnalyticsService
 from tidings.services.delivery import DeliveryService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
@@ -31,3 +32,4 @@ class Services:
     subscriptions: SubscriptionService
     #: The ACS resource id events carry as ``topic``.
     topic: str
+    analytics: AnalyticsService

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
+from tidings.storage.analytics import SqlAnalyticsRepo
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
@@ -99,6 +100,10 @@ class SqlTx:
     @cached_property
     def deliveries(self) -> SqlDeliveryRepo:
         return SqlDeliveryRepo(self.connection)
+
+    @cached_property
+    def analytics(self) -> SqlAnalyticsRepo:
+        return SqlAnalyticsRepo(self.connection)
 
 
 class Database:

@@ -118,6 +118,16 @@ messages = sa.Table(
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
+    # Analytics: outbound/inbound in a time range, covering what the dashboard counts.
+    sa.Index(
+        "ix_messages_analytics",
+        "direction",
+        "created_at",
+        "status",
+        "sender",
+        "segments",
+        "final_at",
+    ),
 )
 
 optouts = sa.Table(
@@ -128,6 +138,24 @@ optouts = sa.Table(
     sa.Column("country_code", sa.String(2), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("source", sa.String(16), nullable=False),  # keyword | api
+)
+
+#: Every change to the opt-out list, for analytics (optOuts / optIns over time).
+opt_changes = sa.Table(
+    "opt_changes",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),  # optOut | optIn
+    sa.Column("source", sa.String(16), nullable=True),  # keyword | api (when known)
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index(None, "at", "sender"),
 )
 
 rate_windows = sa.Table(
