@@ -7,6 +7,7 @@ and returns an ``Application`` that the CLI serves, runs as a worker, or both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from tidings.ports import Clock, SystemClock, WebhookSender
 from tidings.services.analytics import AnalyticsService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
+from tidings.services.demo import DemoService
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
@@ -71,8 +73,8 @@ class Application:
             delivery_retention=timedelta(days=self.settings.webhook_log_retention_days),
         )
 
-    def migrate(self) -> None:
-        migrations.upgrade(self.database.engine)
+    def migrate(self, progress: Callable[[int], object] | None = None) -> None:
+        migrations.upgrade(self.database.engine, progress)
 
     def check_migrated(self) -> None:
         if migrations.pending(self.database.engine):
@@ -148,13 +150,14 @@ def build(
         ),
     )
     inbound = InboundService(ctx)
+    numbers = NumbersService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
     services = Services(
         store=database,
         clock=clock,
         keys=KeyService(ctx),
         sms=SmsService(ctx),
-        numbers=NumbersService(ctx),
+        numbers=numbers,
         optouts=OptOutService(ctx),
         inbound=inbound,
         delivery=delivery,
@@ -168,6 +171,7 @@ def build(
         ),
         topic=settings.resource_topic,
         analytics=AnalyticsService(ctx),
+        demo=DemoService(ctx, numbers),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

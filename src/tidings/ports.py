@@ -22,6 +22,7 @@ from tidings.domain.deliveries import (
     DeliveryStatus,
     NewDelivery,
 )
+from tidings.domain.demo import OptChange
 from tidings.domain.events import Event
 from tidings.domain.messages import (
     CarrierInbound,
@@ -351,6 +352,16 @@ class AnalyticsRepo(Protocol):
     def counts(self, query: AnalyticsQuery) -> AnalyticsCounts: ...
 
 
+class BulkLoader(Protocol):
+    """Demo and benchmark data in bulk (messages go through ``MessageRepo.add_many``)."""
+
+    def opt_changes(self, changes: list[OptChange]) -> None: ...
+
+    def conversations(self, items: list[Conversation]) -> None: ...
+
+    def optouts(self, entries: list[OptOutEntry]) -> None: ...
+
+
 class Tx(Protocol):
     """The repositories of one transaction."""
 
@@ -385,6 +396,9 @@ class Tx(Protocol):
 
     @property
     def analytics(self) -> AnalyticsRepo: ...
+
+    @property
+    def bulk(self) -> BulkLoader: ...
 
 
 class Store(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tidings.ports import Clock, Store
 from tidings.services.analytics import AnalyticsService
 from tidings.services.delivery import DeliveryService
+from tidings.services.demo import DemoService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
@@ -33,3 +34,4 @@ class Services:
     #: The ACS resource id events carry as ``topic``.
     topic: str
     analytics: AnalyticsService
+    demo: DemoService
