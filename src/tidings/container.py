@@ -21,7 +21,7 @@ from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
-from tidings.services.analytics import AnalyticsService
+from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.demo import DemoService
@@ -172,6 +172,7 @@ def build(
         topic=settings.resource_topic,
         analytics=AnalyticsService(ctx),
         demo=DemoService(ctx, numbers),
+        operations=OperationsService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -26,9 +27,9 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(level: str, fmt: str = "text") -> None:
-    """Send logs to stderr as ``text`` or ``json`` (one object per line)."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str, fmt: str = "text", stream: TextIO | None = None) -> None:
+    """Send logs to ``stream`` (stderr) as ``text`` or ``json`` (one object per line)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RequestIdFilter())
     if fmt == "json":
         handler.setFormatter(

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.errors import HANDLERS
+from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import analytics, event_subscriptions, phone_numbers, sms, tidings
 from tidings.api.routes.common import json
@@ -36,6 +37,7 @@ def create_app(
         *analytics.routes(services),
     ]
     document = openapi_document(api_routes)
+    metrics = MetricsEndpoint(services.operations)
 
     async def openapi(_request: Request) -> Response:
         return json(document)
@@ -52,9 +54,11 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         *api_routes,
     ]
     middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics.http),
         Middleware(
             HmacAuthMiddleware,
             keys=services.keys,
@@ -62,7 +66,7 @@ def create_app(
             skew_seconds=skew_seconds,
             max_body=max_body,
             public_hosts=public_hosts,
-        )
+        ),
     ]
     return Starlette(
         routes=routes,

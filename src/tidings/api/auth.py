@@ -21,7 +21,14 @@ from tidings.domain import hmac
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.services.keys import KeyService
 
-PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/console",
+    "/webhooks/validate/",
+)
 
 
 class AuthError(Exception):

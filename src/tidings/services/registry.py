@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
-from tidings.services.analytics import AnalyticsService
+from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.delivery import DeliveryService
 from tidings.services.demo import DemoService
 from tidings.services.inbound import InboundService
@@ -35,3 +35,4 @@ class Services:
     topic: str
     analytics: AnalyticsService
     demo: DemoService
+    operations: OperationsService

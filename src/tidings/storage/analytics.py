@@ -8,16 +8,23 @@ the index rather than the message rows; docs/performance.md has the measurements
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
+from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import messages, opt_changes, phone_numbers
+from tidings.storage.schema import (
+    deliveries,
+    delivery_attempts,
+    messages,
+    opt_changes,
+    phone_numbers,
+)
 
 _OUT = Direction.OUTBOUND.value
 _IN = Direction.INBOUND.value
@@ -218,3 +225,53 @@ class SqlAnalyticsRepo:
         wait = dialects.millis_between(self._c, pairs.c.first_out, pairs.c.first_in)
         rows = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
         return [(None if r[0] is None else int(r[0]), r[1]) for r in rows]
+
+    # -- operational figures for /metrics --------------------------------------------------
+
+    def message_counts(self) -> list[tuple[str, str, str, int]]:
+        """All messages by (direction, status, our number)."""
+        out = self._c.execute(
+            sa.select(messages.c.status, messages.c.sender, _N)
+            .where(messages.c.direction == _OUT)
+            .group_by(messages.c.status, messages.c.sender)
+        )
+        inbound = self._c.execute(
+            sa.select(messages.c.recipient, _N)
+            .where(messages.c.direction == _IN)
+            .group_by(messages.c.recipient)
+        )
+        return [(_OUT, r[0], r[1], r[2]) for r in out] + [
+            (_IN, MessageStatus.RECEIVED.value, r[0], r[1]) for r in inbound
+        ]
+
+    def carrier_latency(self, since: datetime, window: timedelta) -> list[tuple[int, int]]:
+        """Delivered messages finished since ``since`` by sent-to-report time in ms (messages
+        created more than ``window`` before ``since`` are not looked at)."""
+        ms = dialects.millis_between(self._c, messages.c.sent_at, messages.c.final_at)
+        rows = self._c.execute(
+            sa.select(ms, _N)
+            .where(
+                messages.c.direction == _OUT,
+                messages.c.created_at >= since - window,
+                messages.c.status == MessageStatus.DELIVERED.value,
+                messages.c.final_at >= since,
+            )
+            .group_by(ms)
+        )
+        return [(int(r[0]), r[1]) for r in rows if r[0] is not None]
+
+    def webhook_attempts(self, since: datetime) -> list[tuple[str, int]]:
+        rows = self._c.execute(
+            sa.select(delivery_attempts.c.outcome, _N)
+            .where(delivery_attempts.c.attempted_at >= since)
+            .group_by(delivery_attempts.c.outcome)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def dead_letters(self) -> list[tuple[str, int]]:
+        rows = self._c.execute(
+            sa.select(deliveries.c.subscription, _N)
+            .where(deliveries.c.status == DeliveryStatus.DEAD_LETTERED.value)
+            .group_by(deliveries.c.subscription)
+        )
+        return [(r[0], r[1]) for r in rows]
