@@ -57,6 +57,7 @@ class Application:
             skew_seconds=self.settings.auth_clock_skew_seconds,
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
+            console_session_minutes=self.settings.console_session_minutes,
         )
 
     def worker(self) -> Worker:

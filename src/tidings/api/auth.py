@@ -21,6 +21,8 @@ from tidings.domain import hmac
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.services.keys import KeyService
 
+#: Set on the scope by ``ConsoleSessionMiddleware`` for requests a console session authenticates.
+CONSOLE_SESSION = "tidings.console_session"
 PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
 
 
@@ -53,7 +55,7 @@ class HmacAuthMiddleware:
         self._public_paths = tuple(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._is_public(scope):
+        if scope["type"] != "http" or self._is_public(scope) or scope.get(CONSOLE_SESSION):
             await self._app(scope, receive, send)
             return
         try:
