@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.errors import HANDLERS
 from tidings.api.openapi import openapi_document
-from tidings.api.routes import event_subscriptions, phone_numbers, sms, tidings
+from tidings.api.routes import event_subscriptions, partners, phone_numbers, sms, tidings
 from tidings.api.routes.common import json
 from tidings.services.registry import Services
 
@@ -32,6 +32,7 @@ def create_app(
         *sms.routes(services),
         *phone_numbers.routes(services),
         *tidings.routes(services),
+        *partners.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
     ]
     document = openapi_document(api_routes)
