@@ -28,6 +28,7 @@ from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
@@ -150,12 +151,14 @@ def build(
     )
     inbound = InboundService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    numbers = NumbersService(ctx)
     services = Services(
         store=database,
         clock=clock,
         keys=KeyService(ctx),
         sms=SmsService(ctx),
-        numbers=NumbersService(ctx),
+        numbers=numbers,
+        partners=PartnerService(ctx, numbers),
         optouts=OptOutService(ctx),
         inbound=inbound,
         delivery=delivery,

@@ -11,6 +11,7 @@ from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
@@ -24,6 +25,7 @@ class Services:
     keys: KeyService
     sms: SmsService
     numbers: NumbersService
+    partners: PartnerService
     optouts: OptOutService
     inbound: InboundService
     delivery: DeliveryService

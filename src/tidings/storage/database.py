@@ -31,6 +31,7 @@ from tidings.storage.messages import (
     accept_batches,
 )
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
+from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
@@ -52,6 +53,10 @@ class SqlTx:
     @cached_property
     def numbers(self) -> SqlNumberRepo:
         return SqlNumberRepo(self.connection)
+
+    @cached_property
+    def partners(self) -> SqlPartnerRepo:
+        return SqlPartnerRepo(self.connection)
 
     @cached_property
     def searches(self) -> SqlSearchRepo:

@@ -43,6 +43,16 @@ phone_numbers = sa.Table(
     sa.Column("purchased_at", Timestamp, nullable=False),
     # Per-number auto-replies to keywords: {"optOut": "...", "optIn": "...", "help": "..."}.
     sa.Column("keyword_replies", sa.JSON, nullable=True),
+    # A number leased through a Messaging Connect partner (None: bought from ACS).
+    sa.Column("partner", sa.String(64), nullable=True),
+)
+
+messaging_connect_partners = sa.Table(
+    "messaging_connect_partners",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_digests", sa.JSON, nullable=False),  # SHA-256 hex of each API key
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 number_searches = sa.Table(
@@ -115,6 +125,7 @@ messages = sa.Table(
     sa.Column("delivery_code", sa.Integer, nullable=True),
     sa.Column("attempts", sa.JSON, nullable=True),
     sa.Column("carrier_message_id", sa.String(80), nullable=True),
+    sa.Column("partner", sa.String(64), nullable=True),  # Messaging Connect partner
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
