@@ -12,9 +12,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from tidings.api.auth import HmacAuthMiddleware
+from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.errors import HANDLERS
 from tidings.api.openapi import openapi_document
-from tidings.api.routes import event_subscriptions, phone_numbers, sms, tidings
+from tidings.api.routes import chat, event_subscriptions, identity, phone_numbers, sms, tidings
 from tidings.api.routes.common import json
 from tidings.services.registry import Services
 
@@ -33,6 +34,8 @@ def create_app(
         *phone_numbers.routes(services),
         *tidings.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
+        *identity.routes(services),
+        *chat.routes(services),
     ]
     document = openapi_document(api_routes)
 
@@ -61,7 +64,8 @@ def create_app(
             skew_seconds=skew_seconds,
             max_body=max_body,
             public_hosts=public_hosts,
-        )
+        ),
+        Middleware(BearerAuthMiddleware, identity=services.identity, max_body=max_body),
     ]
     return Starlette(
         routes=routes,
