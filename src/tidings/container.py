@@ -21,9 +21,11 @@ from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
 from tidings.services.analytics import AnalyticsService
+from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
+from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
@@ -170,6 +172,8 @@ def build(
             origin=settings.webhook_origin,
             handshake_timeout=settings.webhook_timeout_seconds,
         ),
+        identity=IdentityService(ctx),
+        chat=ChatService(ctx),
         topic=settings.resource_topic,
         analytics=AnalyticsService(ctx),
     )

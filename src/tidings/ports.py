@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
+from tidings.domain.chat import Message as ChatMessage
+from tidings.domain.chat import Participant, ReadReceipt, Thread
 from tidings.domain.conversations import Conversation, OptOutEntry
 from tidings.domain.deliveries import (
     Attempt,
@@ -23,6 +25,7 @@ from tidings.domain.deliveries import (
     NewDelivery,
 )
 from tidings.domain.events import Event
+from tidings.domain.identity import SigningKey
 from tidings.domain.messages import (
     CarrierInbound,
     CarrierReport,
@@ -366,6 +369,69 @@ class AnalyticsRepo(Protocol):
     def counts(self, query: AnalyticsQuery) -> AnalyticsCounts: ...
 
 
+class IdentityRepo(Protocol):
+    def add(self, user_id: str, now: datetime) -> None: ...
+
+    def generation(self, user_id: str) -> int | None:
+        """The user's token generation, or None if there is no such user."""
+        ...
+
+    def revoke(self, user_id: str) -> bool: ...
+
+    def delete(self, user_id: str) -> bool: ...
+
+    def existing(self, user_ids: Sequence[str]) -> set[str]: ...
+
+    def signing_keys(self) -> list[SigningKey]:
+        """Every signing key, newest first."""
+        ...
+
+    def add_signing_key(self, key: SigningKey) -> None: ...
+
+    def delete_signing_keys(self, kids: Sequence[str]) -> None: ...
+
+
+class ChatRepo(Protocol):
+    def add_thread(self, thread: Thread, repeatability_key: str | None) -> None: ...
+
+    def thread_by_repeatability(self, repeatability_key: str) -> str | None: ...
+
+    def thread(self, thread_id: str, *, lock: bool = False) -> Thread | None: ...
+
+    def save_thread(self, thread: Thread) -> None: ...
+
+    def threads_of(
+        self,
+        user_id: str,
+        *,
+        since: datetime | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Thread]: ...
+
+    def participants(self, thread_id: str) -> list[Participant]: ...
+
+    def participant(self, thread_id: str, user_id: str) -> Participant | None: ...
+
+    def add_participants(self, participants: Sequence[Participant]) -> None: ...
+
+    def remove_participant(self, thread_id: str, user_id: str) -> bool: ...
+
+    def add_messages(self, messages: Sequence[ChatMessage]) -> None: ...
+
+    def message(self, thread_id: str, message_id: int) -> ChatMessage | None: ...
+
+    def save_message(self, message: ChatMessage) -> None: ...
+
+    def messages(
+        self, thread_id: str, *, since: datetime | None, before_id: int | None, limit: int
+    ) -> list[ChatMessage]: ...
+
+    def set_read_receipt(self, receipt: ReadReceipt) -> None: ...
+
+    def read_receipts(self, thread_id: str, *, skip: int, limit: int) -> list[ReadReceipt]: ...
+
+
 class Tx(Protocol):
     """The repositories of one transaction."""
 
@@ -399,6 +465,10 @@ class Tx(Protocol):
     def subscriptions(self) -> SubscriptionRepo: ...
     @property
     def deliveries(self) -> DeliveryRepo: ...
+    @property
+    def identities(self) -> IdentityRepo: ...
+    @property
+    def chat(self) -> ChatRepo: ...
 
     @property
     def analytics(self) -> AnalyticsRepo: ...

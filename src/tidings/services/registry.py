@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
 from tidings.services.analytics import AnalyticsService
+from tidings.services.chat import ChatService
 from tidings.services.delivery import DeliveryService
+from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
@@ -32,6 +34,8 @@ class Services:
     simulator: SimulatorService
     queries: QueryService
     subscriptions: SubscriptionService
+    identity: IdentityService
+    chat: ChatService
     #: The ACS resource id events carry as ``topic``.
     topic: str
     analytics: AnalyticsService

@@ -20,9 +20,11 @@ from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
 from tidings.storage.analytics import SqlAnalyticsRepo
+from tidings.storage.chat import SqlChatRepo
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
+from tidings.storage.identity import SqlIdentityRepo
 from tidings.storage.keys import SqlKeyRepo
 from tidings.storage.messages import (
     SqlConversationRepo,
@@ -109,6 +111,14 @@ class SqlTx:
     @cached_property
     def analytics(self) -> SqlAnalyticsRepo:
         return SqlAnalyticsRepo(self.connection)
+
+    @cached_property
+    def identities(self) -> SqlIdentityRepo:
+        return SqlIdentityRepo(self.connection)
+
+    @cached_property
+    def chat(self) -> SqlChatRepo:
+        return SqlChatRepo(self.connection)
 
 
 class Database:
