@@ -1,4 +1,5 @@
-"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, subscriptions, demo.
+"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, partners, subscriptions,
+demo.
 
 ``tidings serve`` (the default) runs the API on HTTPS and HTTP and the background worker in
 one process; ``tidings api`` and ``tidings worker`` run them apart for scale-out.
@@ -20,6 +21,7 @@ import uvicorn
 from tqdm import tqdm
 
 from tidings import __version__, logs
+from tidings import cli_partners as partners
 from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
@@ -97,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     numbers.add_argument(
         "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
     )
+    partners.add_parser(commands, _add_common)
     subs = commands.add_parser(
         "subscriptions", help="event subscriptions: list, show, create, delete, log, replay"
     )
@@ -368,4 +371,5 @@ _COMMANDS = {
     "numbers": _numbers,
     "subscriptions": _subscriptions,
     "demo": _demo,
+    "partners": partners.partner_command,
 }

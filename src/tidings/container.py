@@ -22,14 +22,17 @@ from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
 from tidings.services.analytics import AnalyticsService, OperationsService
+from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.demo import DemoService
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
+from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
@@ -59,6 +62,7 @@ class Application:
             skew_seconds=self.settings.auth_clock_skew_seconds,
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
+            console_session_minutes=self.settings.console_session_minutes,
         )
 
     def worker(self) -> Worker:
@@ -152,12 +156,14 @@ def build(
     inbound = InboundService(ctx)
     numbers = NumbersService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    numbers = NumbersService(ctx)
     services = Services(
         store=database,
         clock=clock,
         keys=KeyService(ctx),
         sms=SmsService(ctx),
         numbers=numbers,
+        partners=PartnerService(ctx, numbers),
         optouts=OptOutService(ctx),
         inbound=inbound,
         delivery=delivery,
@@ -169,6 +175,8 @@ def build(
             origin=settings.webhook_origin,
             handshake_timeout=settings.webhook_timeout_seconds,
         ),
+        identity=IdentityService(ctx),
+        chat=ChatService(ctx),
         topic=settings.resource_topic,
         analytics=AnalyticsService(ctx),
         demo=DemoService(ctx, numbers),

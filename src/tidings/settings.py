@@ -76,6 +76,8 @@ class Settings:
     webhook_log_retention_days: float = 7.0
     #: The base URL receivers reach Tidings at (for validation URLs); default: the request's.
     public_url: str | None = None
+    #: How long a web console session lasts after signing in.
+    console_session_minutes: float = 480.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -153,6 +155,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WEBHOOK_BODY_CAP_BYTES": ("webhook_body_cap_bytes", int),
     "TIDINGS_WEBHOOK_LOG_RETENTION_DAYS": ("webhook_log_retention_days", float),
     "TIDINGS_PUBLIC_URL": ("public_url", _optional),
+    "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

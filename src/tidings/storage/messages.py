@@ -59,6 +59,8 @@ def _message(row: sa.Row[Any]) -> Message:
         conversation_id=row.conversation_id,
         scheduled_at=_opt(row.scheduled_at),
         report_timeout_seconds=row.report_timeout_seconds,
+        carrier_message_id=row.carrier_message_id,
+        partner=row.partner,
     )
 
 
@@ -84,6 +86,7 @@ def _message_row(message: Message, repeatability_id: str | None) -> dict[str, An
         "final_at": message.final_at,
         "delivery_code": message.delivery_code,
         "attempts": _attempts_json(message.attempts) if message.attempts else None,
+        "partner": message.partner,
     }
 
 
