@@ -1,4 +1,4 @@
-"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers.
+"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, partners, subscriptions.
 
 ``tidings serve`` (the default) runs the API on HTTPS and HTTP and the background worker in
 one process; ``tidings api`` and ``tidings worker`` run them apart for scale-out.
@@ -19,6 +19,7 @@ import anyio
 import uvicorn
 
 from tidings import __version__
+from tidings import cli_partners as partners
 from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
@@ -93,6 +94,7 @@ def parser() -> argparse.ArgumentParser:
     numbers.add_argument(
         "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
     )
+    partners.add_parser(commands, _add_common)
     subs = commands.add_parser(
         "subscriptions", help="event subscriptions: list, show, create, delete, log, replay"
     )
@@ -325,4 +327,5 @@ _COMMANDS = {
     "keys": _keys,
     "numbers": _numbers,
     "subscriptions": _subscriptions,
+    "partners": partners.partner_command,
 }

@@ -20,13 +20,17 @@ from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
+from tidings.services.analytics import AnalyticsService
+from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
+from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
@@ -149,12 +153,14 @@ def build(
     )
     inbound = InboundService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    numbers = NumbersService(ctx)
     services = Services(
         store=database,
         clock=clock,
         keys=KeyService(ctx),
         sms=SmsService(ctx),
-        numbers=NumbersService(ctx),
+        numbers=numbers,
+        partners=PartnerService(ctx, numbers),
         optouts=OptOutService(ctx),
         inbound=inbound,
         delivery=delivery,
@@ -166,7 +172,10 @@ def build(
             origin=settings.webhook_origin,
             handshake_timeout=settings.webhook_timeout_seconds,
         ),
+        identity=IdentityService(ctx),
+        chat=ChatService(ctx),
         topic=settings.resource_topic,
+        analytics=AnalyticsService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

@@ -12,10 +12,21 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from tidings.api.auth import HmacAuthMiddleware
+from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
 from tidings.api.errors import HANDLERS
 from tidings.api.openapi import openapi_document
-from tidings.api.routes import console, event_subscriptions, phone_numbers, sms, tidings
+from tidings.api.routes import (
+    analytics,
+    chat,
+    console,
+    event_subscriptions,
+    identity,
+    partners,
+    phone_numbers,
+    sms,
+    tidings,
+)
 from tidings.api.routes.common import json
 from tidings.services.registry import Services
 
@@ -35,8 +46,12 @@ def create_app(
         *sms.routes(services),
         *phone_numbers.routes(services),
         *tidings.routes(services),
+        *partners.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
+        *analytics.routes(services),
         *console.routes(services, now=clock),
+        *identity.routes(services),
+        *chat.routes(services),
     ]
     document = openapi_document(api_routes)
 
@@ -60,6 +75,7 @@ def create_app(
             max_body=max_body,
             public_hosts=public_hosts,
         ),
+        Middleware(BearerAuthMiddleware, identity=services.identity, max_body=max_body),
     ]
     return Starlette(
         routes=routes,

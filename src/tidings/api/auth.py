@@ -24,6 +24,8 @@ from tidings.services.keys import KeyService
 #: Set on the scope by ``ConsoleSessionMiddleware`` for requests a console session authenticates.
 CONSOLE_SESSION = "tidings.console_session"
 PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
+#: Paths authenticated with a user's bearer token (``api/bearer.py``) instead of HMAC.
+BEARER_PREFIX = "/chat"
 
 
 class AuthError(Exception):
@@ -55,16 +57,21 @@ class HmacAuthMiddleware:
         self._public_paths = tuple(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._is_public(scope) or scope.get(CONSOLE_SESSION):
+        if (
+            scope["type"] != "http"
+            or self._is_public(scope)
+            or scope.get(CONSOLE_SESSION)
+            or is_bearer_path(scope["path"])
+        ):
             await self._app(scope, receive, send)
             return
         try:
             body = await self._read_body(scope, receive)
             await self._verify(scope, body)
         except AuthError as exc:
-            await _send_error(send, exc)
+            await send_error(send, exc)
             return
-        await self._app(scope, _replay(body, receive), send)
+        await self._app(scope, replay(body, receive), send)
 
     def _is_public(self, scope: Scope) -> bool:
         path: str = scope["path"]
@@ -73,28 +80,7 @@ class HmacAuthMiddleware:
         )
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self._max_body:
-            raise AuthError(
-                413, "RequestEntityTooLarge", f"The request body exceeds {self._max_body} bytes."
-            )
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise AuthError(400, "BadRequest", "The client disconnected.")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self._max_body:
-                raise AuthError(
-                    413,
-                    "RequestEntityTooLarge",
-                    f"The request body exceeds {self._max_body} bytes.",
-                )
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        return await read_body(scope, receive, self._max_body)
 
     async def _verify(self, scope: Scope, body: bytes) -> None:
         authorization = _header(scope, b"authorization")
@@ -157,6 +143,37 @@ class HmacAuthMiddleware:
         raise AuthError(401, "Denied", "The request signature does not match any access key.")
 
 
+async def read_body(scope: Scope, receive: Receive, max_body: int) -> bytes:
+    """The whole request body, refused with 413 past ``max_body`` bytes."""
+    too_large = AuthError(
+        413, "RequestEntityTooLarge", f"The request body exceeds {max_body} bytes."
+    )
+    length = _header(scope, b"content-length")
+    if length is not None and length.isdigit() and int(length) > max_body:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise AuthError(400, "BadRequest", "The client disconnected.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_body:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def is_bearer_path(path: str) -> bool:
+    return path == BEARER_PREFIX or path.startswith(BEARER_PREFIX + "/")
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    return _header(scope, name)
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -164,7 +181,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:
@@ -177,10 +194,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _send_error(send: Send, exc: AuthError) -> None:
+async def send_error(send: Send, exc: AuthError, scheme: bytes = b"HMAC-SHA256") -> None:
     body = error_body(exc.code, exc.message)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if exc.status == 401:
-        headers.append((b"www-authenticate", b"HMAC-SHA256"))
+        headers.append((b"www-authenticate", scheme))
     await send({"type": "http.response.start", "status": exc.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

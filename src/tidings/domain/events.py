@@ -14,10 +14,11 @@ from typing import Any
 
 from tidings.domain.messages import DeliveryAttempt, DeliveryStatus
 from tidings.domain.phone import digits
-from tidings.domain.timefmt import iso_seconds_z, iso_z
+from tidings.domain.timefmt import iso_7z, iso_seconds_z, iso_z
 
 SMS_RECEIVED = "Microsoft.Communication.SMSReceived"
 SMS_DELIVERY_REPORT_RECEIVED = "Microsoft.Communication.SMSDeliveryReportReceived"
+CHAT_PREFIX = "Microsoft.Communication.Chat"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class Event:
     metadata_version: str = "1"
 
     def to_event_grid(self) -> dict[str, Any]:
-        """The Event Grid schema JSON object, keys in the order the seed samples show."""
+        """The Event Grid schema JSON object, keys in the order the seed samples show.
+
+        ``eventTime`` is to the second for SMS events and to seven fraction digits for chat
+        events, as the seed's samples of each spell it.
+        """
+        chat = self.event_type.startswith(CHAT_PREFIX)
         return {
             "id": self.id,
             "topic": self.topic,
@@ -43,7 +49,7 @@ class Event:
             "eventType": self.event_type,
             "dataVersion": self.data_version,
             "metadataVersion": self.metadata_version,
-            "eventTime": iso_seconds_z(self.event_time),
+            "eventTime": iso_7z(self.event_time) if chat else iso_seconds_z(self.event_time),
         }
 
 

@@ -23,6 +23,18 @@ def iso_seconds_z(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_ms_z(moment: datetime) -> str:
+    """ISO 8601 UTC to the millisecond: ``2020-09-18T00:38:27.167Z`` (chat ``composeTime``)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
+
+
+def iso_7z(moment: datetime) -> str:
+    """ISO 8601 UTC with seven fraction digits: ``2020-09-18T00:38:28.0946757Z`` (.NET's)."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond:06d}0Z"
+
+
 def iso_offset(moment: datetime) -> str:
     """ISO 8601 with a ``+00:00`` offset, as the phone numbers API spells dates."""
     return moment.astimezone(UTC).isoformat()

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
+from tidings.services.analytics import AnalyticsService
+from tidings.services.chat import ChatService
 from tidings.services.delivery import DeliveryService
+from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
@@ -23,11 +27,15 @@ class Services:
     keys: KeyService
     sms: SmsService
     numbers: NumbersService
+    partners: PartnerService
     optouts: OptOutService
     inbound: InboundService
     delivery: DeliveryService
     simulator: SimulatorService
     queries: QueryService
     subscriptions: SubscriptionService
+    identity: IdentityService
+    chat: ChatService
     #: The ACS resource id events carry as ``topic``.
     topic: str
+    analytics: AnalyticsService

@@ -20,7 +20,7 @@ from tidings.domain.messages import (
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
 from tidings.storage.queue import job_row
-from tidings.storage.schema import conversations, jobs, messages, optouts
+from tidings.storage.schema import conversations, jobs, messages, opt_changes, optouts
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -59,6 +59,8 @@ def _message(row: sa.Row[Any]) -> Message:
         conversation_id=row.conversation_id,
         scheduled_at=_opt(row.scheduled_at),
         report_timeout_seconds=row.report_timeout_seconds,
+        carrier_message_id=row.carrier_message_id,
+        partner=row.partner,
     )
 
 
@@ -84,6 +86,7 @@ def _message_row(message: Message, repeatability_id: str | None) -> dict[str, An
         "final_at": message.final_at,
         "delivery_code": message.delivery_code,
         "attempts": _attempts_json(message.attempts) if message.attempts else None,
+        "partner": message.partner,
     }
 
 
@@ -368,13 +371,27 @@ class SqlOptOutRepo:
             )
             .returning(optouts.c.sender)
         )
-        return result.first() is not None
+        added = result.first() is not None
+        if added:
+            self._log(entry.sender, entry.recipient, "optOut", entry.source, entry.created_at)
+        return added
 
-    def remove(self, sender: str, recipient: str) -> bool:
+    def remove(self, sender: str, recipient: str, *, at: datetime, source: str) -> bool:
+        """Take a recipient off the list, logging the opt-in (for analytics) if it was on."""
         result = self._c.execute(
             optouts.delete().where(optouts.c.sender == sender, optouts.c.recipient == recipient)
         )
-        return result.rowcount > 0
+        removed = result.rowcount > 0
+        if removed:
+            self._log(sender, recipient, "optIn", source, at)
+        return removed
+
+    def _log(self, sender: str, recipient: str, action: str, source: str, at: datetime) -> None:
+        self._c.execute(
+            opt_changes.insert().values(
+                sender=sender, recipient=recipient, action=action, source=source, at=at
+            )
+        )
 
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]:
         if not recipients:

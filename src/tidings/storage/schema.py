@@ -43,6 +43,16 @@ phone_numbers = sa.Table(
     sa.Column("purchased_at", Timestamp, nullable=False),
     # Per-number auto-replies to keywords: {"optOut": "...", "optIn": "...", "help": "..."}.
     sa.Column("keyword_replies", sa.JSON, nullable=True),
+    # A number leased through a Messaging Connect partner (None: bought from ACS).
+    sa.Column("partner", sa.String(64), nullable=True),
+)
+
+messaging_connect_partners = sa.Table(
+    "messaging_connect_partners",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_digests", sa.JSON, nullable=False),  # SHA-256 hex of each API key
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 number_searches = sa.Table(
@@ -115,9 +125,20 @@ messages = sa.Table(
     sa.Column("delivery_code", sa.Integer, nullable=True),
     sa.Column("attempts", sa.JSON, nullable=True),
     sa.Column("carrier_message_id", sa.String(80), nullable=True),
+    sa.Column("partner", sa.String(64), nullable=True),  # Messaging Connect partner
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
+    # Analytics: outbound/inbound in a time range, covering what the dashboard counts.
+    sa.Index(
+        "ix_messages_analytics",
+        "direction",
+        "created_at",
+        "status",
+        "sender",
+        "segments",
+        "final_at",
+    ),
 )
 
 optouts = sa.Table(
@@ -128,6 +149,24 @@ optouts = sa.Table(
     sa.Column("country_code", sa.String(2), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("source", sa.String(16), nullable=False),  # keyword | api
+)
+
+#: Every change to the opt-out list, for analytics (optOuts / optIns over time).
+opt_changes = sa.Table(
+    "opt_changes",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),  # optOut | optIn
+    sa.Column("source", sa.String(16), nullable=True),  # keyword | api (when known)
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index(None, "at", "sender"),
 )
 
 rate_windows = sa.Table(
@@ -305,4 +344,79 @@ delivery_attempts = sa.Table(
     sa.Column("response_excerpt", sa.Text, nullable=True),
     sa.Index(None, "delivery_id"),
     sa.Index(None, "subscription", "id"),
+)
+
+
+# -- identity and chat -------------------------------------------------------------------------
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),  # 8:acs:<resource>_<guid>
+    sa.Column("created_at", Timestamp, nullable=False),
+    # Tokens carry the generation they were issued in; revoking bumps it.
+    sa.Column("token_generation", sa.Integer, nullable=False, server_default="0"),
+)
+
+identity_keys = sa.Table(
+    "identity_keys",
+    metadata,
+    sa.Column("kid", sa.String(40), primary_key=True),
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+chat_threads = sa.Table(
+    "chat_threads",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("topic", sa.String(512), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("deleted_at", Timestamp, nullable=True),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("last_message_at", Timestamp, nullable=True),
+    sa.Column("last_sequence", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_message_id", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    # "<creator> <repeatability-request-id>" of the create request, for retries.
+    sa.Column("repeatability_key", sa.String(300), nullable=True, unique=True),
+)
+
+chat_participants = sa.Table(
+    "chat_participants",
+    metadata,
+    sa.Column("thread_id", sa.String(80), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("display_name", sa.String(256), nullable=True),
+    sa.Column("share_history_time", Timestamp, nullable=True),
+    sa.Column("added_at", Timestamp, nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Index(None, "user_id", "thread_id"),
+)
+
+chat_messages = sa.Table(
+    "chat_messages",
+    metadata,
+    sa.Column("thread_id", sa.String(80), primary_key=True),
+    sa.Column("id", sa.BigInteger, primary_key=True),  # epoch ms, unique in its thread
+    sa.Column("type", sa.String(24), nullable=False),
+    sa.Column("sequence_id", sa.Integer, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("content", sa.JSON, nullable=False),
+    sa.Column("sender_id", sa.String(128), nullable=True),
+    sa.Column("sender_display_name", sa.String(256), nullable=True),
+    sa.Column("edited_at", Timestamp, nullable=True),
+    sa.Column("deleted_at", Timestamp, nullable=True),
+    sa.Column("metadata", sa.JSON, nullable=False),
+)
+
+chat_read_receipts = sa.Table(
+    "chat_read_receipts",
+    metadata,
+    sa.Column("thread_id", sa.String(80), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("message_id", sa.BigInteger, nullable=False),
+    sa.Column("read_at", Timestamp, nullable=False),
 )

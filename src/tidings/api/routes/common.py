@@ -83,6 +83,17 @@ async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
+def choice(enum: Any, raw: str | None, name: str) -> Any:
+    """``raw`` as a member of ``enum`` (None stays None), or a 400 listing the members."""
+    if raw is None:
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(f"{name} must be one of {allowed}.", target=name) from None
+
+
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:

@@ -16,6 +16,7 @@ from tidings.api import schemas
 from tidings.api.routes.common import (
     TIDINGS_VERSIONS,
     api_version,
+    choice,
     int_param,
     json,
     page_params,
@@ -45,6 +46,8 @@ def message_body(m: Message) -> dict[str, Any]:
         "tag": m.tag,
         "enableDeliveryReport": m.enable_delivery_report,
         "conversationId": m.conversation_id,
+        "messagingConnectPartner": m.partner,
+        "messagingConnectPartnerMessageId": m.partner_message_id,
         "createdAt": iso_z(m.created_at),
         "scheduledAt": iso_z(m.scheduled_at) if m.scheduled_at else None,
         "sentAt": iso_z(m.sent_at) if m.sent_at else None,
@@ -95,16 +98,6 @@ def _rule(r: CarrierRule) -> dict[str, Any]:
         "delaySeconds": r.delay_seconds,
         "code": r.code,
     }
-
-
-def _choice(enum: Any, raw: str | None, name: str) -> Any:
-    if raw is None:
-        return None
-    try:
-        return enum(raw)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InvalidInput(f"{name} must be one of {allowed}.", target=name) from None
 
 
 def routes(services: Services) -> list[Route]:
@@ -200,10 +193,10 @@ def routes(services: Services) -> list[Route]:
         limit = int_param(request, "limit", 100, 1, 1000)
         items = await run(
             queries.messages,
-            direction=_choice(Direction, q.get("direction"), "direction"),
+            direction=choice(Direction, q.get("direction"), "direction"),
             number=q.get("number"),
             conversation_id=q.get("conversationId"),
-            status=_choice(MessageStatus, q.get("status"), "status"),
+            status=choice(MessageStatus, q.get("status"), "status"),
             tag=q.get("tag"),
             before=before,
             limit=limit,
@@ -257,9 +250,9 @@ def routes(services: Services) -> list[Route]:
         number = await run(
             services.numbers.provision,
             body.phone_number,
-            _choice(NumberType, body.phone_number_type, "phoneNumberType"),
-            sms=_choice(Capability, body.sms, "sms"),
-            calling=_choice(Capability, body.calling, "calling"),
+            choice(NumberType, body.phone_number_type, "phoneNumberType"),
+            sms=choice(Capability, body.sms, "sms"),
+            calling=choice(Capability, body.calling, "calling"),
             country_code=body.country_code,
         )
         return json(purchased_body(number), 201)

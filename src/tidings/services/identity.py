@@ -1,0 +1,183 @@
+"""Identity: communication users, their access tokens, revocation and signing-key rotation.
+
+Tokens are signed with the newest signing key; every key stays valid for verification until
+the last token it could have signed has expired (a day after it was superseded), so
+``rotate_key`` takes effect on every node without restarts and without cutting off users.
+Verification keys are cached for a few seconds; a token naming an unknown key reloads them.
+Revocation bumps the user's token generation, which the chat service checks in the
+transaction of every request.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tidings.domain.identity import (
+    MAX_LIFETIME,
+    Caller,
+    SigningKey,
+    check_scopes,
+    check_user_id,
+    decode_token,
+    encode_token,
+    lifetime,
+    new_user_id,
+    resource_guid,
+    token_kid,
+)
+from tidings.errors import NotFound, Unauthenticated
+from tidings.ports import Tx
+from tidings.services.context import ServiceContext
+
+CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_on: datetime
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user_id: str
+    token: AccessToken | None
+
+
+class IdentityService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self.resource = resource_guid(ctx.topic)
+        self._keys: dict[str, SigningKey] = {}
+        self._loaded_at = -CACHE_SECONDS
+
+    # -- users and tokens ------------------------------------------------------------------
+
+    def create_user(self, scopes: list[str] | None, minutes: int | None) -> NewUser:
+        wanted = check_scopes(scopes) if scopes else None
+        span = lifetime(minutes)
+        user_id = new_user_id(self.resource)
+        now = self._ctx.clock.now()
+
+        def write(tx: Tx) -> SigningKey:
+            tx.identities.add(user_id, now)
+            return self._signing_key(tx, now)
+
+        key = self._ctx.store.write(write)
+        if wanted is None:
+            return NewUser(user_id, None)
+        return NewUser(user_id, self._token(user_id, wanted, 0, now, span, key))
+
+    def issue_token(self, user_id: str, scopes: list[str], minutes: int | None) -> AccessToken:
+        check_user_id(user_id)
+        wanted = check_scopes(scopes)
+        span = lifetime(minutes)
+        now = self._ctx.clock.now()
+
+        def write(tx: Tx) -> tuple[int, SigningKey]:
+            generation = tx.identities.generation(user_id)
+            if generation is None:
+                raise NotFound(f"Identity {user_id} was not found.", code="IdentityNotFound")
+            return generation, self._signing_key(tx, now)
+
+        generation, key = self._ctx.store.write(write)
+        return self._token(user_id, wanted, generation, now, span, key)
+
+    def revoke(self, user_id: str) -> None:
+        check_user_id(user_id)
+        if not self._ctx.store.write(lambda tx: tx.identities.revoke(user_id)):
+            raise NotFound(f"Identity {user_id} was not found.", code="IdentityNotFound")
+
+    def delete(self, user_id: str) -> None:
+        check_user_id(user_id)
+        if not self._ctx.store.write(lambda tx: tx.identities.delete(user_id)):
+            raise NotFound(f"Identity {user_id} was not found.", code="IdentityNotFound")
+
+    def _token(
+        self,
+        user_id: str,
+        scopes: tuple[str, ...],
+        generation: int,
+        now: datetime,
+        span: timedelta,
+        key: SigningKey,
+    ) -> AccessToken:
+        expires = now + span
+        token = encode_token(
+            user_id=user_id,
+            scopes=scopes,
+            generation=generation,
+            issued_at=now,
+            expires_at=expires,
+            key=key,
+            resource=self.resource,
+        )
+        return AccessToken(token, expires.replace(microsecond=0))
+
+    # -- signing keys ----------------------------------------------------------------------
+
+    def _signing_key(self, tx: Tx, now: datetime) -> SigningKey:
+        keys = tx.identities.signing_keys()
+        if keys:
+            return keys[0]
+        key = _new_key(now)
+        tx.identities.add_signing_key(key)
+        return key
+
+    def rotate_key(self) -> SigningKey:
+        """A new signing key; keys superseded more than a token lifetime ago are dropped."""
+        now = self._ctx.clock.now()
+        key = _new_key(now)
+
+        def write(tx: Tx) -> None:
+            keys = tx.identities.signing_keys()
+            tx.identities.add_signing_key(key)
+            stale = [
+                older.kid
+                for newer, older in zip([key, *keys], keys, strict=False)
+                if newer.created_at < now - MAX_LIFETIME
+            ]
+            tx.identities.delete_signing_keys(stale)
+
+        self._ctx.store.write(write)
+        self._loaded_at = -CACHE_SECONDS
+        return key
+
+    def signing_keys(self) -> list[SigningKey]:
+        return self._ctx.store.read(lambda tx: tx.identities.signing_keys())
+
+    # -- verification ----------------------------------------------------------------------
+
+    def cached_key(self, token: str) -> SigningKey | None:
+        """The token's key if the cache is fresh and has it; None: call ``verify`` off-loop."""
+        if time.monotonic() - self._loaded_at > CACHE_SECONDS:
+            return None
+        return self._keys.get(token_kid(token))
+
+    def key_for(self, token: str) -> SigningKey:
+        """The token's verification key (may read the store; call off the event loop)."""
+        kid = token_kid(token)
+        key = self._keys.get(kid)
+        if key is None or time.monotonic() - self._loaded_at > CACHE_SECONDS:
+            self._keys = {k.kid: k for k in self.signing_keys()}
+            self._loaded_at = time.monotonic()
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("Invalid token", code="Unauthorized")
+        return key
+
+    def decode(self, token: str, key: SigningKey) -> Caller:
+        return decode_token(token, key, self._ctx.clock.now())
+
+
+def check_caller(tx: Tx, caller: Caller) -> None:
+    """Refuse a token of a deleted user or one issued before its user's last revocation."""
+    if tx.identities.generation(caller.user_id) != caller.generation:
+        raise Unauthenticated("Invalid token", code="Unauthorized")
+
+
+def _new_key(now: datetime) -> SigningKey:
+    return SigningKey(f"k{int(now.timestamp())}{secrets.token_hex(3)}", secrets.token_hex(32), now)
