@@ -15,7 +15,15 @@ from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.errors import HANDLERS
 from tidings.api.openapi import openapi_document
-from tidings.api.routes import chat, event_subscriptions, identity, phone_numbers, sms, tidings
+from tidings.api.routes import (
+    chat,
+    chat_stream,
+    event_subscriptions,
+    identity,
+    phone_numbers,
+    sms,
+    tidings,
+)
 from tidings.api.routes.common import json
 from tidings.services.registry import Services
 
@@ -36,6 +44,7 @@ def create_app(
         *event_subscriptions.routes(services, public_url=public_url),
         *identity.routes(services),
         *chat.routes(services),
+        *chat_stream.routes(services),
     ]
     document = openapi_document(api_routes)
 

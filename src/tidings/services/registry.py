@@ -10,6 +10,7 @@ from tidings.services.delivery import DeliveryService
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
+from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
 from tidings.services.queries import QueryService
@@ -33,5 +34,6 @@ class Services:
     subscriptions: SubscriptionService
     identity: IdentityService
     chat: ChatService
+    notifications: ChatNotifier
     #: The ACS resource id events carry as ``topic``.
     topic: str
