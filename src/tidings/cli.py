@@ -19,6 +19,8 @@ import anyio
 import uvicorn
 
 from tidings import __version__
+from tidings.cli_identity import add_parser as add_identity_parser
+from tidings.cli_identity import identity_command
 from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
@@ -130,6 +132,7 @@ def parser() -> argparse.ArgumentParser:
     subs.add_argument("--start", help="replay from (ISO 8601)")
     subs.add_argument("--end", help="replay until (ISO 8601; default now)")
     subs.add_argument("--grace-minutes", type=int, default=1440)
+    _add_common(add_identity_parser(commands))
     return root
 
 
@@ -317,6 +320,11 @@ def _subscriptions(app: Application, args: argparse.Namespace) -> int:
     return anyio.run(subscription_command, app, args)
 
 
+def _identity(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    return identity_command(app, args)
+
+
 _COMMANDS = {
     "serve": _serve,
     "api": lambda app, args: _serve(app, args, worker=False),
@@ -325,4 +333,5 @@ _COMMANDS = {
     "keys": _keys,
     "numbers": _numbers,
     "subscriptions": _subscriptions,
+    "identity": _identity,
 }
