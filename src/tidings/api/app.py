@@ -20,6 +20,7 @@ from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
     analytics,
     chat,
+    chat_stream,
     console,
     event_subscriptions,
     identity,
@@ -53,6 +54,7 @@ def create_app(
         *console.routes(services, now=clock),
         *identity.routes(services),
         *chat.routes(services),
+        *chat_stream.routes(services),
     ]
     document = openapi_document(api_routes)
     metrics = MetricsEndpoint(services.operations)
