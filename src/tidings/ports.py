@@ -225,6 +225,7 @@ class MessageRepo(Protocol):
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]: ...
 
 

@@ -135,6 +135,11 @@ def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) 
     shot(page, "message-timeline-desktop")
     page.goto(server.http_endpoint + "/#/messages")
     expect(page.locator("table.messages")).to_contain_text("Hello from the console")
+    search = page.get_by_role("form", name="Filter messages")
+    search.get_by_label("Text").fill("from the CONSOLE")
+    search.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.messages tbody tr")).to_have_count(1)
+    expect(page.locator("table.messages")).to_contain_text("+15555550177")
     shot(page, "messages-desktop")
 
 

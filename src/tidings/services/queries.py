@@ -36,6 +36,7 @@ class QueryService:
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]:
         return self._ctx.store.read(
             lambda tx: tx.messages.page(
@@ -46,6 +47,7 @@ class QueryService:
                 tag=tag,
                 before=before,
                 limit=limit,
+                text=text,
             )
         )
 

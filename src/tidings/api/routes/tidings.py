@@ -193,6 +193,7 @@ def routes(services: Services) -> list[Route]:
             tag=q.get("tag"),
             before=before,
             limit=limit,
+            text=q.get("q"),
         )
         cursor = f"{iso_z(items[-1].created_at)}|{items[-1].id}" if len(items) == limit else None
         return json({"value": [message_body(m) for m in items], "nextBefore": cursor})

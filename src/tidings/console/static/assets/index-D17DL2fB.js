@@ -158,6 +158,7 @@ var Or=Object.defineProperty;var Ar=(e,t,i)=>t in e?Or(e,t,{enumerable:!0,config
   </div>`}function Od(){const[e,t]=V({}),[i,s]=V([]),n=N(()=>Y("/tidings/messages",{...e,limit:50}),[e],3e3),o=c=>{s([]),t(Object.fromEntries(Object.entries(St(c)).filter(([,h])=>h)))},r=[...n.data?.value||[],...i.flatMap(c=>c.value)],a=i.length?i[i.length-1].nextBefore:n.data?.nextBefore,l=async()=>{const c=await Y("/tidings/messages",{...e,limit:50,before:a});s([...i,c])};return _`<div>
     <${Cd} onSent=${()=>n.reload()} />
     <form class="filters" onSubmit=${o} aria-label="Filter messages">
+      <label>Text <input name="q" type="search" placeholder="contains…" /></label>
       <label>Number <input name="number" placeholder="+1…" /></label>
       <label
         >Direction
