@@ -24,6 +24,7 @@ from tidings.domain.deliveries import (
     DeliveryStatus,
     NewDelivery,
 )
+from tidings.domain.demo import OptChange
 from tidings.domain.events import Event
 from tidings.domain.identity import SigningKey
 from tidings.domain.messages import (
@@ -369,6 +370,24 @@ class DeliveryRepo(Protocol):
 class AnalyticsRepo(Protocol):
     def counts(self, query: AnalyticsQuery) -> AnalyticsCounts: ...
 
+    def message_counts(self) -> list[tuple[str, str, str, int]]: ...
+
+    def carrier_latency(self, since: datetime, window: timedelta) -> list[tuple[int, int]]: ...
+
+    def webhook_attempts(self, since: datetime) -> list[tuple[str, int]]: ...
+
+    def dead_letters(self) -> list[tuple[str, int]]: ...
+
+
+class BulkLoader(Protocol):
+    """Demo and benchmark data in bulk (messages go through ``MessageRepo.add_many``)."""
+
+    def opt_changes(self, changes: list[OptChange]) -> None: ...
+
+    def conversations(self, items: list[Conversation]) -> None: ...
+
+    def optouts(self, entries: list[OptOutEntry]) -> None: ...
+
 
 class IdentityRepo(Protocol):
     def add(self, user_id: str, now: datetime) -> None: ...
@@ -477,6 +496,9 @@ class Tx(Protocol):
 
     @property
     def analytics(self) -> AnalyticsRepo: ...
+
+    @property
+    def bulk(self) -> BulkLoader: ...
 
 
 class Store(Protocol):

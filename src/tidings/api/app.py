@@ -15,10 +15,12 @@ from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
 from tidings.api.errors import HANDLERS
+from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
     analytics,
     chat,
+    chat_stream,
     console,
     event_subscriptions,
     identity,
@@ -52,8 +54,10 @@ def create_app(
         *console.routes(services, now=clock),
         *identity.routes(services),
         *chat.routes(services),
+        *chat_stream.routes(services),
     ]
     document = openapi_document(api_routes)
+    metrics = MetricsEndpoint(services.operations)
 
     async def openapi(_request: Request) -> Response:
         return json(document)
@@ -63,9 +67,11 @@ def create_app(
         *console.page_routes(),
         *session_routes(services.keys, lifetime=lifetime, now=clock),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         *api_routes,
     ]
     middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics.http),
         Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
         Middleware(
             HmacAuthMiddleware,

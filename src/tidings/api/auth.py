@@ -23,7 +23,14 @@ from tidings.services.keys import KeyService
 
 #: Set on the scope by ``ConsoleSessionMiddleware`` for requests a console session authenticates.
 CONSOLE_SESSION = "tidings.console_session"
-PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/console",
+    "/webhooks/validate/",
+)
 #: Paths authenticated with a user's bearer token (``api/bearer.py``) instead of HMAC.
 BEARER_PREFIX = "/chat"
 

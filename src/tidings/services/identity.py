@@ -130,10 +130,12 @@ class IdentityService:
     def rotate_key(self) -> SigningKey:
         """A new signing key; keys superseded more than a token lifetime ago are dropped."""
         now = self._ctx.clock.now()
-        key = _new_key(now)
 
-        def write(tx: Tx) -> None:
+        def write(tx: Tx) -> SigningKey:
             keys = tx.identities.signing_keys()
+            # Strictly newer than the newest key, so it signs from now on.
+            created = max([now, *(k.created_at + timedelta(microseconds=1) for k in keys[:1])])
+            key = _new_key(created)
             tx.identities.add_signing_key(key)
             stale = [
                 older.kid
@@ -141,8 +143,9 @@ class IdentityService:
                 if newer.created_at < now - MAX_LIFETIME
             ]
             tx.identities.delete_signing_keys(stale)
+            return key
 
-        self._ctx.store.write(write)
+        key = self._ctx.store.write(write)
         self._loaded_at = -CACHE_SECONDS
         return key
 

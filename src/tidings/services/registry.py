@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
-from tidings.services.analytics import AnalyticsService
+from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.chat import ChatService
 from tidings.services.delivery import DeliveryService
+from tidings.services.demo import DemoService
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
+from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
 from tidings.services.partners import PartnerService
@@ -36,6 +38,9 @@ class Services:
     subscriptions: SubscriptionService
     identity: IdentityService
     chat: ChatService
+    notifications: ChatNotifier
     #: The ACS resource id events carry as ``topic``.
     topic: str
     analytics: AnalyticsService
+    demo: DemoService
+    operations: OperationsService

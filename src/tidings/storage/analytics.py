@@ -3,24 +3,48 @@
 Every figure is one grouped query over a time range that ``ix_messages_analytics``
 (direction, created_at, status, sender, segments, final_at) covers, so the database reads
 the index rather than the message rows; docs/performance.md has the measurements.
+``QUERIES`` names them for the benchmark.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
+from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import messages, opt_changes, phone_numbers
+from tidings.storage.schema import (
+    deliveries,
+    delivery_attempts,
+    messages,
+    opt_changes,
+    phone_numbers,
+)
 
 _OUT = Direction.OUTBOUND.value
 _IN = Direction.INBOUND.value
 KEYWORD_LIMIT = 10
+_N = sa.func.count().label("n")
+
+#: The statements behind one answer, by ``SqlAnalyticsRepo`` method.
+QUERIES = (
+    "outbound_series",
+    "inbound_series",
+    "opt_series",
+    "outbound_by_number",
+    "inbound_by_number",
+    "outbound_by_tag",
+    "failures",
+    "latency",
+    "keywords",
+    "active_conversations",
+    "first_replies",
+)
 
 
 def _unit_start(value: Any) -> datetime:
@@ -32,95 +56,65 @@ def _unit_start(value: Any) -> datetime:
     return ensure_utc(value)
 
 
+def _where(q: AnalyticsQuery, direction: str) -> list[Any]:
+    conditions: list[Any] = [
+        messages.c.direction == direction,
+        messages.c.created_at >= q.start,
+        messages.c.created_at < q.end,
+    ]
+    if q.number is not None:
+        ours = messages.c.sender if direction == _OUT else messages.c.recipient
+        conditions.append(ours == q.number)
+    if q.tag is not None and direction == _OUT:
+        conditions.append(messages.c.tag == q.tag)
+    return conditions
+
+
 class SqlAnalyticsRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def _where(self, q: AnalyticsQuery, direction: str) -> list[Any]:
-        conditions: list[Any] = [
-            messages.c.direction == direction,
-            messages.c.created_at >= q.start,
-            messages.c.created_at < q.end,
-        ]
-        if q.number is not None:
-            ours = messages.c.sender if direction == _OUT else messages.c.recipient
-            conditions.append(ours == q.number)
-        if q.tag is not None and direction == _OUT:
-            conditions.append(messages.c.tag == q.tag)
-        return conditions
-
     def counts(self, q: AnalyticsQuery) -> AnalyticsCounts:
-        c = self._c
-        unit = dialects.truncate_time(c, messages.c.created_at, q.bucket.storage_unit.value)
-        out, inbound = self._where(q, _OUT), self._where(q, _IN)
-        n = sa.func.count().label("n")
-
-        outbound_rows = c.execute(
-            sa.select(unit.label("u"), messages.c.status, n, sa.func.sum(messages.c.segments))
-            .where(*out)
-            .group_by(unit, messages.c.status)
-        ).all()
-        inbound_rows = c.execute(
-            sa.select(unit.label("u"), n, sa.func.sum(messages.c.segments))
-            .where(*inbound)
-            .group_by(unit)
-        ).all()
-        by_number_out = c.execute(
-            sa.select(messages.c.sender, messages.c.status, n)
-            .where(*out)
-            .group_by(messages.c.sender, messages.c.status)
-        ).all()
-        by_number_in = c.execute(
-            sa.select(messages.c.recipient, n).where(*inbound).group_by(messages.c.recipient)
-        ).all()
-        by_tag = c.execute(
-            sa.select(messages.c.tag, messages.c.status, n)
-            .where(*out, messages.c.tag.is_not(None))
-            .group_by(messages.c.tag, messages.c.status)
-        ).all()
-        failures = c.execute(
-            sa.select(messages.c.delivery_code, n)
-            .where(*out, messages.c.status == MessageStatus.FAILED.value)
-            .group_by(messages.c.delivery_code)
-        ).all()
-        latency = dialects.millis_between(c, messages.c.created_at, messages.c.final_at)
-        latency_rows = c.execute(
-            sa.select(latency.label("ms"), n)
-            .where(*out, messages.c.status == MessageStatus.DELIVERED.value)
-            .group_by(latency)
-        ).all()
-        word = dialects.first_word(c, messages.c.body)
-        keywords = c.execute(
-            sa.select(word.label("word"), n)
-            .where(*inbound)
-            .group_by(word)
-            .order_by(n.desc(), word)
-            .limit(KEYWORD_LIMIT)
-        ).all()
-        numbers = (
-            [q.number]
-            if q.number is not None
-            else list(c.execute(sa.select(phone_numbers.c.number)).scalars())
-        )
         return AnalyticsCounts(
-            outbound=[(_unit_start(r[0]), r[1], r[2], int(r[3] or 0)) for r in outbound_rows],
-            inbound=[(_unit_start(r[0]), r[1], int(r[2] or 0)) for r in inbound_rows],
-            opt_changes=self._opt_changes(q),
-            by_number_out=[(r[0], r[1], r[2]) for r in by_number_out],
-            by_number_in=[(r[0], r[1]) for r in by_number_in],
-            by_tag=[(r[0], r[1], r[2]) for r in by_tag],
-            failures=[(r[0], r[1]) for r in failures],
-            latency_ms=[(int(r[0]), r[1]) for r in latency_rows if r[0] is not None],
-            keywords=[(r[0], r[1]) for r in keywords if r[0]],
-            active_conversations=self._active_conversations(q),
-            first_reply_ms=self._first_replies(q),
-            numbers=numbers,
+            outbound=self.outbound_series(q),
+            inbound=self.inbound_series(q),
+            opt_changes=self.opt_series(q),
+            by_number_out=self.outbound_by_number(q),
+            by_number_in=self.inbound_by_number(q),
+            by_tag=self.outbound_by_tag(q),
+            failures=self.failures(q),
+            latency_ms=self.latency(q),
+            keywords=self.keywords(q),
+            active_conversations=self.active_conversations(q),
+            first_reply_ms=self.first_replies(q),
+            numbers=self.numbers(q),
         )
 
-    def _opt_changes(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int]]:
-        unit = dialects.truncate_time(self._c, opt_changes.c.at, q.bucket.storage_unit.value)
+    def _unit(self, q: AnalyticsQuery, column: Any) -> Any:
+        return dialects.truncate_time(self._c, column, q.bucket.storage_unit.value)
+
+    def outbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int, int]]:
+        unit = self._unit(q, messages.c.created_at)
+        rows = self._c.execute(
+            sa.select(unit, messages.c.status, _N, sa.func.sum(messages.c.segments))
+            .where(*_where(q, _OUT))
+            .group_by(unit, messages.c.status)
+        )
+        return [(_unit_start(r[0]), r[1], r[2], int(r[3] or 0)) for r in rows]
+
+    def inbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, int, int]]:
+        unit = self._unit(q, messages.c.created_at)
+        rows = self._c.execute(
+            sa.select(unit, _N, sa.func.sum(messages.c.segments))
+            .where(*_where(q, _IN))
+            .group_by(unit)
+        )
+        return [(_unit_start(r[0]), r[1], int(r[2] or 0)) for r in rows]
+
+    def opt_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int]]:
+        unit = self._unit(q, opt_changes.c.at)
         query = (
-            sa.select(unit, opt_changes.c.action, sa.func.count())
+            sa.select(unit, opt_changes.c.action, _N)
             .where(opt_changes.c.at >= q.start, opt_changes.c.at < q.end)
             .group_by(unit, opt_changes.c.action)
         )
@@ -128,31 +122,91 @@ class SqlAnalyticsRepo:
             query = query.where(opt_changes.c.sender == q.number)
         return [(_unit_start(r[0]), r[1], r[2]) for r in self._c.execute(query)]
 
-    def _active_conversations(self, q: AnalyticsQuery) -> int:
-        conditions: list[Any] = [
-            messages.c.created_at >= q.start,
-            messages.c.created_at < q.end,
-            messages.c.conversation_id.is_not(None),
-        ]
+    def outbound_by_number(self, q: AnalyticsQuery) -> list[tuple[str, str, int]]:
+        rows = self._c.execute(
+            sa.select(messages.c.sender, messages.c.status, _N)
+            .where(*_where(q, _OUT))
+            .group_by(messages.c.sender, messages.c.status)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def inbound_by_number(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
+        rows = self._c.execute(
+            sa.select(messages.c.recipient, _N)
+            .where(*_where(q, _IN))
+            .group_by(messages.c.recipient)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def outbound_by_tag(self, q: AnalyticsQuery) -> list[tuple[str, str, int]]:
+        rows = self._c.execute(
+            sa.select(messages.c.tag, messages.c.status, _N)
+            .where(*_where(q, _OUT), messages.c.tag.is_not(None))
+            .group_by(messages.c.tag, messages.c.status)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def failures(self, q: AnalyticsQuery) -> list[tuple[int | None, int]]:
+        rows = self._c.execute(
+            sa.select(messages.c.delivery_code, _N)
+            .where(*_where(q, _OUT), messages.c.status == MessageStatus.FAILED.value)
+            .group_by(messages.c.delivery_code)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def latency(self, q: AnalyticsQuery) -> list[tuple[int, int]]:
+        ms = dialects.millis_between(self._c, messages.c.created_at, messages.c.final_at)
+        rows = self._c.execute(
+            sa.select(ms, _N)
+            .where(*_where(q, _OUT), messages.c.status == MessageStatus.DELIVERED.value)
+            .group_by(ms)
+        )
+        return [(int(r[0]), r[1]) for r in rows if r[0] is not None]
+
+    def keywords(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
+        word = dialects.first_word(self._c, messages.c.body)
+        rows = self._c.execute(
+            sa.select(word, _N)
+            .where(*_where(q, _IN))
+            .group_by(word)
+            .order_by(_N.desc(), word)
+            .limit(KEYWORD_LIMIT)
+        )
+        return [(r[0], r[1]) for r in rows if r[0]]
+
+    def numbers(self, q: AnalyticsQuery) -> list[str]:
         if q.number is not None:
-            conditions.append(
-                sa.or_(
-                    sa.and_(messages.c.direction == _OUT, messages.c.sender == q.number),
-                    sa.and_(messages.c.direction == _IN, messages.c.recipient == q.number),
-                )
-            )
+            return [q.number]
+        return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
+
+    def active_conversations(self, q: AnalyticsQuery) -> int:
         if q.tag is not None:  # tags are on outbound messages: conversations they started
-            conditions.append(messages.c.tag == q.tag)
-        query = sa.select(sa.func.count(sa.distinct(messages.c.conversation_id))).where(*conditions)
+            conditions = [*_where(q, _OUT)]
+        else:
+            conditions = [
+                messages.c.created_at >= q.start,
+                messages.c.created_at < q.end,
+            ]
+            if q.number is not None:
+                conditions.append(
+                    sa.or_(
+                        sa.and_(messages.c.direction == _OUT, messages.c.sender == q.number),
+                        sa.and_(messages.c.direction == _IN, messages.c.recipient == q.number),
+                    )
+                )
+        query = sa.select(sa.func.count(sa.distinct(messages.c.conversation_id))).where(
+            *conditions, messages.c.conversation_id.is_not(None)
+        )
         return int(self._c.execute(query).scalar_one())
 
-    def _first_replies(self, q: AnalyticsQuery) -> list[tuple[int | None, int]]:
+    def first_replies(self, q: AnalyticsQuery) -> list[tuple[int | None, int]]:
+        """Per conversation with outbound in range: first outbound to first later inbound."""
         first_out = (
             sa.select(
                 messages.c.conversation_id.label("cid"),
                 sa.func.min(messages.c.created_at).label("first_out"),
             )
-            .where(*self._where(q, _OUT), messages.c.conversation_id.is_not(None))
+            .where(*_where(q, _OUT), messages.c.conversation_id.is_not(None))
             .group_by(messages.c.conversation_id)
             .subquery()
         )
@@ -171,3 +225,53 @@ class SqlAnalyticsRepo:
         wait = dialects.millis_between(self._c, pairs.c.first_out, pairs.c.first_in)
         rows = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
         return [(None if r[0] is None else int(r[0]), r[1]) for r in rows]
+
+    # -- operational figures for /metrics --------------------------------------------------
+
+    def message_counts(self) -> list[tuple[str, str, str, int]]:
+        """All messages by (direction, status, our number)."""
+        out = self._c.execute(
+            sa.select(messages.c.status, messages.c.sender, _N)
+            .where(messages.c.direction == _OUT)
+            .group_by(messages.c.status, messages.c.sender)
+        )
+        inbound = self._c.execute(
+            sa.select(messages.c.recipient, _N)
+            .where(messages.c.direction == _IN)
+            .group_by(messages.c.recipient)
+        )
+        return [(_OUT, r[0], r[1], r[2]) for r in out] + [
+            (_IN, MessageStatus.RECEIVED.value, r[0], r[1]) for r in inbound
+        ]
+
+    def carrier_latency(self, since: datetime, window: timedelta) -> list[tuple[int, int]]:
+        """Delivered messages finished since ``since`` by sent-to-report time in ms (messages
+        created more than ``window`` before ``since`` are not looked at)."""
+        ms = dialects.millis_between(self._c, messages.c.sent_at, messages.c.final_at)
+        rows = self._c.execute(
+            sa.select(ms, _N)
+            .where(
+                messages.c.direction == _OUT,
+                messages.c.created_at >= since - window,
+                messages.c.status == MessageStatus.DELIVERED.value,
+                messages.c.final_at >= since,
+            )
+            .group_by(ms)
+        )
+        return [(int(r[0]), r[1]) for r in rows if r[0] is not None]
+
+    def webhook_attempts(self, since: datetime) -> list[tuple[str, int]]:
+        rows = self._c.execute(
+            sa.select(delivery_attempts.c.outcome, _N)
+            .where(delivery_attempts.c.attempted_at >= since)
+            .group_by(delivery_attempts.c.outcome)
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def dead_letters(self) -> list[tuple[str, int]]:
+        rows = self._c.execute(
+            sa.select(deliveries.c.subscription, _N)
+            .where(deliveries.c.status == DeliveryStatus.DEAD_LETTERED.value)
+            .group_by(deliveries.c.subscription)
+        )
+        return [(r[0], r[1]) for r in rows]

@@ -20,6 +20,7 @@ from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
 from tidings.storage.analytics import SqlAnalyticsRepo
+from tidings.storage.bulk import SqlBulkLoader
 from tidings.storage.chat import SqlChatRepo
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
@@ -111,6 +112,10 @@ class SqlTx:
     @cached_property
     def analytics(self) -> SqlAnalyticsRepo:
         return SqlAnalyticsRepo(self.connection)
+
+    @cached_property
+    def bulk(self) -> SqlBulkLoader:
+        return SqlBulkLoader(self.connection)
 
     @cached_property
     def identities(self) -> SqlIdentityRepo:
