@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
+from tidings.container import Application
 from tidings.domain.chat import Thread
-from tidings.storage import migrations
-from tidings.storage.database import Database, SqlTx
+from tidings.storage.database import SqlTx
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    migrations.upgrade(database.engine)
-    yield database
-    database.close()
-
-
-def test_all_threads_by_activity_with_a_keyset_cursor(db: Database) -> None:
+def test_all_threads_by_activity_with_a_keyset_cursor(application: Application) -> None:
+    db = application.database
     quiet = Thread("19:a", "quiet", "8:acs:u1", T0)
     busy = replace(Thread("19:b", "busy", "8:acs:u2", T0), last_message_at=T0 + timedelta(hours=1))
     gone = replace(Thread("19:c", "gone", "8:acs:u1", T0), deleted_at=T0 + timedelta(minutes=1))
