@@ -101,10 +101,6 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
         analytics = client.get("/tidings/analytics")
     signed_in(page, server)
     page.goto(server.http_endpoint + "/#/dashboard")
-    if analytics.status_code == 404:  # the analytics API has not landed on this branch yet
-        expect(page.get_by_text("Analytics are not available")).to_be_visible()
-        shot(page, "dashboard-desktop")
-        return
     expected = analytics.json()["totals"]
     assert expected["sent"] >= 8
     dashboard = page.locator(".dashboard[data-ready=true]")
@@ -117,7 +113,15 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
     sent = page.locator(".kpi", has_text="Sent").locator(".kpi-value")
     expect(sent).to_have_text(f"{expected['sent']:,}")
     expect(page.locator(".keywords")).to_contain_text("STOP")
+    expect(page.locator("ul.reasons")).to_contain_text("4006")
     shot(page, "dashboard-desktop")
+    # A malformed range gets the API's message, not a broken page.
+    page.get_by_label("Range").select_option("custom")
+    page.get_by_label("From", exact=True).fill("2026-11-20T10:00")
+    page.get_by_label("To", exact=True).fill("2026-11-10T10:00")
+    expect(page.get_by_role("alert")).to_contain_text("from")
+    expect(page.locator(".dashboard")).to_have_count(0)  # no figures of another range
+    shot(page, "dashboard-bad-range-desktop")
 
 
 def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) -> None:

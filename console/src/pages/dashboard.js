@@ -176,6 +176,7 @@ export function Dashboard() {
     ${analytics.loading && !data && html`<p class="loading">Loading…</p>`}
     ${data &&
     configs &&
+    !analytics.error &&
     html`<div class="dashboard" data-ready="true">
       <div class="kpis">
         <${Kpi} label="Sent" value=${fmtNumber(data.totals.sent)} hint=${`${fmtNumber(data.totals.segments)} segments`} />

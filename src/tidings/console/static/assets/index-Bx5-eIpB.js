@@ -76,7 +76,7 @@ var Or=Object.defineProperty;var Ar=(e,t,i)=>t in e?Or(e,t,{enumerable:!0,config
     </form>
     ${a?_`<${it}>Analytics are not available on this server yet.<//>`:_`<${F} error=${s.error} />`}
     ${s.loading&&!n&&_`<p class="loading">Loading…</p>`}
-    ${n&&o&&_`<div class="dashboard" data-ready="true">
+    ${n&&o&&!s.error&&_`<div class="dashboard" data-ready="true">
       <div class="kpis">
         <${ee} label="Sent" value=${ot(n.totals.sent)} hint=${`${ot(n.totals.segments)} segments`} />
         <${ee} label="Received" value=${ot(n.totals.received)} />
