@@ -12,6 +12,7 @@ import { Numbers } from "./pages/numbers.js";
 import { OptOuts } from "./pages/optouts.js";
 import { Keys } from "./pages/keys.js";
 import { Subscriptions } from "./pages/subscriptions.js";
+import { Chat } from "./pages/chat.js";
 import "./style.css";
 
 const PAGES = [
@@ -22,6 +23,7 @@ const PAGES = [
   ["numbers", "Phone numbers", Numbers],
   ["optouts", "Opt-outs", OptOuts],
   ["subscriptions", "Event subscriptions", Subscriptions],
+  ["chat", "Chat", Chat],
   ["keys", "Access keys", Keys],
 ];
 

@@ -226,6 +226,7 @@ class MessageRepo(Protocol):
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]: ...
 
 
@@ -439,6 +440,10 @@ class ChatRepo(Protocol):
         before: tuple[datetime, str] | None,
         limit: int,
     ) -> list[Thread]: ...
+
+    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        """Every live thread, most recently active first (the console's operator view)."""
+        ...
 
     def participants(self, thread_id: str) -> list[Participant]: ...
 

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
+from tests.e2e.conftest import server  # a real `tidings serve` per module
 from tests.server import ServerProcess
+
+__all__ = ["server"]
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +48,6 @@ def launch(playwright: Playwright, user_data_dir: Path) -> BrowserContext:
         args=CHROMIUM_ARGS,
         viewport=DESKTOP,
     )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("server") / "data").start()
-    yield process
-    process.stop()
-    assert "Traceback" not in process.log(), process.log()
 
 
 @pytest.fixture(scope="module")

@@ -101,10 +101,6 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
         analytics = client.get("/tidings/analytics")
     signed_in(page, server)
     page.goto(server.http_endpoint + "/#/dashboard")
-    if analytics.status_code == 404:  # the analytics API has not landed on this branch yet
-        expect(page.get_by_text("Analytics are not available")).to_be_visible()
-        shot(page, "dashboard-desktop")
-        return
     expected = analytics.json()["totals"]
     assert expected["sent"] >= 8
     dashboard = page.locator(".dashboard[data-ready=true]")
@@ -117,7 +113,15 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
     sent = page.locator(".kpi", has_text="Sent").locator(".kpi-value")
     expect(sent).to_have_text(f"{expected['sent']:,}")
     expect(page.locator(".keywords")).to_contain_text("STOP")
+    expect(page.locator("ul.reasons")).to_contain_text("4006")
     shot(page, "dashboard-desktop")
+    # A malformed range gets the API's message, not a broken page.
+    page.get_by_label("Range").select_option("custom")
+    page.get_by_label("From", exact=True).fill("2026-11-20T10:00")
+    page.get_by_label("To", exact=True).fill("2026-11-10T10:00")
+    expect(page.get_by_role("alert")).to_contain_text("from")
+    expect(page.locator(".dashboard")).to_have_count(0)  # no figures of another range
+    shot(page, "dashboard-bad-range-desktop")
 
 
 def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) -> None:
@@ -135,6 +139,11 @@ def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) 
     shot(page, "message-timeline-desktop")
     page.goto(server.http_endpoint + "/#/messages")
     expect(page.locator("table.messages")).to_contain_text("Hello from the console")
+    search = page.get_by_role("form", name="Filter messages")
+    search.get_by_label("Text").fill("from the CONSOLE")
+    search.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.messages tbody tr")).to_have_count(1)
+    expect(page.locator("table.messages")).to_contain_text("+15555550177")
     shot(page, "messages-desktop")
 
 
@@ -202,6 +211,50 @@ def test_create_a_subscription_and_see_its_deliveries(
     ]
 
 
+def seed_chat(server: ServerProcess) -> str:
+    """Two users, a thread and a message, through the Identity and Chat APIs."""
+    with api(server) as client:
+        users = []
+        for _ in range(2):
+            created = client.post(
+                "/identities",
+                params={"api-version": "2023-10-01"},
+                json={"createTokenWithScopes": ["chat"]},
+            ).json()
+            users.append((created["identity"]["id"], created["accessToken"]["token"]))
+    (ann, token), (bob, _) = users
+    chat = httpx.Client(
+        base_url=server.http_endpoint,
+        headers={"authorization": f"Bearer {token}"},
+        params={"api-version": "2024-03-07"},
+        timeout=10,
+    )
+    with chat:
+        participants = [
+            {"communicationIdentifier": {"rawId": user}, "displayName": name}
+            for user, name in ((ann, "Ann"), (bob, "Bob"))
+        ]
+        thread = chat.post(
+            "/chat/threads", json={"topic": "Parcel 42", "participants": participants}
+        ).json()["chatThread"]["id"]
+        chat.post(
+            f"/chat/threads/{thread}/messages",
+            json={"content": "Where is parcel 42?", "senderDisplayName": "Ann"},
+        ).raise_for_status()
+    return str(thread)
+
+
+def test_chat_threads_participants_and_messages(page: Page, server: ServerProcess) -> None:
+    seed_chat(server)
+    signed_in(page, server)
+    page.goto(server.http_endpoint + "/#/chat")
+    page.get_by_role("link", name="Parcel 42").click()
+    expect(page.get_by_role("list", name="Chat messages")).to_contain_text("Where is parcel 42?")
+    expect(page.locator("ul.participants")).to_contain_text("Ann")
+    expect(page.locator("ul.participants")).to_contain_text("Bob")
+    shot(page, "chat-thread-desktop")
+
+
 def test_expired_session_returns_to_sign_in(page: Page, server: ServerProcess) -> None:
     signed_in(page, server)
     expired = sessions.issue(ACCESS_KEY, datetime.now(UTC) - timedelta(minutes=1))
@@ -229,6 +282,7 @@ PAGES = [
     "numbers",
     "optouts",
     "subscriptions",
+    "chat",
     "keys",
 ]
 
@@ -240,7 +294,8 @@ def test_every_page_renders(page: Page, server: ServerProcess, viewport: str) ->
     signed_in(page, server)
     with api(server) as client:
         conversation = client.get("/tidings/conversations").json()["value"][0]["id"]
-    for name in [*PAGES, f"conversations/{conversation}"]:
+        thread = client.get("/tidings/chat/threads").json()["value"][0]["id"]
+    for name in [*PAGES, f"conversations/{conversation}", f"chat/{thread}"]:
         settle(page, f"{server.http_endpoint}/#/{name}")
         expect(page.locator(".loading")).to_have_count(0)
         expect(page.get_by_role("alert")).to_have_count(0)

@@ -53,7 +53,7 @@ function seriesConfig(data) {
     borderColor: COLORS[key],
     backgroundColor: COLORS[key],
     pointRadius: data.series.length > 60 ? 0 : 2,
-    tension: 0.2,
+    tension: 0,
   });
   return {
     type: "line",
@@ -82,6 +82,7 @@ function funnelConfig(totals) {
         {
           label: "Messages",
           data: [totals.sent, totals.delivered, totals.failed, totals.pending],
+          maxBarThickness: 32,
           backgroundColor: [COLORS.sent, COLORS.delivered, COLORS.failed, COLORS.pending],
         },
       ],
@@ -99,12 +100,23 @@ function reasonsConfig(reasons) {
     type: "bar",
     data: {
       labels: reasons.map((r) => r.reason),
-      datasets: [{ label: "Failures", data: reasons.map((r) => r.count), backgroundColor: COLORS.failed }],
+      datasets: [
+        {
+          label: "Failures",
+          data: reasons.map((r) => r.count),
+          backgroundColor: COLORS.failed,
+          maxBarThickness: 32,
+        },
+      ],
     },
     options: {
       indexAxis: "y",
       plugins: { legend: { display: false } },
-      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+      scales: {
+        x: { beginAtZero: true, ticks: { precision: 0 } },
+        // The code on the axis ("4006"); the whole reason is in the tooltip and the list below.
+        y: { ticks: { callback: (_value, index) => reasons[index].reason.split(":")[0] } },
+      },
     },
   };
 }
@@ -164,6 +176,7 @@ export function Dashboard() {
     ${analytics.loading && !data && html`<p class="loading">Loading…</p>`}
     ${data &&
     configs &&
+    !analytics.error &&
     html`<div class="dashboard" data-ready="true">
       <div class="kpis">
         <${Kpi} label="Sent" value=${fmtNumber(data.totals.sent)} hint=${`${fmtNumber(data.totals.segments)} segments`} />
@@ -185,7 +198,10 @@ export function Dashboard() {
         <div class="card">
           <h2>Failure reasons</h2>
           ${data.failureReasons.length
-            ? html`<${ChartView} config=${configs.reasons} label="Failure reasons" height=${200} />`
+            ? html`<${ChartView} config=${configs.reasons} label="Failure reasons" height=${200} />
+                <ul class="reasons">
+                  ${data.failureReasons.map((r) => html`<li>${r.reason} <span>${fmtNumber(r.count)}</span></li>`)}
+                </ul>`
             : html`<${Empty}>No failures in this range.<//>`}
         </div>
       </div>

@@ -89,6 +89,7 @@ function MessageList() {
   return html`<div>
     <${SendForm} onSent=${() => first.reload()} />
     <form class="filters" onSubmit=${apply} aria-label="Filter messages">
+      <label>Text <input name="q" type="search" placeholder="contains…" /></label>
       <label>Number <input name="number" placeholder="+1…" /></label>
       <label
         >Direction
