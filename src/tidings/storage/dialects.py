@@ -16,6 +16,7 @@ import threading
 from contextlib import AbstractContextManager
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -23,13 +24,24 @@ from sqlalchemy.engine import Engine
 WRITE_OPTION = "tidings_write"
 
 
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+#: JSON columns go through msgspec: several times faster than the json module on the
+#: event outbox's many small documents.
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": msgspec.json.decode}
+
+
 def create_engine(url: str) -> Engine:
     """An engine configured for its dialect."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **_JSON
+        )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
 
 
 def _configure_sqlite(engine: Engine) -> None:
