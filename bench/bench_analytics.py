@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import anyio
@@ -60,8 +60,9 @@ def questions(app: Application) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
-def run_query(statement: str, query: AnalyticsQuery, tx: Tx) -> object:
-    return getattr(tx.analytics, statement)(query)
+def run_query(statement: str, query: AnalyticsQuery, now: datetime, tx: Tx) -> object:
+    block = tx.analytics.rollup_block(query, now)
+    return getattr(tx.analytics, statement)(query, block)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -112,12 +113,13 @@ async def measure(app: Application, repeat: int) -> None:
                 number=params.get("number"),
                 tag=params.get("tag"),
             )
+            now = app.services.clock.now()
             per_query: dict[str, list[float]] = {}
             for statement in QUERIES:
                 per_query[statement] = []
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    store.read(functools.partial(run_query, statement, query))
+                    store.read(functools.partial(run_query, statement, query, now))
                     per_query[statement].append((time.perf_counter() - started) * 1000)
             totals = response.json()["totals"]
             print(

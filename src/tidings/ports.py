@@ -315,6 +315,10 @@ class DeliveryRepo(Protocol):
 
     def mark_routed(self, seqs: Sequence[int]) -> None: ...
 
+    def last_unrouted_seq(self) -> int | None: ...
+
+    def mark_routed_upto(self, seq: int) -> int: ...
+
     def add(self, new: Sequence[NewDelivery]) -> None: ...
 
     def claim(
@@ -368,7 +372,19 @@ class DeliveryRepo(Protocol):
 
 
 class AnalyticsRepo(Protocol):
-    def counts(self, query: AnalyticsQuery) -> AnalyticsCounts: ...
+    def counts(self, query: AnalyticsQuery, now: datetime | None = None) -> AnalyticsCounts:
+        """``now`` lets whole, settled days come from the daily rollups."""
+        ...
+
+    def stale_days(self, query: AnalyticsQuery, now: datetime) -> list[datetime]: ...
+
+    def roll_up(self, day: datetime, now: datetime) -> None: ...
+
+    def invalidate(self, start: datetime, end: datetime) -> None: ...
+
+    def rollup_block(
+        self, query: AnalyticsQuery, now: datetime
+    ) -> tuple[datetime, datetime] | None: ...
 
     def message_counts(self) -> list[tuple[str, str, str, int]]: ...
 
@@ -391,6 +407,8 @@ class BulkLoader(Protocol):
 
 class IdentityRepo(Protocol):
     def add(self, user_id: str, now: datetime) -> None: ...
+
+    def generations(self, user_ids: Sequence[str]) -> dict[str, int]: ...
 
     def generation(self, user_id: str) -> int | None:
         """The user's token generation, or None if there is no such user."""
@@ -434,6 +452,10 @@ class ChatRepo(Protocol):
         ...
 
     def participants(self, thread_id: str) -> list[Participant]: ...
+
+    def member_ids(self, thread_id: str) -> list[str]: ...
+
+    def touch_thread(self, thread: Thread) -> None: ...
 
     def participant(self, thread_id: str, user_id: str) -> Participant | None: ...
 
@@ -506,6 +528,15 @@ class Store(Protocol):
 
     async def write_async(self, fn: Callable[[Tx], T]) -> T:
         """``write`` for the event loop: the transaction may be shared (group commit)."""
+        ...
+
+    async def write_batched(self, handler: Callable[[Tx, list[Any]], list[Any]], item: Any) -> Any:
+        """Group-commit ``item`` with every concurrent item for the same ``handler``.
+
+        ``handler(tx, items)`` gets them all in one call (so it can write them with one
+        statement per table) and returns one result per item, in order. It must not raise
+        for one item's fault: return the error as that item's result instead.
+        """
         ...
 
     async def accept_outbound(self, batch: OutboundBatch) -> dict[str, str]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from tests.analytics_seed import A, B, seed
+from tests.analytics_seed import A, B, at, seed
 from tests.services.conftest import Driver
 from tidings.container import Application
+from tidings.domain.messages import MessageStatus
+from tidings.domain.timefmt import ensure_utc
 from tidings.services.sms import Recipient, SendRequest
+from tidings.storage.schema import analytics_days
 
 
 def report(app: Application, **params: str) -> dict[str, Any]:
@@ -143,3 +147,43 @@ async def test_real_flow_counts(application: Application, driver: Driver) -> Non
     t = service.report(service.query())["totals"]
     assert (t["sent"], t["delivered"], t["pending"]) == (2, 2, 0)
     assert t["deliveryLatencyMs"]["p50"] is not None and t["deliveryLatencyMs"]["p50"] > 0
+
+
+def _rolled_days(app: Application) -> list[str]:
+    with app.database.engine.connect() as c:
+        rows = c.execute(sa.select(analytics_days.c.day).where(analytics_days.c.valid.is_(True)))
+        return sorted(ensure_utc(d).strftime("%m-%d") for d in rows.scalars())
+
+
+def test_whole_days_come_from_rollups_and_late_reports_refresh_them(
+    application: Application,
+) -> None:
+    seed(application)
+    assert report(application)["totals"]["pending"] == 1  # o6
+    assert _rolled_days(application) == ["11-20", "11-21", "11-22"]
+    # A late delivery report for o6 (created on the 22nd) clears that day's rollup...
+    finished = application.services.store.write(
+        lambda tx: tx.messages.finish(
+            "o6", status=MessageStatus.DELIVERED, code=2000, at=at(23, 11), attempts=()
+        )
+    )
+    assert finished
+    assert _rolled_days(application) == ["11-20", "11-21"]
+    # ...and the next answer counts it again.
+    t = report(application)["totals"]
+    assert (t["delivered"], t["pending"]) == (4, 0)
+    assert _rolled_days(application) == ["11-20", "11-21", "11-22"]
+
+
+def test_rollups_and_messages_agree_on_partial_days(application: Application) -> None:
+    """Hourly buckets never use the rollups: the same odd range by day (rollup for the whole
+    days, messages for the partial ones) and by hour must give the same figures."""
+    seed(application)
+    odd = {"start": "2026-11-19T09:30:00Z", "end": "2026-11-22T08:30:00Z"}
+    by_day = report(application, **odd)
+    by_hour = report(application, **odd, bucket="hour")
+    assert _rolled_days(application) == ["11-20", "11-21"]
+    assert by_day["totals"] == by_hour["totals"]
+    for key in ("failureReasons", "topKeywords", "byNumber", "byTag"):
+        assert by_day[key] == by_hour[key]
+    assert by_day["totals"]["sent"] == 6  # o7 (19th 10:00) ... o5 (22nd 08:00); not o6

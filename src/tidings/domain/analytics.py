@@ -136,6 +136,13 @@ def percentiles(
     return results
 
 
+def latency_bin(ms: int) -> int:
+    """The latency a rollup keeps for ``ms``: 10 ms steps below 10 s, 100 ms below 100 s,
+    whole seconds above (percentiles from rollups are within 1%)."""
+    step = 10 if ms < 10_000 else 100 if ms < 100_000 else 1000
+    return int(round(ms / step) * step)
+
+
 def rate(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
@@ -150,14 +157,10 @@ class AnalyticsCounts:
     inbound: list[tuple[datetime, int, int]]
     #: Opt-list changes: (unit start, "optOut" | "optIn", changes).
     opt_changes: list[tuple[datetime, str, int]]
-    #: Outbound by sender: (number, status, messages).
-    by_number_out: list[tuple[str, str, int]]
+    #: Outbound by (sender, tag, status, delivery code): messages.
+    breakdown: list[tuple[str, str | None, str, int | None, int]]
     #: Inbound by recipient: (number, messages).
     by_number_in: list[tuple[str, int]]
-    #: Outbound by tag: (tag, status, messages).
-    by_tag: list[tuple[str, str, int]]
-    #: Failed outbound by delivery code: (code or None, messages).
-    failures: list[tuple[int | None, int]]
     #: Delivered outbound by latency (final - created) in milliseconds: (ms, messages).
     latency_ms: list[tuple[int, int]]
     #: First words of inbound messages, upper-cased: (word, messages), most frequent first.
@@ -224,13 +227,16 @@ def build_report(
     wait = percentiles([(ms / 1000, n) for ms, n in waits], (0.5, 0.9))
 
     by_number: dict[str, dict[str, int]] = {number: dict(_EMPTY_ROW) for number in counts.numbers}
-    for number, status, n in counts.by_number_out:
+    by_tag: dict[str, dict[str, int]] = {}
+    failures: dict[int | None, int] = {}
+    for number, tag, status, code, n in counts.breakdown:
         _outbound_row(by_number.setdefault(number, dict(_EMPTY_ROW)), status, n)
+        if tag is not None:
+            _outbound_row(by_tag.setdefault(tag, dict(_EMPTY_ROW)), status, n)
+        if status == _FINAL_FAILED:
+            failures[code] = failures.get(code, 0) + n
     for number, n in counts.by_number_in:
         by_number.setdefault(number, dict(_EMPTY_ROW))["received"] += n
-    by_tag: dict[str, dict[str, int]] = {}
-    for tag, status, n in counts.by_tag:
-        _outbound_row(by_tag.setdefault(tag, dict(_EMPTY_ROW)), status, n)
 
     return {
         "from": _iso_exact(query.start),
@@ -256,7 +262,7 @@ def build_report(
         "series": [{"start": _iso(start), **row} for start, row in series.items()],
         "failureReasons": [
             {"reason": reason(code), "count": n}
-            for code, n in sorted(counts.failures, key=lambda item: (-item[1], item[0] or 0))
+            for code, n in sorted(failures.items(), key=lambda item: (-item[1], item[0] or 0))
         ],
         "topKeywords": [{"keyword": word, "count": n} for word, n in counts.keywords],
         "byNumber": [

@@ -1,24 +1,29 @@
 """Analytics counts straight from the messages and opt-change tables.
 
-Every figure is one grouped query over a time range that ``ix_messages_analytics``
-(direction, created_at, status, sender, segments, final_at) covers, so the database reads
-the index rather than the message rows; docs/performance.md has the measurements.
+Every figure is one grouped query over a time range that ``ix_messages_dashboard``
+(direction, created_at and every column counted) covers, so the database reads the index
+rather than the message rows with their bodies; docs/performance.md has the measurements.
 ``QUERIES`` names them for the benchmark.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
+from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery, Bucket
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects
+from tidings.storage import dialects, rollups
 from tidings.storage.schema import (
+    analytics_daily,
+    analytics_daily_latency,
+    analytics_daily_words,
     deliveries,
     delivery_attempts,
     messages,
@@ -31,15 +36,11 @@ _IN = Direction.INBOUND.value
 KEYWORD_LIMIT = 10
 _N = sa.func.count().label("n")
 
-#: The statements behind one answer, by ``SqlAnalyticsRepo`` method.
+#: The parts of one answer, by ``SqlAnalyticsRepo`` method (each takes the query and block).
 QUERIES = (
-    "outbound_series",
-    "inbound_series",
-    "opt_series",
-    "outbound_by_number",
+    "series",
+    "breakdown",
     "inbound_by_number",
-    "outbound_by_tag",
-    "failures",
     "latency",
     "keywords",
     "active_conversations",
@@ -70,30 +71,183 @@ def _where(q: AnalyticsQuery, direction: str) -> list[Any]:
     return conditions
 
 
+Block = tuple[datetime, datetime] | None
+
+
+def _parts(q: AnalyticsQuery, block: Block) -> list[AnalyticsQuery]:
+    """The pieces of ``q`` the rollup does not answer (all of it without a block)."""
+    if block is None:
+        return [q]
+    edges = (replace(q, end=block[0]), replace(q, start=block[1]))
+    return [p for p in edges if p.start < p.end]
+
+
+def _rolled(table: sa.Table, q: AnalyticsQuery, block: Block, direction: str | None) -> list[Any]:
+    conditions: list[Any] = [table.c.day >= block[0], table.c.day < block[1]] if block else []
+    if direction is not None:
+        conditions.append(table.c.direction == direction)
+    if q.number is not None and "number" in table.c:
+        conditions.append(table.c.number == q.number)
+    if q.tag is not None and direction == _OUT:
+        conditions.append(table.c.tag == q.tag)
+    return conditions
+
+
 class SqlAnalyticsRepo:
+    """Answers from the daily rollups for the whole days of a range (``block``), from the
+    messages for the rest; conversation figures always from the messages."""
+
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def counts(self, q: AnalyticsQuery) -> AnalyticsCounts:
+    # -- rollups ---------------------------------------------------------------------------
+
+    def stale_days(self, q: AnalyticsQuery, now: datetime) -> list[datetime]:
+        """Days ``q`` could take from the rollup that need counting (registered here)."""
+        block = self._full_days(q, now)
+        if block is None:
+            return []
+        wanted = rollups.stale(self._c, block)
+        rollups.register(self._c, wanted)
+        return wanted
+
+    def roll_up(self, day: datetime, now: datetime) -> None:
+        rollups.compute(self._c, day, now)
+
+    def invalidate(self, start: datetime, end: datetime) -> None:
+        rollups.invalidate(self._c, start, end)
+
+    def rollup_block(self, q: AnalyticsQuery, now: datetime) -> Block:
+        """The whole days of ``q`` with current rollups (None: answer from messages only)."""
+        block = self._full_days(q, now)
+        if block is None or rollups.stale(self._c, block):
+            return None
+        return block
+
+    @staticmethod
+    def _full_days(q: AnalyticsQuery, now: datetime) -> Block:
+        if q.bucket is Bucket.HOUR:
+            return None
+        return rollups.full_days(q.start, q.end, now)
+
+    # -- the figures -----------------------------------------------------------------------
+
+    def counts(self, q: AnalyticsQuery, now: datetime | None = None) -> AnalyticsCounts:
+        block = None if now is None else self.rollup_block(q, now)
+        outbound, inbound, opt = self.series(q, block)
         return AnalyticsCounts(
-            outbound=self.outbound_series(q),
-            inbound=self.inbound_series(q),
-            opt_changes=self.opt_series(q),
-            by_number_out=self.outbound_by_number(q),
-            by_number_in=self.inbound_by_number(q),
-            by_tag=self.outbound_by_tag(q),
-            failures=self.failures(q),
-            latency_ms=self.latency(q),
-            keywords=self.keywords(q),
-            active_conversations=self.active_conversations(q),
-            first_reply_ms=self.first_replies(q),
+            outbound=outbound,
+            inbound=inbound,
+            opt_changes=opt,
+            breakdown=self.breakdown(q, block),
+            by_number_in=self.inbound_by_number(q, block),
+            latency_ms=self.latency(q, block),
+            keywords=self.keywords(q, block),
+            active_conversations=self.active_conversations(q, block),
+            first_reply_ms=self.first_replies(q, block),
             numbers=self.numbers(q),
         )
+
+    def series(
+        self, q: AnalyticsQuery, block: Block
+    ) -> tuple[
+        list[tuple[datetime, str, int, int]],
+        list[tuple[datetime, int, int]],
+        list[tuple[datetime, str, int]],
+    ]:
+        outbound = [r for p in _parts(q, block) for r in self._outbound_series(p)]
+        inbound = [r for p in _parts(q, block) for r in self._inbound_series(p)]
+        if block is not None:
+            d = analytics_daily
+            columns = (d.c.day, d.c.status)
+            outbound += [
+                (ensure_utc(r[0]), r[1], int(r[2]), int(r[3]))
+                for r in self._c.execute(
+                    sa.select(*columns, sa.func.sum(d.c.messages), sa.func.sum(d.c.segments))
+                    .where(*_rolled(d, q, block, _OUT))
+                    .group_by(*columns)
+                )
+            ]
+            inbound += [
+                (ensure_utc(r[0]), int(r[1]), int(r[2]))
+                for r in self._c.execute(
+                    sa.select(d.c.day, sa.func.sum(d.c.messages), sa.func.sum(d.c.segments))
+                    .where(*_rolled(d, q, block, _IN))
+                    .group_by(d.c.day)
+                )
+            ]
+        return outbound, inbound, self._opt_series(q)
+
+    def breakdown(
+        self, q: AnalyticsQuery, block: Block
+    ) -> list[tuple[str, str | None, str, int | None, int]]:
+        """Outbound by (sender, tag, status, delivery code): byNumber, byTag and failures."""
+        rows = [r for p in _parts(q, block) for r in self._breakdown(p)]
+        if block is not None:
+            d = analytics_daily
+            columns = (d.c.number, d.c.tag, d.c.status, d.c.code)
+            rows += [
+                (r[0], r[1], r[2], r[3], int(r[4]))
+                for r in self._c.execute(
+                    sa.select(*columns, sa.func.sum(d.c.messages))
+                    .where(*_rolled(d, q, block, _OUT))
+                    .group_by(*columns)
+                )
+            ]
+        return rows
+
+    def inbound_by_number(self, q: AnalyticsQuery, block: Block) -> list[tuple[str, int]]:
+        rows = [r for p in _parts(q, block) for r in self._inbound_by_number(p)]
+        if block is not None:
+            d = analytics_daily
+            rows += [
+                (r[0], int(r[1]))
+                for r in self._c.execute(
+                    sa.select(d.c.number, sa.func.sum(d.c.messages))
+                    .where(*_rolled(d, q, block, _IN))
+                    .group_by(d.c.number)
+                )
+            ]
+        return rows
+
+    def latency(self, q: AnalyticsQuery, block: Block) -> list[tuple[int, int]]:
+        """Delivered messages by latency in ms (the rollup keeps no number or tag)."""
+        if q.number is not None or q.tag is not None:
+            block = None
+        rows = [r for p in _parts(q, block) for r in self._latency(p)]
+        if block is not None:
+            t = analytics_daily_latency
+            rows += [
+                (int(r[0]), int(r[1]))
+                for r in self._c.execute(
+                    sa.select(t.c.ms, sa.func.sum(t.c.messages))
+                    .where(*_rolled(t, q, block, None))
+                    .group_by(t.c.ms)
+                )
+            ]
+        return rows
+
+    def keywords(self, q: AnalyticsQuery, block: Block) -> list[tuple[str, int]]:
+        """The ``KEYWORD_LIMIT`` most frequent first words of inbound messages."""
+        counted: Counter[str] = Counter()
+        for p in _parts(q, block):
+            for word, n in self._keywords(p):
+                counted[word] += n
+        if block is not None:
+            t = analytics_daily_words
+            for word, n in self._c.execute(
+                sa.select(t.c.word, sa.func.sum(t.c.messages))
+                .where(*_rolled(t, q, block, None))
+                .group_by(t.c.word)
+            ):
+                counted[word] += int(n)
+        ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:KEYWORD_LIMIT]
 
     def _unit(self, q: AnalyticsQuery, column: Any) -> Any:
         return dialects.truncate_time(self._c, column, q.bucket.storage_unit.value)
 
-    def outbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int, int]]:
+    def _outbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int, int]]:
         unit = self._unit(q, messages.c.created_at)
         rows = self._c.execute(
             sa.select(unit, messages.c.status, _N, sa.func.sum(messages.c.segments))
@@ -102,7 +256,7 @@ class SqlAnalyticsRepo:
         )
         return [(_unit_start(r[0]), r[1], r[2], int(r[3] or 0)) for r in rows]
 
-    def inbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, int, int]]:
+    def _inbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, int, int]]:
         unit = self._unit(q, messages.c.created_at)
         rows = self._c.execute(
             sa.select(unit, _N, sa.func.sum(messages.c.segments))
@@ -111,7 +265,7 @@ class SqlAnalyticsRepo:
         )
         return [(_unit_start(r[0]), r[1], int(r[2] or 0)) for r in rows]
 
-    def opt_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int]]:
+    def _opt_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int]]:
         unit = self._unit(q, opt_changes.c.at)
         query = (
             sa.select(unit, opt_changes.c.action, _N)
@@ -122,15 +276,17 @@ class SqlAnalyticsRepo:
             query = query.where(opt_changes.c.sender == q.number)
         return [(_unit_start(r[0]), r[1], r[2]) for r in self._c.execute(query)]
 
-    def outbound_by_number(self, q: AnalyticsQuery) -> list[tuple[str, str, int]]:
-        rows = self._c.execute(
-            sa.select(messages.c.sender, messages.c.status, _N)
-            .where(*_where(q, _OUT))
-            .group_by(messages.c.sender, messages.c.status)
+    def _breakdown(self, q: AnalyticsQuery) -> list[tuple[str, str | None, str, int | None, int]]:
+        columns = (
+            messages.c.sender,
+            messages.c.tag,
+            messages.c.status,
+            messages.c.delivery_code,
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        rows = self._c.execute(sa.select(*columns, _N).where(*_where(q, _OUT)).group_by(*columns))
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
-    def inbound_by_number(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
+    def _inbound_by_number(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
         rows = self._c.execute(
             sa.select(messages.c.recipient, _N)
             .where(*_where(q, _IN))
@@ -138,23 +294,7 @@ class SqlAnalyticsRepo:
         )
         return [(r[0], r[1]) for r in rows]
 
-    def outbound_by_tag(self, q: AnalyticsQuery) -> list[tuple[str, str, int]]:
-        rows = self._c.execute(
-            sa.select(messages.c.tag, messages.c.status, _N)
-            .where(*_where(q, _OUT), messages.c.tag.is_not(None))
-            .group_by(messages.c.tag, messages.c.status)
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
-    def failures(self, q: AnalyticsQuery) -> list[tuple[int | None, int]]:
-        rows = self._c.execute(
-            sa.select(messages.c.delivery_code, _N)
-            .where(*_where(q, _OUT), messages.c.status == MessageStatus.FAILED.value)
-            .group_by(messages.c.delivery_code)
-        )
-        return [(r[0], r[1]) for r in rows]
-
-    def latency(self, q: AnalyticsQuery) -> list[tuple[int, int]]:
+    def _latency(self, q: AnalyticsQuery) -> list[tuple[int, int]]:
         ms = dialects.millis_between(self._c, messages.c.created_at, messages.c.final_at)
         rows = self._c.execute(
             sa.select(ms, _N)
@@ -163,15 +303,9 @@ class SqlAnalyticsRepo:
         )
         return [(int(r[0]), r[1]) for r in rows if r[0] is not None]
 
-    def keywords(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
+    def _keywords(self, q: AnalyticsQuery) -> list[tuple[str, int]]:
         word = dialects.first_word(self._c, messages.c.body)
-        rows = self._c.execute(
-            sa.select(word, _N)
-            .where(*_where(q, _IN))
-            .group_by(word)
-            .order_by(_N.desc(), word)
-            .limit(KEYWORD_LIMIT)
-        )
+        rows = self._c.execute(sa.select(word, _N).where(*_where(q, _IN)).group_by(word))
         return [(r[0], r[1]) for r in rows if r[0]]
 
     def numbers(self, q: AnalyticsQuery) -> list[str]:
@@ -179,7 +313,7 @@ class SqlAnalyticsRepo:
             return [q.number]
         return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
 
-    def active_conversations(self, q: AnalyticsQuery) -> int:
+    def active_conversations(self, q: AnalyticsQuery, _block: Block = None) -> int:
         if q.tag is not None:  # tags are on outbound messages: conversations they started
             conditions = [*_where(q, _OUT)]
         else:
@@ -199,30 +333,44 @@ class SqlAnalyticsRepo:
         )
         return int(self._c.execute(query).scalar_one())
 
-    def first_replies(self, q: AnalyticsQuery) -> list[tuple[int | None, int]]:
-        """Per conversation with outbound in range: first outbound to first later inbound."""
+    def first_replies(
+        self, q: AnalyticsQuery, _block: Block = None
+    ) -> list[tuple[int | None, int]]:
+        """Per conversation with outbound in range: first outbound to first later inbound.
+
+        Two index-only scans (outbound and inbound in range; a reply after the first outbound
+        is in range too) joined by conversation, rather than a lookup per conversation.
+        """
         first_out = (
             sa.select(
                 messages.c.conversation_id.label("cid"),
-                sa.func.min(messages.c.created_at).label("first_out"),
+                sa.func.min(messages.c.created_at).label("at"),
             )
             .where(*_where(q, _OUT), messages.c.conversation_id.is_not(None))
             .group_by(messages.c.conversation_id)
-            .subquery()
+            .subquery("first_out")
         )
-        reply = messages.alias("reply")
-        first_in = (
-            sa.select(sa.func.min(reply.c.created_at))
+        replies = (
+            sa.select(messages.c.conversation_id.label("cid"), messages.c.created_at.label("at"))
             .where(
-                reply.c.conversation_id == first_out.c.cid,
-                reply.c.direction == _IN,
-                reply.c.created_at > first_out.c.first_out,
-                reply.c.created_at < q.end,
+                messages.c.direction == _IN,
+                messages.c.created_at >= q.start,
+                messages.c.created_at < q.end,
             )
-            .scalar_subquery()
+            .subquery("replies")
         )
-        pairs = sa.select(first_out.c.first_out, first_in.label("first_in")).subquery()
-        wait = dialects.millis_between(self._c, pairs.c.first_out, pairs.c.first_in)
+        answered = (
+            sa.select(first_out.c.at.label("first_out"), sa.func.min(replies.c.at).label("reply"))
+            .select_from(
+                first_out.outerjoin(
+                    replies,
+                    sa.and_(replies.c.cid == first_out.c.cid, replies.c.at > first_out.c.at),
+                )
+            )
+            .group_by(first_out.c.cid, first_out.c.at)
+            .subquery("answered")
+        )
+        wait = dialects.millis_between(self._c, answered.c.first_out, answered.c.reply)
         rows = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
         return [(None if r[0] is None else int(r[0]), r[1]) for r in rows]
 

@@ -131,6 +131,18 @@ class SqlChatRepo:
             .values(**_thread_row(thread))
         )
 
+    def touch_thread(self, thread: Thread) -> None:
+        """Save only what a new message changes."""
+        self._c.execute(
+            chat_threads.update()
+            .where(chat_threads.c.id == thread.id)
+            .values(
+                last_sequence=thread.last_sequence,
+                last_message_id=thread.last_message_id,
+                last_message_at=thread.last_message_at,
+            )
+        )
+
     def threads_of(
         self,
         user_id: str,
@@ -179,6 +191,12 @@ class SqlChatRepo:
             .order_by(chat_participants.c.added_at, chat_participants.c.user_id)
         )
         return [_participant(r) for r in self._c.execute(query)]
+
+    def member_ids(self, thread_id: str) -> list[str]:
+        query = sa.select(chat_participants.c.user_id).where(
+            chat_participants.c.thread_id == thread_id
+        )
+        return [r.user_id for r in self._c.execute(query)]
 
     def participant(self, thread_id: str, user_id: str) -> Participant | None:
         row = self._c.execute(

@@ -18,7 +18,7 @@ from tidings.domain.messages import (
     OutboundBatch,
 )
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects
+from tidings.storage import dialects, rollups
 from tidings.storage.queue import job_row
 from tidings.storage.schema import conversations, jobs, messages, opt_changes, optouts
 
@@ -204,6 +204,8 @@ class SqlMessageRepo:
     def add_many(self, rows: list[tuple[Message, str | None]]) -> None:
         if rows:
             self._c.execute(messages.insert(), [_message_row(m, rid) for m, rid in rows])
+            times = [m.created_at for m, _ in rows]
+            rollups.invalidate(self._c, min(times), max(times))
 
     def get(self, message_id: str) -> Message | None:
         row = self._c.execute(sa.select(messages).where(messages.c.id == message_id)).first()
@@ -227,6 +229,7 @@ class SqlMessageRepo:
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""
         if outcomes:
+            rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
             self._c.execute(
                 _FINISH,
                 [
@@ -251,6 +254,7 @@ class SqlMessageRepo:
         attempts: tuple[DeliveryAttempt, ...],
     ) -> bool:
         """Record the final outcome unless one is already recorded; True if this call did."""
+        rollups.invalidate_messages(self._c, [message_id])
         result = self._c.execute(
             messages.update()
             .where(messages.c.id == message_id, messages.c.status.not_in(_FINAL))
