@@ -1,4 +1,5 @@
-"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers.
+"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, partners, subscriptions,
+demo.
 
 ``tidings serve`` (the default) runs the API on HTTPS and HTTP and the background worker in
 one process; ``tidings api`` and ``tidings worker`` run them apart for scale-out.
@@ -17,8 +18,10 @@ from typing import Any
 
 import anyio
 import uvicorn
+from tqdm import tqdm
 
-from tidings import __version__
+from tidings import __version__, logs
+from tidings import cli_partners as partners
 from tidings.cli_identity import add_parser as add_identity_parser
 from tidings.cli_identity import identity_command
 from tidings.cli_subscriptions import subscription_command
@@ -46,6 +49,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="SQLAlchemy URL (TIDINGS_DATABASE_URL); default: SQLite in the data directory",
     )
     parser.add_argument("--log-level", help="debug, info, warning (TIDINGS_LOG_LEVEL)")
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], help="text or json lines (TIDINGS_LOG_FORMAT)"
+    )
 
 
 def _add_server(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     numbers.add_argument(
         "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
     )
+    partners.add_parser(commands, _add_common)
     subs = commands.add_parser(
         "subscriptions", help="event subscriptions: list, show, create, delete, log, replay"
     )
@@ -132,6 +139,13 @@ def parser() -> argparse.ArgumentParser:
     subs.add_argument("--start", help="replay from (ISO 8601)")
     subs.add_argument("--end", help="replay until (ISO 8601; default now)")
     subs.add_argument("--grace-minutes", type=int, default=1440)
+    demo = commands.add_parser("demo", help="seed realistic demo traffic (in bulk)")
+    _add_common(demo)
+    demo.add_argument("action", choices=["seed"])
+    demo.add_argument("--messages", type=int, default=10_000, help="how many (default 10000)")
+    demo.add_argument("--days", type=int, default=30, help="spread over the last N days")
+    demo.add_argument("--numbers", type=int, default=5, help="across M of our numbers")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
     _add_common(add_identity_parser(commands))
     return root
 
@@ -141,6 +155,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "data_dir": args.data_dir,
         "database_url": args.database_url,
         "log_level": args.log_level,
+        "log_format": args.log_format,
     }
     for name in ("host", "https_port", "http_port", "tls", "access_key"):
         overrides[name] = getattr(args, name, None)
@@ -154,10 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
     try:
         settings = _settings(args)
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        logs.configure(settings.log_level, settings.log_format)
         if settings.log_level.lower() != "debug":
             logging.getLogger("alembic").setLevel(logging.WARNING)
         app = build(settings)
@@ -282,7 +294,8 @@ async def _run(app: Application, servers: list[_Server], run_worker: bool) -> No
 
 
 def _migrate(app: Application, _args: argparse.Namespace) -> int:
-    app.migrate()
+    with _progress("migrating", unit="revision") as bar:
+        app.migrate(progress=bar.update)
     print(f"Database schema is up to date ({app.database.dialect}).")
     return 0
 
@@ -320,6 +333,38 @@ def _subscriptions(app: Application, args: argparse.Namespace) -> int:
     return anyio.run(subscription_command, app, args)
 
 
+@contextlib.contextmanager
+def _progress(what: str, total: int | None = None, unit: str = "it") -> Iterator[tqdm[Any]]:
+    """A progress bar on stderr (shown only when stderr is a terminal)."""
+    with tqdm(
+        total=total, desc=what, unit=unit, unit_scale=unit != "revision", disable=None
+    ) as bar:
+        yield bar
+
+
+def _demo(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    if args.messages < 1 or args.days < 1 or not 1 <= args.numbers <= 9000:
+        print(
+            "tidings demo seed: --messages and --days at least 1, --numbers 1-9000", file=sys.stderr
+        )
+        return 2
+    with _progress("seeding", total=args.messages, unit="msg") as bar:
+        summary = app.services.demo.seed(
+            messages=args.messages,
+            days=args.days,
+            numbers=args.numbers,
+            seed=args.seed,
+            progress=bar.update,
+        )
+    print(
+        f"Seeded {summary.messages} messages in {summary.conversations} conversations "
+        f"({summary.opt_changes} opt-out/opt-in changes) across {len(summary.numbers)} numbers "
+        f"over {args.days} days."
+    )
+    return 0
+
+
 def _identity(app: Application, args: argparse.Namespace) -> int:
     app.migrate()
     return identity_command(app, args)
@@ -333,5 +378,7 @@ _COMMANDS = {
     "keys": _keys,
     "numbers": _numbers,
     "subscriptions": _subscriptions,
+    "demo": _demo,
+    "partners": partners.partner_command,
     "identity": _identity,
 }

@@ -7,6 +7,7 @@ and returns an ``Application`` that the CLI serves, runs as a worker, or both.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,9 +21,11 @@ from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
+from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
+from tidings.services.demo import DemoService
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
@@ -30,6 +33,7 @@ from tidings.services.keys import KeyService
 from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
@@ -59,6 +63,7 @@ class Application:
             skew_seconds=self.settings.auth_clock_skew_seconds,
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
+            console_session_minutes=self.settings.console_session_minutes,
         )
 
     def worker(self) -> Worker:
@@ -73,8 +78,8 @@ class Application:
             delivery_retention=timedelta(days=self.settings.webhook_log_retention_days),
         )
 
-    def migrate(self) -> None:
-        migrations.upgrade(self.database.engine)
+    def migrate(self, progress: Callable[[int], object] | None = None) -> None:
+        migrations.upgrade(self.database.engine, progress)
 
     def check_migrated(self) -> None:
         if migrations.pending(self.database.engine):
@@ -150,13 +155,16 @@ def build(
         ),
     )
     inbound = InboundService(ctx)
+    numbers = NumbersService(ctx)
     delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    numbers = NumbersService(ctx)
     services = Services(
         store=database,
         clock=clock,
         keys=KeyService(ctx),
         sms=SmsService(ctx),
-        numbers=NumbersService(ctx),
+        numbers=numbers,
+        partners=PartnerService(ctx, numbers),
         optouts=OptOutService(ctx),
         inbound=inbound,
         delivery=delivery,
@@ -172,6 +180,9 @@ def build(
         chat=ChatService(ctx),
         notifications=ChatNotifier(ctx),
         topic=settings.resource_topic,
+        analytics=AnalyticsService(ctx),
+        demo=DemoService(ctx, numbers),
+        operations=OperationsService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

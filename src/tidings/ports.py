@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery
 from tidings.domain.chat import Message as ChatMessage
 from tidings.domain.chat import Participant, ReadReceipt, Thread
 from tidings.domain.conversations import Conversation, OptOutEntry
@@ -23,6 +24,7 @@ from tidings.domain.deliveries import (
     DeliveryStatus,
     NewDelivery,
 )
+from tidings.domain.demo import OptChange
 from tidings.domain.events import Event
 from tidings.domain.identity import SigningKey
 from tidings.domain.messages import (
@@ -37,6 +39,7 @@ from tidings.domain.messages import (
     OutboundSms,
 )
 from tidings.domain.numbers import Capabilities, NumberSearch, Operation, PurchasedNumber
+from tidings.domain.partners import Partner
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.webhooks import TransportError
@@ -124,7 +127,7 @@ class NumberRepo(Protocol):
 
     def get(self, number: str) -> PurchasedNumber | None: ...
 
-    def page(self, skip: int, top: int) -> list[PurchasedNumber]: ...
+    def page(self, skip: int, top: int, partner: str | None = None) -> list[PurchasedNumber]: ...
 
     def all_numbers(self) -> set[str]: ...
 
@@ -135,6 +138,20 @@ class NumberRepo(Protocol):
     def keyword_replies(self, number: str) -> dict[str, str]: ...
 
     def set_keyword_replies(self, number: str, replies: dict[str, str]) -> None: ...
+
+
+class PartnerRepo(Protocol):
+    """Messaging Connect partners (see ``domain/partners.py``)."""
+
+    def get(self, name: str) -> Partner | None: ...
+
+    def put(self, name: str, key_digests: tuple[str, ...], now: datetime) -> bool: ...
+
+    def all(self) -> list[Partner]: ...
+
+    def delete(self, name: str) -> bool: ...
+
+    def number_count(self, name: str) -> int: ...
 
 
 class SearchRepo(Protocol):
@@ -209,6 +226,7 @@ class MessageRepo(Protocol):
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]: ...
 
 
@@ -223,7 +241,7 @@ class ConversationRepo(Protocol):
 class OptOutRepo(Protocol):
     def add(self, entry: OptOutEntry) -> bool: ...
 
-    def remove(self, sender: str, recipient: str) -> bool: ...
+    def remove(self, sender: str, recipient: str, *, at: datetime, source: str) -> bool: ...
 
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]: ...
 
@@ -353,6 +371,40 @@ class DeliveryRepo(Protocol):
     def prune(self, finished_before: datetime, limit: int = 5000) -> int: ...
 
 
+class AnalyticsRepo(Protocol):
+    def counts(self, query: AnalyticsQuery, now: datetime | None = None) -> AnalyticsCounts:
+        """``now`` lets whole, settled days come from the daily rollups."""
+        ...
+
+    def stale_days(self, query: AnalyticsQuery, now: datetime) -> list[datetime]: ...
+
+    def roll_up(self, day: datetime, now: datetime) -> None: ...
+
+    def invalidate(self, start: datetime, end: datetime) -> None: ...
+
+    def rollup_block(
+        self, query: AnalyticsQuery, now: datetime
+    ) -> tuple[datetime, datetime] | None: ...
+
+    def message_counts(self) -> list[tuple[str, str, str, int]]: ...
+
+    def carrier_latency(self, since: datetime, window: timedelta) -> list[tuple[int, int]]: ...
+
+    def webhook_attempts(self, since: datetime) -> list[tuple[str, int]]: ...
+
+    def dead_letters(self) -> list[tuple[str, int]]: ...
+
+
+class BulkLoader(Protocol):
+    """Demo and benchmark data in bulk (messages go through ``MessageRepo.add_many``)."""
+
+    def opt_changes(self, changes: list[OptChange]) -> None: ...
+
+    def conversations(self, items: list[Conversation]) -> None: ...
+
+    def optouts(self, entries: list[OptOutEntry]) -> None: ...
+
+
 class IdentityRepo(Protocol):
     def add(self, user_id: str, now: datetime) -> None: ...
 
@@ -395,6 +447,10 @@ class ChatRepo(Protocol):
         limit: int,
     ) -> list[Thread]: ...
 
+    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        """Every live thread, most recently active first (the console's operator view)."""
+        ...
+
     def participants(self, thread_id: str) -> list[Participant]: ...
 
     def member_ids(self, thread_id: str) -> list[str]: ...
@@ -430,6 +486,8 @@ class Tx(Protocol):
     @property
     def numbers(self) -> NumberRepo: ...
     @property
+    def partners(self) -> PartnerRepo: ...
+    @property
     def searches(self) -> SearchRepo: ...
     @property
     def operations(self) -> OperationRepo: ...
@@ -457,6 +515,12 @@ class Tx(Protocol):
     def identities(self) -> IdentityRepo: ...
     @property
     def chat(self) -> ChatRepo: ...
+
+    @property
+    def analytics(self) -> AnalyticsRepo: ...
+
+    @property
+    def bulk(self) -> BulkLoader: ...
 
 
 class Store(Protocol):

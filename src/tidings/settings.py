@@ -58,6 +58,8 @@ class Settings:
     seed_number: str | None = "+18005550100"
     event_casing: EventCasing = EventCasing.SEED
     log_level: str = "info"
+    #: ``text`` or ``json`` (one JSON object per line, with the request id).
+    log_format: str = "text"
     max_body_bytes: int = 1_048_576
     rate_limits: str = ""  # "tollFree=200,shortCode=6000", or "off"; empty: the ACS limits
     worker: WorkerSettings = field(default_factory=WorkerSettings)
@@ -74,6 +76,8 @@ class Settings:
     webhook_log_retention_days: float = 7.0
     #: The base URL receivers reach Tidings at (for validation URLs); default: the request's.
     public_url: str | None = None
+    #: How long a web console session lasts after signing in.
+    console_session_minutes: float = 480.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -112,6 +116,12 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _log_format(value: str) -> str:
+    if value not in {"text", "json"}:
+        raise ValueError("must be text or json")
+    return value
+
+
 def _rate_limits(value: str) -> str:
     parse_limits(value)  # validate now, fail at start-up rather than at the first send
     return value
@@ -134,6 +144,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_SEED_NUMBER": ("seed_number", _optional),
     "TIDINGS_EVENT_CASING": ("event_casing", EventCasing),
     "TIDINGS_LOG_LEVEL": ("log_level", str),
+    "TIDINGS_LOG_FORMAT": ("log_format", _log_format),
     "TIDINGS_MAX_BODY_BYTES": ("max_body_bytes", int),
     "TIDINGS_RATE_LIMITS": ("rate_limits", _rate_limits),
     "TIDINGS_WEBHOOK_ALLOW_LOOPBACK": ("webhook_allow_loopback", _bool),
@@ -144,6 +155,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WEBHOOK_BODY_CAP_BYTES": ("webhook_body_cap_bytes", int),
     "TIDINGS_WEBHOOK_LOG_RETENTION_DAYS": ("webhook_log_retention_days", float),
     "TIDINGS_PUBLIC_URL": ("public_url", _optional),
+    "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

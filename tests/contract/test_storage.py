@@ -211,8 +211,13 @@ def test_optouts_and_conversations(db: Database) -> None:
         lambda tx: tx.optouts.opted_out("+18005550100", ["+15555550111", "+15555550112"])
     )
     assert blocked == {"+15555550111"}
-    assert db.write(lambda tx: tx.optouts.remove("+18005550100", "+15555550111"))
-    assert not db.write(lambda tx: tx.optouts.remove("+18005550100", "+15555550111"))
+    later = T0 + timedelta(minutes=5)
+    assert db.write(
+        lambda tx: tx.optouts.remove("+18005550100", "+15555550111", at=later, source="api")
+    )
+    assert not db.write(
+        lambda tx: tx.optouts.remove("+18005550100", "+15555550111", at=later, source="api")
+    )
 
     first = db.write(lambda tx: tx.conversations.touch("+18005550100", "+15555550111", T0))
     second = db.write(lambda tx: tx.conversations.touch("+18005550100", "+15555550111", T0 + LEASE))

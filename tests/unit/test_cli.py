@@ -54,3 +54,24 @@ def test_api_refuses_an_unmigrated_database(
 ) -> None:
     assert main(["api", "--data-dir", str(tmp_path), "--access-key", KEY]) == 2
     assert "tidings migrate" in capsys.readouterr().err
+
+
+def test_partners(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main(["partners", "add", "Infobip", "--api-key", "k1", "--api-key", "k2", *data]) == 0
+    assert capsys.readouterr().out.strip() == "added infobip keys=2"
+    lease = ["partners", "lease", "infobip", "+442079460000", "--type", "geographic"]
+    assert main([*lease, *data]) == 0
+    assert "+442079460000 geographic sms=inbound+outbound partner=infobip" in (
+        capsys.readouterr().out
+    )
+    assert main(["partners", *data]) == 0
+    assert capsys.readouterr().out.strip() == "infobip keys=2 numbers=1"
+    assert main(["numbers", *data]) == 0
+    assert "+442079460000" not in capsys.readouterr().out  # not an ACS number
+    assert main(["partners", "remove", "infobip", *data]) == 2
+    assert "still leases 1 number" in capsys.readouterr().err
+    assert main(["partners", "release", "infobip", "+442079460000", *data]) == 0
+    assert main(["partners", "remove", "infobip", *data]) == 0
+    assert main(["partners", "lease", "infobip", *data]) == 2
+    assert "needs NAME and NUMBER" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,13 +13,18 @@ from starlette.routing import BaseRoute, Route
 
 from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.bearer import BearerAuthMiddleware
+from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
 from tidings.api.errors import HANDLERS
+from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
+    analytics,
     chat,
     chat_stream,
+    console,
     event_subscriptions,
     identity,
+    partners,
     phone_numbers,
     sms,
     tidings,
@@ -36,40 +41,42 @@ def create_app(
     public_hosts: tuple[str, ...] = (),
     public_url: str | None = None,
     now: Callable[[], datetime] | None = None,
+    console_session_minutes: float = 480,
 ) -> Starlette:
+    clock = now or services.clock.now
     api_routes: list[BaseRoute] = [
         *sms.routes(services),
         *phone_numbers.routes(services),
         *tidings.routes(services),
+        *partners.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
+        *analytics.routes(services),
+        *console.routes(services, now=clock),
         *identity.routes(services),
         *chat.routes(services),
         *chat_stream.routes(services),
     ]
     document = openapi_document(api_routes)
+    metrics = MetricsEndpoint(services.operations)
 
     async def openapi(_request: Request) -> Response:
         return json(document)
 
-    async def index(_request: Request) -> Response:
-        return json(
-            {
-                "name": "Tidings",
-                "description": "Azure Communication Services-compatible messaging",
-                "openapi": "/openapi.json",
-            }
-        )
-
+    lifetime = timedelta(minutes=console_session_minutes)
     routes: list[BaseRoute] = [
-        Route("/", index, methods=["GET"]),
+        *console.page_routes(),
+        *session_routes(services.keys, lifetime=lifetime, now=clock),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         *api_routes,
     ]
     middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics.http),
+        Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
         Middleware(
             HmacAuthMiddleware,
             keys=services.keys,
-            now=now or services.clock.now,
+            now=clock,
             skew_seconds=skew_seconds,
             max_body=max_body,
             public_hosts=public_hosts,

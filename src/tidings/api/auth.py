@@ -21,7 +21,16 @@ from tidings.domain import hmac
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.services.keys import KeyService
 
-PUBLIC_PREFIXES = ("/healthz", "/openapi.json", "/docs", "/console", "/webhooks/validate/")
+#: Set on the scope by ``ConsoleSessionMiddleware`` for requests a console session authenticates.
+CONSOLE_SESSION = "tidings.console_session"
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/console",
+    "/webhooks/validate/",
+)
 #: Paths authenticated with a user's bearer token (``api/bearer.py``) instead of HMAC.
 BEARER_PREFIX = "/chat"
 
@@ -55,7 +64,12 @@ class HmacAuthMiddleware:
         self._public_paths = tuple(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._is_public(scope) or is_bearer_path(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or self._is_public(scope)
+            or scope.get(CONSOLE_SESSION)
+            or is_bearer_path(scope["path"])
+        ):
             await self._app(scope, receive, send)
             return
         try:

@@ -85,6 +85,7 @@ class DeliveryReportResponse(Struct, rename="camel", omit_defaults=True):
     received_timestamp: str | None = None
     delivery_attempts: list[DeliveryAttemptBody] = field(default_factory=list)
     tag: str | None = None
+    messaging_connect_partner_message_id: str | None = None
 
 
 # -- phone numbers ------------------------------------------------------------------------
@@ -190,6 +191,16 @@ class NumberProvisionRequest(Struct, rename="camel"):
     phone_number_type: str
     sms: str = "inbound+outbound"
     calling: str = "none"
+    country_code: str | None = None
+
+
+class PartnerRequest(Struct, rename="camel", forbid_unknown_fields=True):
+    api_keys: list[str]
+
+
+class PartnerNumberRequest(Struct, rename="camel", forbid_unknown_fields=True):
+    phone_number_type: str
+    sms: str = "inbound+outbound"
     country_code: str | None = None
 
 

@@ -149,6 +149,13 @@ class Message:
     conversation_id: str | None = None
     scheduled_at: datetime | None = None
     report_timeout_seconds: int | None = None
+    carrier_message_id: str | None = None
+    partner: str | None = None  # the Messaging Connect partner that carries it
+
+    @property
+    def partner_message_id(self) -> str | None:
+        """``messagingConnectPartnerMessageId``: the partner's id, once it has the message."""
+        return self.carrier_message_id if self.partner else None
 
     @property
     def delivery_status(self) -> DeliveryStatus | None:

@@ -61,6 +61,12 @@ class PurchasedNumber:
     capabilities: Capabilities
     cost: Cost
     purchased_at: datetime
+    partner: str | None = None  # leased through this Messaging Connect partner
+
+    @property
+    def from_acs(self) -> bool:
+        """Bought from ACS (as opposed to leased through a Messaging Connect partner)."""
+        return self.partner is None
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,15 @@ class DeliveryService:
             blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
             sendable: list[tuple[Job, Message]] = []
             for job, message in items:
+                if message.partner != number.partner:
+                    # The number changed hands (released, or now leased through another
+                    # Messaging Connect partner) since the message was accepted.
+                    failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
+                    prepared.done.append(job)
                 # Keyword auto-replies (the opt-out confirmation itself) are exempt.
-                if message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY:
+                elif (
+                    message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY
+                ):
                     failures.append((message, False, DeliveryCode.OPTED_OUT, now, None))
                     prepared.done.append(job)
                 else:

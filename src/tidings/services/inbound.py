@@ -76,6 +76,7 @@ class InboundService:
             created_at=inbound.received_at,
             final_at=inbound.received_at,
             conversation_id=conversation,
+            partner=number.partner,
         )
         tx.messages.add_many([(message, None)])
         tx.events.append(
@@ -96,7 +97,11 @@ class InboundService:
             return InboundResult(message.id)
         self._apply_keyword(tx, keyword, inbound, now)
         reply = self._reply_text(tx, keyword, inbound.recipient)
-        reply_id = self._queue_reply(tx, inbound, reply, conversation, now) if reply else None
+        reply_id = (
+            self._queue_reply(tx, inbound, reply, conversation, number.partner, now)
+            if reply
+            else None
+        )
         return InboundResult(message.id, keyword, reply_id)
 
     def _apply_keyword(
@@ -113,7 +118,7 @@ class InboundService:
                 )
             )
         elif keyword.action is KeywordAction.OPT_IN:
-            tx.optouts.remove(inbound.recipient, inbound.sender)
+            tx.optouts.remove(inbound.recipient, inbound.sender, at=now, source="keyword")
 
     @staticmethod
     def _reply_text(tx: Tx, keyword: KeywordMatch, our_number: str) -> str:
@@ -124,7 +129,13 @@ class InboundService:
         return default_reply(keyword.action, keyword.language)
 
     def _queue_reply(
-        self, tx: Tx, inbound: CarrierInbound, text: str, conversation: str, now: datetime
+        self,
+        tx: Tx,
+        inbound: CarrierInbound,
+        text: str,
+        conversation: str,
+        partner: str | None,
+        now: datetime,
     ) -> str:
         info = analyze(text)
         reply = Message(
@@ -142,6 +153,7 @@ class InboundService:
             created_at=now,
             scheduled_at=now,
             conversation_id=conversation,
+            partner=partner,  # a partner's number answers through that partner
         )
         tx.messages.add_many([(reply, None)])
         tx.jobs.enqueue(SEND_JOB, {"messageId": reply.id}, now, now=now)

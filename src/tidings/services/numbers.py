@@ -121,8 +121,7 @@ class NumbersService:
         )
 
         def write(tx: Tx) -> None:
-            if tx.numbers.get(number) is None:
-                raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
+            _acs_number(tx, number)
             self._start(tx, operation, now)
 
         self._ctx.store.write(write)
@@ -142,8 +141,7 @@ class NumbersService:
         )
 
         def write(tx: Tx) -> None:
-            if tx.numbers.get(number) is None:
-                raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
+            _acs_number(tx, number)
             self._start(tx, operation, now)
 
         self._ctx.store.write(write)
@@ -168,10 +166,7 @@ class NumbersService:
         return search
 
     def get_number(self, number: str) -> PurchasedNumber:
-        found = self._ctx.store.read(lambda tx: tx.numbers.get(number))
-        if found is None:
-            raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
-        return found
+        return self._ctx.store.read(lambda tx: _acs_number(tx, number))
 
     def list_numbers(self, skip: int, top: int) -> list[PurchasedNumber]:
         return self._ctx.store.read(lambda tx: tx.numbers.page(skip, top))
@@ -186,8 +181,10 @@ class NumbersService:
         sms: Capability = Capability.INBOUND_OUTBOUND,
         calling: Capability = Capability.NONE,
         country_code: str | None = None,
+        partner: str | None = None,
     ) -> PurchasedNumber:
-        """Own ``number`` at once (idempotent): the seed number, short codes, sender ids."""
+        """Own ``number`` at once (idempotent): the seed number, short codes, sender ids,
+        and numbers leased through a Messaging Connect ``partner`` (which must exist)."""
         now = self._ctx.clock.now()
         if number_type in {NumberType.SHORT_CODE, NumberType.ALPHANUMERIC}:
             country = country_code or "US"
@@ -204,11 +201,17 @@ class NumbersService:
             capabilities=Capabilities(calling, sms),
             cost=offering.cost if offering else _NO_COST,
             purchased_at=now,
+            partner=partner,
         )
 
         def write(tx: Tx) -> PurchasedNumber:
+            if partner is not None and tx.partners.get(partner) is None:
+                raise NotFound(f"Messaging Connect partner {partner!r} was not found.")
             existing = tx.numbers.get(number)
             if existing is not None:
+                if existing.partner != partner:
+                    owner = f"partner {existing.partner!r}" if existing.partner else "ACS"
+                    raise Conflict(f"The number {number} is already held through {owner}.")
                 return existing
             tx.numbers.add(purchased)
             return purchased
@@ -324,14 +327,16 @@ class NumbersService:
 
     def _do_release(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
         number = str(operation.payload["phoneNumber"])
-        if not tx.numbers.delete(number):
+        current = tx.numbers.get(number)
+        if current is None or not current.from_acs:
             raise OperationFailed("PhoneNumberNotFound", f"Phone number {number} was not found.")
+        tx.numbers.delete(number)
         return None
 
     def _do_capabilities(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
         number = str(operation.payload["phoneNumber"])
         current = tx.numbers.get(number)
-        if current is None:
+        if current is None or not current.from_acs:
             raise OperationFailed("PhoneNumberNotFound", f"Phone number {number} was not found.")
         calling = operation.payload.get("calling")
         sms = operation.payload.get("sms")
@@ -366,6 +371,14 @@ class NumbersService:
     def _start(tx: Tx, operation: Operation, now: datetime) -> None:
         tx.operations.add(operation)
         tx.jobs.enqueue(OPERATION_JOB, {"operationId": operation.id}, now, now=now)
+
+
+def _acs_number(tx: Tx, number: str) -> PurchasedNumber:
+    """A number bought from ACS; partner-leased numbers are not part of the numbers API."""
+    found = tx.numbers.get(number)
+    if found is None or not found.from_acs:
+        raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
+    return found
 
 
 class OperationFailed(Exception):

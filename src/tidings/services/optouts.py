@@ -67,7 +67,7 @@ class OptOutService:
                     )
                     results.append(OptOutResult(to, 200))
                 elif action is OptOutAction.REMOVE:
-                    tx.optouts.remove(parsed_sender.value, e164)
+                    tx.optouts.remove(parsed_sender.value, e164, at=now, source="api")
                     results.append(OptOutResult(to, 200))
                 else:
                     blocked = tx.optouts.opted_out(parsed_sender.value, [e164])

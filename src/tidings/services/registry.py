@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
+from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.chat import ChatService
 from tidings.services.delivery import DeliveryService
+from tidings.services.demo import DemoService
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
 from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
+from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
@@ -26,6 +29,7 @@ class Services:
     keys: KeyService
     sms: SmsService
     numbers: NumbersService
+    partners: PartnerService
     optouts: OptOutService
     inbound: InboundService
     delivery: DeliveryService
@@ -37,3 +41,6 @@ class Services:
     notifications: ChatNotifier
     #: The ACS resource id events carry as ``topic``.
     topic: str
+    analytics: AnalyticsService
+    demo: DemoService
+    operations: OperationsService

@@ -27,9 +27,11 @@ from tidings.domain.messages import (
     OutboundBatch,
 )
 from tidings.domain.numbers import PurchasedNumber
+from tidings.domain.partners import Partner, PartnerRoute
 from tidings.domain.phone import parse_e164, parse_sender
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.errors import InvalidInput, Unauthenticated
+from tidings.ports import Tx
 from tidings.services.context import ServiceContext
 
 MAX_MESSAGE_LENGTH = 2048
@@ -60,6 +62,7 @@ class SendRequest:
     tag: str | None = None
     report_timeout_seconds: int | None = None
     origin: MessageOrigin = MessageOrigin.API
+    messaging_connect: PartnerRoute | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,25 @@ def _validate(request: SendRequest) -> str:
     return sender.value
 
 
-def _check_sender(sender: str, number: PurchasedNumber | None) -> None:
-    if number is None:
+def _check_sender(
+    sender: str,
+    number: PurchasedNumber | None,
+    route: PartnerRoute | None = None,
+    partner: Partner | None = None,
+) -> None:
+    """ACS answers 401 for a ``from`` the resource may not send from; with Messaging
+    Connect the partner must exist (400), accept the API key and lease the number (401)."""
+    if route is not None:
+        number = _check_partner(sender, number, route, partner)
+    elif number is None:
         raise Unauthenticated(
             f"The number {sender} is not provisioned for this resource.", code="Unauthorized"
+        )
+    elif number.partner is not None:
+        raise Unauthenticated(
+            f"The number {sender} is leased through the Messaging Connect partner "
+            f"{number.partner!r}: send from it with smsSendOptions.messagingConnect.",
+            code="Unauthorized",
         )
     if not number.capabilities.sms.can_send:
         raise Unauthenticated(
@@ -111,6 +129,38 @@ def _check_sender(sender: str, number: PurchasedNumber | None) -> None:
             f"(sms capability: {number.capabilities.sms.value}).",
             code="Unauthorized",
         )
+
+
+def _check_partner(
+    sender: str, number: PurchasedNumber | None, route: PartnerRoute, partner: Partner | None
+) -> PurchasedNumber:
+    if partner is None:
+        raise InvalidInput(
+            f"Messaging Connect partner {route.partner!r} is not configured on this resource.",
+            code="InvalidMessagingConnectPartner",
+            target="smsSendOptions.messagingConnect.partner",
+        )
+    if not partner.accepts(route.api_key):
+        raise Unauthenticated(
+            f"The Messaging Connect partner {partner.name!r} did not accept the apiKey in "
+            "partnerParams.",
+            code="Unauthorized",
+        )
+    if number is None or number.partner != partner.name:
+        raise Unauthenticated(
+            f"The number {sender} is not leased through the Messaging Connect partner "
+            f"{partner.name!r}.",
+            code="Unauthorized",
+        )
+    return number
+
+
+def _lookup(
+    tx: Tx, sender: str, request: SendRequest
+) -> tuple[PurchasedNumber | None, PartnerRoute | None, Partner | None]:
+    route = request.messaging_connect
+    partner = tx.partners.get(route.partner) if route is not None else None
+    return tx.numbers.get(sender), route, partner
 
 
 @dataclass(frozen=True)
@@ -134,8 +184,7 @@ class SmsService:
                 answers 401 for both).
         """
         sender = _validate(request)
-        number = self._ctx.store.read(lambda tx: tx.numbers.get(sender))
-        _check_sender(sender, number)
+        _check_sender(sender, *self._ctx.store.read(lambda tx: _lookup(tx, sender, request)))
         plan = self._plan(request, sender, self._ctx.clock.now())
         repeated = self._ctx.store.write(lambda tx: tx.messages.accept(plan.batch))
         return _results(plan, repeated)
@@ -143,7 +192,13 @@ class SmsService:
     async def send_async(self, request: SendRequest) -> list[RecipientResult]:
         """``send`` for the event loop: group-committed with concurrent requests."""
         sender = _validate(request)
-        _check_sender(sender, await self._sender(sender))
+        if request.messaging_connect is None:
+            _check_sender(sender, await self._sender(sender))
+        else:
+            found = await anyio.to_thread.run_sync(
+                lambda: self._ctx.store.read(lambda tx: _lookup(tx, sender, request))
+            )
+            _check_sender(sender, *found)
         plan = self._plan(request, sender, self._ctx.clock.now())
         repeated = await self._ctx.store.accept_outbound(plan.batch)
         return _results(plan, repeated)
@@ -202,6 +257,7 @@ class SmsService:
                 scheduled_at=now,
                 report_timeout_seconds=request.report_timeout_seconds,
                 conversation_id=conversation_id(sender, e164),
+                partner=request.messaging_connect.partner if request.messaging_connect else None,
             )
             rows.append((message, rid))
             jobs.append((SEND_JOB, {"messageId": message.id}, now))

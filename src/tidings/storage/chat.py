@@ -152,12 +152,26 @@ class SqlChatRepo:
         limit: int,
     ) -> list[Thread]:
         """The user's threads, most recently active first (``last_message_at``, then id)."""
-        activity = sa.func.coalesce(chat_threads.c.last_message_at, chat_threads.c.created_at)
         query = (
             sa.select(chat_threads)
             .join(chat_participants, chat_participants.c.thread_id == chat_threads.c.id)
             .where(chat_participants.c.user_id == user_id)
         )
+        return self._by_activity(query, since=since, before=before, limit=limit)
+
+    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        query = sa.select(chat_threads).where(chat_threads.c.deleted_at.is_(None))
+        return self._by_activity(query, since=None, before=before, limit=limit)
+
+    def _by_activity(
+        self,
+        query: sa.Select[Any],
+        *,
+        since: datetime | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Thread]:
+        activity = sa.func.coalesce(chat_threads.c.last_message_at, chat_threads.c.created_at)
         if since is not None:
             query = query.where(activity >= since)
         if before is not None:

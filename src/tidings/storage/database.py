@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from tidings.domain.messages import OutboundBatch
 from tidings.errors import Conflict
 from tidings.storage import dialects
+from tidings.storage.analytics import SqlAnalyticsRepo
+from tidings.storage.bulk import SqlBulkLoader
 from tidings.storage.chat import SqlChatRepo
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
@@ -32,6 +34,7 @@ from tidings.storage.messages import (
     accept_batches,
 )
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
+from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
@@ -53,6 +56,10 @@ class SqlTx:
     @cached_property
     def numbers(self) -> SqlNumberRepo:
         return SqlNumberRepo(self.connection)
+
+    @cached_property
+    def partners(self) -> SqlPartnerRepo:
+        return SqlPartnerRepo(self.connection)
 
     @cached_property
     def searches(self) -> SqlSearchRepo:
@@ -101,6 +108,14 @@ class SqlTx:
     @cached_property
     def deliveries(self) -> SqlDeliveryRepo:
         return SqlDeliveryRepo(self.connection)
+
+    @cached_property
+    def analytics(self) -> SqlAnalyticsRepo:
+        return SqlAnalyticsRepo(self.connection)
+
+    @cached_property
+    def bulk(self) -> SqlBulkLoader:
+        return SqlBulkLoader(self.connection)
 
     @cached_property
     def identities(self) -> SqlIdentityRepo:

@@ -174,3 +174,32 @@ def lock_key(connection: sa.Connection, key: str) -> None:
     if is_sqlite(connection):
         return
     connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def truncate_time(connection: sa.Connection, column: Any, unit: str) -> Any:
+    """``column`` cut to the start of its UTC ``hour`` or ``day``.
+
+    SQLite stores times as ``YYYY-MM-DD HH:MM:SS.ffffff`` text, so a prefix is the
+    truncation (the result is text); PostgreSQL truncates the timestamp in UTC.
+    """
+    if is_sqlite(connection):
+        return sa.func.substr(column, 1, 13 if unit == "hour" else 10)
+    return sa.func.date_trunc(unit, sa.func.timezone("UTC", column))
+
+
+def millis_between(connection: sa.Connection, start: Any, end: Any) -> Any:
+    """Whole milliseconds from ``start`` to ``end`` (NULL if either is NULL)."""
+    if is_sqlite(connection):
+        days = sa.func.julianday(end) - sa.func.julianday(start)
+        return sa.cast(sa.func.round(days * 86_400_000), sa.Integer)
+    seconds = sa.extract("epoch", end - start)
+    return sa.cast(sa.func.round(seconds * 1000), sa.BigInteger)
+
+
+def first_word(connection: sa.Connection, column: Any) -> Any:
+    """The first space-separated word of ``column``, trimmed and upper-cased."""
+    trimmed = sa.func.trim(column, type_=sa.String)
+    if is_sqlite(connection):
+        end = sa.func.instr(trimmed + " ", " ")
+        return sa.func.upper(sa.func.substr(trimmed, 1, end - 1))
+    return sa.func.upper(sa.func.split_part(trimmed, " ", 1))

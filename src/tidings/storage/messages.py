@@ -18,9 +18,9 @@ from tidings.domain.messages import (
     OutboundBatch,
 )
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects
+from tidings.storage import dialects, rollups
 from tidings.storage.queue import job_row
-from tidings.storage.schema import conversations, jobs, messages, optouts
+from tidings.storage.schema import conversations, jobs, messages, opt_changes, optouts
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -59,6 +59,8 @@ def _message(row: sa.Row[Any]) -> Message:
         conversation_id=row.conversation_id,
         scheduled_at=_opt(row.scheduled_at),
         report_timeout_seconds=row.report_timeout_seconds,
+        carrier_message_id=row.carrier_message_id,
+        partner=row.partner,
     )
 
 
@@ -84,6 +86,7 @@ def _message_row(message: Message, repeatability_id: str | None) -> dict[str, An
         "final_at": message.final_at,
         "delivery_code": message.delivery_code,
         "attempts": _attempts_json(message.attempts) if message.attempts else None,
+        "partner": message.partner,
     }
 
 
@@ -201,6 +204,8 @@ class SqlMessageRepo:
     def add_many(self, rows: list[tuple[Message, str | None]]) -> None:
         if rows:
             self._c.execute(messages.insert(), [_message_row(m, rid) for m, rid in rows])
+            times = [m.created_at for m, _ in rows]
+            rollups.invalidate(self._c, min(times), max(times))
 
     def get(self, message_id: str) -> Message | None:
         row = self._c.execute(sa.select(messages).where(messages.c.id == message_id)).first()
@@ -224,6 +229,7 @@ class SqlMessageRepo:
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""
         if outcomes:
+            rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
             self._c.execute(
                 _FINISH,
                 [
@@ -248,6 +254,7 @@ class SqlMessageRepo:
         attempts: tuple[DeliveryAttempt, ...],
     ) -> bool:
         """Record the final outcome unless one is already recorded; True if this call did."""
+        rollups.invalidate_messages(self._c, [message_id])
         result = self._c.execute(
             messages.update()
             .where(messages.c.id == message_id, messages.c.status.not_in(_FINAL))
@@ -270,8 +277,11 @@ class SqlMessageRepo:
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]:
         query = sa.select(messages)
+        if text:
+            query = query.where(messages.c.body.icontains(text, autoescape=True))
         if direction is not None:
             query = query.where(messages.c.direction == direction.value)
         if number is not None:
@@ -368,13 +378,27 @@ class SqlOptOutRepo:
             )
             .returning(optouts.c.sender)
         )
-        return result.first() is not None
+        added = result.first() is not None
+        if added:
+            self._log(entry.sender, entry.recipient, "optOut", entry.source, entry.created_at)
+        return added
 
-    def remove(self, sender: str, recipient: str) -> bool:
+    def remove(self, sender: str, recipient: str, *, at: datetime, source: str) -> bool:
+        """Take a recipient off the list, logging the opt-in (for analytics) if it was on."""
         result = self._c.execute(
             optouts.delete().where(optouts.c.sender == sender, optouts.c.recipient == recipient)
         )
-        return result.rowcount > 0
+        removed = result.rowcount > 0
+        if removed:
+            self._log(sender, recipient, "optIn", source, at)
+        return removed
+
+    def _log(self, sender: str, recipient: str, action: str, source: str, at: datetime) -> None:
+        self._c.execute(
+            opt_changes.insert().values(
+                sender=sender, recipient=recipient, action=action, source=source, at=at
+            )
+        )
 
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]:
         if not recipients:

@@ -30,6 +30,7 @@ def _number(row: sa.Row[Any]) -> PurchasedNumber:
         capabilities=Capabilities(Capability(row.calling), Capability(row.sms)),
         cost=Cost(row.cost_amount, row.currency_code, row.billing_frequency),
         purchased_at=ensure_utc(row.purchased_at),
+        partner=row.partner,
     )
 
 
@@ -50,6 +51,7 @@ class SqlNumberRepo:
                 currency_code=number.cost.currency_code,
                 billing_frequency=number.cost.billing_frequency,
                 purchased_at=number.purchased_at,
+                partner=number.partner,
             )
         )
 
@@ -59,9 +61,15 @@ class SqlNumberRepo:
         ).first()
         return None if row is None else _number(row)
 
-    def page(self, skip: int, top: int) -> list[PurchasedNumber]:
+    def page(self, skip: int, top: int, partner: str | None = None) -> list[PurchasedNumber]:
+        """Numbers bought from ACS, or with ``partner`` those leased through that partner."""
+        column = phone_numbers.c.partner
         rows = self._c.execute(
-            sa.select(phone_numbers).order_by(phone_numbers.c.number).offset(skip).limit(top)
+            sa.select(phone_numbers)
+            .where(column.is_(None) if partner is None else column == partner)
+            .order_by(phone_numbers.c.number)
+            .offset(skip)
+            .limit(top)
         )
         return [_number(r) for r in rows]
 

@@ -43,6 +43,16 @@ phone_numbers = sa.Table(
     sa.Column("purchased_at", Timestamp, nullable=False),
     # Per-number auto-replies to keywords: {"optOut": "...", "optIn": "...", "help": "..."}.
     sa.Column("keyword_replies", sa.JSON, nullable=True),
+    # A number leased through a Messaging Connect partner (None: bought from ACS).
+    sa.Column("partner", sa.String(64), nullable=True),
+)
+
+messaging_connect_partners = sa.Table(
+    "messaging_connect_partners",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_digests", sa.JSON, nullable=False),  # SHA-256 hex of each API key
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 number_searches = sa.Table(
@@ -115,9 +125,25 @@ messages = sa.Table(
     sa.Column("delivery_code", sa.Integer, nullable=True),
     sa.Column("attempts", sa.JSON, nullable=True),
     sa.Column("carrier_message_id", sa.String(80), nullable=True),
+    sa.Column("partner", sa.String(64), nullable=True),  # Messaging Connect partner
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
+    # Analytics: outbound/inbound in a time range, covering every column the dashboard
+    # counts so its queries read the index only (not the rows with their bodies).
+    sa.Index(
+        "ix_messages_dashboard",
+        "direction",
+        "created_at",
+        "status",
+        "sender",
+        "recipient",
+        "tag",
+        "delivery_code",
+        "segments",
+        "final_at",
+        "conversation_id",
+    ),
 )
 
 optouts = sa.Table(
@@ -128,6 +154,72 @@ optouts = sa.Table(
     sa.Column("country_code", sa.String(2), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("source", sa.String(16), nullable=False),  # keyword | api
+)
+
+#: Every change to the opt-out list, for analytics (optOuts / optIns over time).
+opt_changes = sa.Table(
+    "opt_changes",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("sender", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),  # optOut | optIn
+    sa.Column("source", sa.String(16), nullable=True),  # keyword | api (when known)
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index(None, "at", "sender"),
+)
+
+# -- analytics rollups: whole UTC days, computed on first use, dropped when a message of the
+# day changes (storage/analytics.py) -----------------------------------------------------
+
+#: Days with rollup rows, and whether they are current (a change to a message of the day
+#: clears ``valid``).
+analytics_days = sa.Table(
+    "analytics_days",
+    metadata,
+    sa.Column("day", Timestamp, primary_key=True),
+    sa.Column("valid", sa.Boolean, nullable=False),
+    sa.Column("computed_at", Timestamp, nullable=True),
+)
+
+#: Messages of a day by our number, tag, direction, outcome and delivery code.
+analytics_daily = sa.Table(
+    "analytics_daily",
+    metadata,
+    sa.Column("day", Timestamp, nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("tag", sa.String(256), nullable=True),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # delivered | failed | pending | received
+    sa.Column("code", sa.Integer, nullable=True),
+    sa.Column("messages", sa.Integer, nullable=False),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Index(None, "day", "number"),
+)
+
+#: Delivered messages of a day by delivery latency (10 ms steps below 10 s, then coarser).
+analytics_daily_latency = sa.Table(
+    "analytics_daily_latency",
+    metadata,
+    sa.Column("day", Timestamp, primary_key=True),
+    sa.Column("ms", sa.Integer, primary_key=True),
+    sa.Column("messages", sa.Integer, nullable=False),
+)
+
+#: Inbound messages of a day by our number and first word.
+analytics_daily_words = sa.Table(
+    "analytics_daily_words",
+    metadata,
+    sa.Column("day", Timestamp, nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("word", sa.String(64), nullable=False),
+    sa.Column("messages", sa.Integer, nullable=False),
+    sa.Index(None, "day", "number"),
 )
 
 rate_windows = sa.Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
@@ -83,6 +84,17 @@ async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
+def choice(enum: Any, raw: str | None, name: str) -> Any:
+    """``raw`` as a member of ``enum`` (None stays None), or a 400 listing the members."""
+    if raw is None:
+        return None
+    try:
+        return enum(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidInput(f"{name} must be one of {allowed}.", target=name) from None
+
+
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
@@ -102,3 +114,15 @@ def page_params(request: Request) -> tuple[int, int]:
         int_param(request, "limit", 100, 1, 1000),
         int_param(request, "offset", 0, 0, 10**9),
     )
+
+
+def before_param(request: Request) -> tuple[datetime, str] | None:
+    """A ``before=<ISO time>|<id>`` keyset cursor."""
+    raw = request.query_params.get("before")
+    if raw is None:
+        return None
+    at, _, item_id = raw.partition("|")
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")), item_id
+    except ValueError:
+        raise InvalidInput("before must be '<time>|<id>'.", target="before") from None

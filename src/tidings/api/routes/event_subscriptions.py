@@ -65,7 +65,7 @@ def subscription_body(s: EventSubscription, topic: str) -> dict[str, Any]:
     }
 
 
-def _delivery(d: Delivery, event_ids: list[str] | None = None) -> dict[str, Any]:
+def delivery_body(d: Delivery, event_ids: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": d.id,
         "status": d.status.value,
@@ -84,7 +84,7 @@ def _delivery(d: Delivery, event_ids: list[str] | None = None) -> dict[str, Any]
     return out
 
 
-def _attempt(a: Attempt) -> dict[str, Any]:
+def attempt_body(a: Attempt) -> dict[str, Any]:
     return {
         "id": a.id,
         "deliveryId": a.delivery_id,
@@ -183,18 +183,18 @@ def routes(services: Services, *, public_url: str | None = None) -> list[Route]:
             limit=limit,
             offset=offset,
         )
-        return json({"value": [_delivery(d, ids) for d, ids in rows]})
+        return json({"value": [delivery_body(d, ids) for d, ids in rows]})
 
     async def delivery(request: Request) -> Response:
         found, ids, attempts = await run(
             subs.delivery, request.path_params["name"], request.path_params["delivery_id"]
         )
-        return json({**_delivery(found, ids), "attempts": [_attempt(a) for a in attempts]})
+        return json({**delivery_body(found, ids), "attempts": [attempt_body(a) for a in attempts]})
 
     async def attempts(request: Request) -> Response:
         limit, offset = page_params(request)
         rows = await run(subs.attempts, request.path_params["name"], limit=limit, offset=offset)
-        return json({"value": [_attempt(a) for a in rows]})
+        return json({"value": [attempt_body(a) for a in rows]})
 
     async def dead_letters(request: Request) -> Response:
         limit, offset = page_params(request)

@@ -16,8 +16,9 @@ from tidings.api.routes.common import (
     run,
 )
 from tidings.domain.messages import Direction
+from tidings.domain.partners import route_from_options
 from tidings.domain.timefmt import iso_z
-from tidings.errors import InvalidInput, NotFound
+from tidings.errors import NotFound
 from tidings.services.optouts import OptOutAction
 from tidings.services.registry import Services
 from tidings.services.sms import Recipient, SendRequest
@@ -30,19 +31,7 @@ def routes(services: Services) -> list[Route]:
             await request.body(), schemas.SendMessageRequest
         )
         options = body.sms_send_options or schemas.SmsSendOptions()
-        if options.messaging_connect is not None:
-            connect = options.messaging_connect
-            if not connect.partner or not connect.partner_params:
-                raise InvalidInput(
-                    "messagingConnect needs a partner and at least one partnerParams entry.",
-                    target="smsSendOptions.messagingConnect",
-                )
-            raise InvalidInput(
-                f"Messaging Connect partner {connect.partner!r} is not configured on this "
-                "resource.",
-                code="InvalidMessagingConnectPartner",
-                target="smsSendOptions.messagingConnect.partner",
-            )
+        connect = options.messaging_connect
         send_request = SendRequest(
             sender=body.from_,
             recipients=[
@@ -53,6 +42,11 @@ def routes(services: Services) -> list[Route]:
             enable_delivery_report=options.enable_delivery_report,
             tag=options.tag,
             report_timeout_seconds=options.delivery_report_timeout_in_seconds,
+            messaging_connect=(
+                route_from_options(connect.partner, connect.partner_params)
+                if connect is not None
+                else None
+            ),
         )
         results = await services.sms.send_async(send_request)
         return json(
@@ -116,6 +110,7 @@ def routes(services: Services) -> list[Route]:
                     for a in message.attempts
                 ],
                 tag=message.tag,
+                messaging_connect_partner_message_id=message.partner_message_id,
             )
         )
 

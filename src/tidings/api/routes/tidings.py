@@ -5,7 +5,6 @@ They use the same HMAC authentication as the ACS APIs; ``api-version`` is option
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +15,8 @@ from tidings.api import schemas
 from tidings.api.routes.common import (
     TIDINGS_VERSIONS,
     api_version,
+    before_param,
+    choice,
     int_param,
     json,
     page_params,
@@ -27,7 +28,6 @@ from tidings.domain.messages import Direction, Message, MessageStatus
 from tidings.domain.numbers import Capability, NumberType
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.timefmt import iso_z
-from tidings.errors import InvalidInput
 from tidings.services.registry import Services
 
 
@@ -45,6 +45,8 @@ def message_body(m: Message) -> dict[str, Any]:
         "tag": m.tag,
         "enableDeliveryReport": m.enable_delivery_report,
         "conversationId": m.conversation_id,
+        "messagingConnectPartner": m.partner,
+        "messagingConnectPartnerMessageId": m.partner_message_id,
         "createdAt": iso_z(m.created_at),
         "scheduledAt": iso_z(m.scheduled_at) if m.scheduled_at else None,
         "sentAt": iso_z(m.sent_at) if m.sent_at else None,
@@ -95,16 +97,6 @@ def _rule(r: CarrierRule) -> dict[str, Any]:
         "delaySeconds": r.delay_seconds,
         "code": r.code,
     }
-
-
-def _choice(enum: Any, raw: str | None, name: str) -> Any:
-    if raw is None:
-        return None
-    try:
-        return enum(raw)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InvalidInput(f"{name} must be one of {allowed}.", target=name) from None
 
 
 def routes(services: Services) -> list[Route]:
@@ -190,23 +182,18 @@ def routes(services: Services) -> list[Route]:
     async def list_messages(request: Request) -> Response:
         check(request)
         q = request.query_params
-        before = None
-        if "before" in q:
-            at, _, message_id = q["before"].partition("|")
-            try:
-                before = (datetime.fromisoformat(at.replace("Z", "+00:00")), message_id)
-            except ValueError:
-                raise InvalidInput("before must be '<createdAt>|<id>'.", target="before") from None
+        before = before_param(request)
         limit = int_param(request, "limit", 100, 1, 1000)
         items = await run(
             queries.messages,
-            direction=_choice(Direction, q.get("direction"), "direction"),
+            direction=choice(Direction, q.get("direction"), "direction"),
             number=q.get("number"),
             conversation_id=q.get("conversationId"),
-            status=_choice(MessageStatus, q.get("status"), "status"),
+            status=choice(MessageStatus, q.get("status"), "status"),
             tag=q.get("tag"),
             before=before,
             limit=limit,
+            text=q.get("q"),
         )
         cursor = f"{iso_z(items[-1].created_at)}|{items[-1].id}" if len(items) == limit else None
         return json({"value": [message_body(m) for m in items], "nextBefore": cursor})
@@ -257,9 +244,9 @@ def routes(services: Services) -> list[Route]:
         number = await run(
             services.numbers.provision,
             body.phone_number,
-            _choice(NumberType, body.phone_number_type, "phoneNumberType"),
-            sms=_choice(Capability, body.sms, "sms"),
-            calling=_choice(Capability, body.calling, "calling"),
+            choice(NumberType, body.phone_number_type, "phoneNumberType"),
+            sms=choice(Capability, body.sms, "sms"),
+            calling=choice(Capability, body.calling, "calling"),
             country_code=body.country_code,
         )
         return json(purchased_body(number), 201)

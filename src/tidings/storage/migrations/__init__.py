@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,11 +21,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+def upgrade(engine: sa.Engine, progress: Callable[[int], object] | None = None) -> None:
+    """Bring the schema to the newest revision (idempotent); ``progress(1)`` after each."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        if progress is not None:
+            config.attributes["on_version_apply"] = lambda **_kw: progress(1)
         command.upgrade(config, "head")
 
 

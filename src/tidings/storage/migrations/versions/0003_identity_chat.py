@@ -1,7 +1,7 @@
 """identity chat
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-23 11:09:52.863146
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

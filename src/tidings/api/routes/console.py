@@ -1,0 +1,133 @@
+"""The web console: its page and assets, and the small read/write endpoints it needs.
+
+``GET /`` answers browsers (``Accept: text/html``) with the console's single page and other
+clients with the service description as before. The built assets ship inside the package
+(``tidings/console/static``) and are served from ``/console/assets/`` without authentication;
+everything they show comes from the authenticated JSON APIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from tidings.api.console_session import renew_after_key_change
+from tidings.api.routes import chat
+from tidings.api.routes.common import before_param, int_param, json, run
+from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
+from tidings.api.routes.tidings import message_body
+from tidings.domain.timefmt import iso_z
+from tidings.services.registry import Services
+
+STATIC_DIR = Path(str(resources.files("tidings").joinpath("console", "static")))
+INDEX = STATIC_DIR / "index.html"
+
+
+def _iso(at: datetime | None) -> str | None:
+    return iso_z(at) if at else None
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def page_routes() -> list[BaseRoute]:
+    """``/`` and the assets under ``/console/assets/``."""
+    description = {
+        "name": "Tidings",
+        "description": "Azure Communication Services-compatible messaging",
+        "openapi": "/openapi.json",
+        "console": "/",
+    }
+
+    async def index(request: Request) -> Response:
+        if _wants_html(request) and INDEX.is_file():
+            return FileResponse(INDEX, headers={"cache-control": "no-cache"})
+        return json(description)
+
+    return [
+        Route("/", index, methods=["GET"]),
+        Mount(
+            "/console/assets",
+            app=StaticFiles(directory=STATIC_DIR / "assets", check_dir=False),
+            name="console-assets",
+        ),
+    ]
+
+
+def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
+    """Access keys, a message's timeline and chat threads for operators (authenticated like
+    every ``/tidings`` route)."""
+
+    async def show_keys(_request: Request) -> Response:
+        return json(await run(services.keys.show))
+
+    async def regenerate_key(request: Request) -> Response:
+        name = request.path_params["name"]
+        key = await run(services.keys.regenerate, name)
+        response = json({"name": name, "key": key})
+        renew_after_key_change(request, response, key, now())
+        return response
+
+    async def timeline(request: Request) -> Response:
+        found = await run(services.queries.timeline, request.path_params["message_id"])
+        deliveries: list[dict[str, Any]] = [
+            {
+                "subscription": name,
+                **delivery_body(d),
+                "attempts": [attempt_body(a) for a in attempts],
+            }
+            for name, d, attempts in found.deliveries
+        ]
+        return json(
+            {
+                "message": message_body(found.message),
+                "event": found.event.to_event_grid() if found.event else None,
+                "deliveries": deliveries,
+            }
+        )
+
+    async def chat_threads(request: Request) -> Response:
+        limit = int_param(request, "limit", 100, 1, 1000)
+        before = before_param(request)
+        threads = await run(services.queries.chat_threads, before=before, limit=limit)
+        cursor = None
+        if len(threads) == limit:
+            last = threads[-1]
+            cursor = f"{iso_z(last.last_message_at or last.created_at)}|{last.id}"
+        return json(
+            {
+                "value": [
+                    {**chat.thread_body(t), "lastMessageReceivedOn": _iso(t.last_message_at)}
+                    for t in threads
+                ],
+                "nextBefore": cursor,
+            }
+        )
+
+    async def chat_thread(request: Request) -> Response:
+        limit = int_param(request, "limit", 200, 1, 1000)
+        found = await run(services.queries.chat_thread, request.path_params["thread_id"], limit)
+        return json(
+            {
+                "thread": chat.thread_body(found.thread),
+                "participants": [chat.participant_body(p) for p in found.participants],
+                "messages": [chat.message_body(m) for m in found.messages],
+            }
+        )
+
+    return [
+        Route("/tidings/chat/threads", chat_threads, methods=["GET"]),
+        Route("/tidings/chat/threads/{thread_id}", chat_thread, methods=["GET"]),
+        Route("/tidings/keys", show_keys, methods=["GET"]),
+        Route("/tidings/keys/{name}/regenerate", regenerate_key, methods=["POST"]),
+        Route("/tidings/messages/{message_id}/timeline", timeline, methods=["GET"]),
+    ]
