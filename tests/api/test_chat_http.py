@@ -358,3 +358,13 @@ async def test_paging_with_next_links(http: httpx.AsyncClient, bare: httpx.Async
         threads += [t["id"] for t in page["value"]]
         url = page.get("nextLink")
     assert len(threads) == 3 == len(set(threads))
+
+
+async def test_openapi_describes_chat_with_bearer(bare: httpx.AsyncClient) -> None:
+    document = (await bare.get("/openapi.json")).json()
+    send = document["paths"]["/chat/threads/{thread_id}/messages"]["post"]
+    assert send["summary"] == "Send a message"
+    assert send["security"] == [{"bearer": []}]
+    assert "requestBody" in send
+    create = document["paths"]["/identities"]["post"]
+    assert create["security"] == [{"hmac": []}]
