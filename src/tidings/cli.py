@@ -22,6 +22,8 @@ from tqdm import tqdm
 
 from tidings import __version__, logs
 from tidings import cli_partners as partners
+from tidings.cli_identity import add_parser as add_identity_parser
+from tidings.cli_identity import identity_command
 from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
@@ -144,6 +146,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=30, help="spread over the last N days")
     demo.add_argument("--numbers", type=int, default=5, help="across M of our numbers")
     demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    _add_common(add_identity_parser(commands))
     return root
 
 
@@ -362,6 +365,11 @@ def _demo(app: Application, args: argparse.Namespace) -> int:
     return 0
 
 
+def _identity(app: Application, args: argparse.Namespace) -> int:
+    app.migrate()
+    return identity_command(app, args)
+
+
 _COMMANDS = {
     "serve": _serve,
     "api": lambda app, args: _serve(app, args, worker=False),
@@ -372,4 +380,5 @@ _COMMANDS = {
     "subscriptions": _subscriptions,
     "demo": _demo,
     "partners": partners.partner_command,
+    "identity": _identity,
 }

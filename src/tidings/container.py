@@ -30,6 +30,7 @@ from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
+from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
 from tidings.services.partners import PartnerService
@@ -177,6 +178,7 @@ def build(
         ),
         identity=IdentityService(ctx),
         chat=ChatService(ctx),
+        notifications=ChatNotifier(ctx),
         topic=settings.resource_topic,
         analytics=AnalyticsService(ctx),
         demo=DemoService(ctx, numbers),

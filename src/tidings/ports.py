@@ -226,6 +226,7 @@ class MessageRepo(Protocol):
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]: ...
 
 
@@ -313,6 +314,10 @@ class DeliveryRepo(Protocol):
     def unrouted(self, limit: int) -> list[tuple[int, Event]]: ...
 
     def mark_routed(self, seqs: Sequence[int]) -> None: ...
+
+    def last_unrouted_seq(self) -> int | None: ...
+
+    def mark_routed_upto(self, seq: int) -> int: ...
 
     def add(self, new: Sequence[NewDelivery]) -> None: ...
 
@@ -403,6 +408,8 @@ class BulkLoader(Protocol):
 class IdentityRepo(Protocol):
     def add(self, user_id: str, now: datetime) -> None: ...
 
+    def generations(self, user_ids: Sequence[str]) -> dict[str, int]: ...
+
     def generation(self, user_id: str) -> int | None:
         """The user's token generation, or None if there is no such user."""
         ...
@@ -440,7 +447,15 @@ class ChatRepo(Protocol):
         limit: int,
     ) -> list[Thread]: ...
 
+    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        """Every live thread, most recently active first (the console's operator view)."""
+        ...
+
     def participants(self, thread_id: str) -> list[Participant]: ...
+
+    def member_ids(self, thread_id: str) -> list[str]: ...
+
+    def touch_thread(self, thread: Thread) -> None: ...
 
     def participant(self, thread_id: str, user_id: str) -> Participant | None: ...
 
@@ -513,6 +528,15 @@ class Store(Protocol):
 
     async def write_async(self, fn: Callable[[Tx], T]) -> T:
         """``write`` for the event loop: the transaction may be shared (group commit)."""
+        ...
+
+    async def write_batched(self, handler: Callable[[Tx, list[Any]], list[Any]], item: Any) -> Any:
+        """Group-commit ``item`` with every concurrent item for the same ``handler``.
+
+        ``handler(tx, items)`` gets them all in one call (so it can write them with one
+        statement per table) and returns one result per item, in order. It must not raise
+        for one item's fault: return the error as that item's result instead.
+        """
         ...
 
     async def accept_outbound(self, batch: OutboundBatch) -> dict[str, str]:

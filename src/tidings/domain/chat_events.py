@@ -12,6 +12,7 @@ other than the one who acted, as ACS fans them out. Per-thread events (``...InTh
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -54,6 +55,15 @@ PER_USER_TYPES = (
 )
 
 
+def guid() -> str:
+    """A random (version 4) GUID string; cheaper than ``str(uuid.uuid4())`` per event."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
+
+
 def transaction_id() -> str:
     """An opaque correlation id shaped as ACS's: ``<22 base64>.1.1.1.1.<number>.1.1``."""
     head = base64.b64encode(uuid.uuid4().bytes).decode()[:22]
@@ -72,7 +82,7 @@ class Change:
 
     def event(self, event_type: str, subject: str, data: dict[str, Any]) -> Event:
         return Event(
-            id=str(uuid.uuid4()),
+            id=guid(),
             event_type=event_type,
             subject=subject,
             topic=self.topic,

@@ -30,9 +30,10 @@ from tidings.domain.chat import (
     new_thread_id,
     next_message_id,
 )
+from tidings.domain.events import Event
 from tidings.domain.identity import CHAT_SCOPES, Caller, is_user_id
 from tidings.domain.timefmt import iso_z, parse_iso
-from tidings.errors import Forbidden, InvalidInput, NotFound
+from tidings.errors import Forbidden, InvalidInput, NotFound, TidingsError, Unauthenticated
 from tidings.ports import Tx
 from tidings.services.context import ServiceContext
 from tidings.services.identity import check_caller
@@ -49,6 +50,17 @@ class NewParticipant:
     display_name: str | None = None
     share_history_time: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Send:
+    caller: Caller
+    thread_id: str
+    content: str
+    type: MessageType
+    display_name: str | None
+    metadata: dict[str, str]
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -83,14 +95,22 @@ class ChatService:
     def _member(
         self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
     ) -> tuple[Thread, list[Participant]]:
+        """The live thread and its participants, if the caller is one of them."""
+        thread, _ids = self._member_ids(tx, caller, thread_id, lock=lock)
+        return thread, tx.chat.participants(thread_id)
+
+    def _member_ids(
+        self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
+    ) -> tuple[Thread, list[str]]:
+        """The live thread and its participants' ids; 401, 404 or 403 as ACS answers."""
         check_caller(tx, caller)
         thread = tx.chat.thread(thread_id, lock=lock)
         if thread is None or thread.deleted_at is not None:
             raise _thread_not_found(thread_id)
-        participants = tx.chat.participants(thread_id)
-        if not any(p.user_id == caller.user_id for p in participants):
+        ids = tx.chat.member_ids(thread_id)
+        if caller.user_id not in ids:
             raise Forbidden("User is not allowed to perform specified action.")
-        return thread, participants
+        return thread, ids
 
     def _change(self, thread: Thread, caller: Caller, now: datetime) -> ev.Change:
         return ev.Change(self._ctx.topic, thread, caller.user_id, now, ev.transaction_id())
@@ -182,7 +202,7 @@ class ChatService:
 
     def thread(self, caller: Caller, thread_id: str) -> Thread:
         caller.require(CHAT_SCOPES)
-        return self._ctx.store.read(lambda tx: self._member(tx, caller, thread_id)[0])
+        return self._ctx.store.read(lambda tx: self._member_ids(tx, caller, thread_id)[0])
 
     def threads(
         self, caller: Caller, *, since: datetime | None, limit: int, cursor: str | None
@@ -336,49 +356,86 @@ class ChatService:
         sender_display_name: str | None,
         metadata: dict[str, str] | None,
     ) -> Message:
+        """Group-committed with concurrent sends: one statement per table per batch."""
         caller.require(CHAT_SCOPES)
-        body = check_content(content)
-        kind = check_message_type(type_)
-        check_display_name(sender_display_name, "senderDisplayName")
-        message_metadata = check_metadata(metadata, "metadata")
-        now = self._now()
+        send = _Send(
+            caller=caller,
+            thread_id=thread_id,
+            content=check_content(content),
+            type=check_message_type(type_),
+            display_name=check_display_name(sender_display_name, "senderDisplayName"),
+            metadata=check_metadata(metadata, "metadata"),
+            at=self._now(),
+        )
+        result = await self._ctx.store.write_batched(self._send_batch, send)
+        if isinstance(result, TidingsError):
+            raise result
+        assert isinstance(result, Message)
+        return result
 
-        def write(tx: Tx) -> Message:
-            thread, participants = self._member(tx, caller, thread_id, lock=True)
-            message_id = next_message_id(thread, now)
+    def _send_batch(self, tx: Tx, sends: list[_Send]) -> list[Message | TidingsError]:
+        generations = tx.identities.generations(sorted({s.caller.user_id for s in sends}))
+        threads: dict[str, tuple[Thread, list[str]] | None] = {}
+        results: list[Message | TidingsError] = []
+        messages: list[Message] = []
+        events: list[Event] = []
+        for send in sends:
+            caller = send.caller
+            if generations.get(caller.user_id) != caller.generation:
+                results.append(Unauthenticated("Invalid token", code="Unauthorized"))
+                continue
+            if send.thread_id not in threads:
+                thread = tx.chat.thread(send.thread_id, lock=True)
+                alive = thread is not None and thread.deleted_at is None
+                threads[send.thread_id] = (
+                    (thread, tx.chat.member_ids(send.thread_id)) if thread and alive else None
+                )
+            state = threads[send.thread_id]
+            if state is None:
+                results.append(_thread_not_found(send.thread_id))
+                continue
+            thread, members = state
+            if caller.user_id not in members:
+                results.append(Forbidden("User is not allowed to perform specified action."))
+                continue
+            message_id = next_message_id(thread, send.at)
             message = Message(
-                thread_id=thread_id,
+                thread_id=thread.id,
                 id=str(message_id),
-                type=kind,
+                type=send.type,
                 sequence_id=thread.last_sequence + 1,
                 version=str(message_id),
-                created_at=now,
-                content={"message": body},
+                created_at=send.at,
+                content={"message": send.content},
                 sender_id=caller.user_id,
-                sender_display_name=sender_display_name,
-                metadata=message_metadata,
+                sender_display_name=send.display_name,
+                metadata=send.metadata,
             )
             thread = replace(
                 thread,
                 last_sequence=message.sequence_id,
                 last_message_id=message_id,
-                last_message_at=now,
+                last_message_at=send.at,
             )
-            tx.chat.save_thread(thread)
-            tx.chat.add_messages([message])
-            recipients = [p.user_id for p in participants]
-            change = self._change(thread, caller, now)
-            tx.events.append_many(ev.message_events(change, message, recipients, "received"))
-            return message
-
-        return await self._ctx.store.write_async(write)
+            threads[send.thread_id] = (thread, members)
+            messages.append(message)
+            change = self._change(thread, caller, send.at)
+            events += ev.message_events(change, message, members, "received")
+            results.append(message)
+        tx.chat.add_messages(messages)
+        for touched in {m.thread_id for m in messages}:
+            state = threads[touched]
+            assert state is not None
+            tx.chat.touch_thread(state[0])
+        tx.events.append_many(events)
+        return results
 
     def message(self, caller: Caller, thread_id: str, message_id: str) -> Message:
         caller.require(CHAT_SCOPES)
         number = _message_number(message_id)
 
         def read(tx: Tx) -> Message:
-            self._member(tx, caller, thread_id)
+            self._member_ids(tx, caller, thread_id)
             message = tx.chat.message(thread_id, number)
             if message is None:
                 raise NotFound(f"Message {message_id} not found.", code="NotFound")
@@ -426,7 +483,7 @@ class ChatService:
         now = self._now()
 
         def write(tx: Tx) -> None:
-            thread, participants = self._member(tx, caller, thread_id, lock=True)
+            thread, recipients = self._member_ids(tx, caller, thread_id, lock=True)
             message = self._own_message(tx, caller, thread_id, number, message_id)
             merged = dict(message.metadata)
             for key, value in (metadata or {}).items():
@@ -443,7 +500,6 @@ class ChatService:
                 version=str(max(epoch_ms(now), int(message.version) + 1)),
             )
             tx.chat.save_message(edited)
-            recipients = [p.user_id for p in participants]
             change = self._change(thread, caller, now)
             tx.events.append_many(ev.message_events(change, edited, recipients, "edited"))
 
@@ -455,7 +511,7 @@ class ChatService:
         now = self._now()
 
         def write(tx: Tx) -> None:
-            thread, participants = self._member(tx, caller, thread_id, lock=True)
+            thread, recipients = self._member_ids(tx, caller, thread_id, lock=True)
             message = self._own_message(tx, caller, thread_id, number, message_id)
             if message.deleted_at is not None:
                 return
@@ -465,7 +521,6 @@ class ChatService:
                 version=str(max(epoch_ms(now), int(message.version) + 1)),
             )
             tx.chat.save_message(deleted)
-            recipients = [p.user_id for p in participants]
             change = self._change(thread, caller, now)
             tx.events.append_many(ev.message_events(change, deleted, recipients, "deleted"))
 
@@ -489,7 +544,7 @@ class ChatService:
         now = self._now()
 
         def write(tx: Tx) -> None:
-            self._member(tx, caller, thread_id)
+            self._member_ids(tx, caller, thread_id)
             if tx.chat.message(thread_id, number) is None:
                 raise NotFound(f"Message {message_id} not found.", code="NotFound")
             tx.chat.set_read_receipt(ReadReceipt(thread_id, caller.user_id, str(number), now))
@@ -502,7 +557,7 @@ class ChatService:
         caller.require(CHAT_SCOPES)
 
         def read(tx: Tx) -> list[ReadReceipt]:
-            self._member(tx, caller, thread_id)
+            self._member_ids(tx, caller, thread_id)
             return tx.chat.read_receipts(thread_id, skip=skip, limit=limit + 1)
 
         rows = self._ctx.store.read(read)
@@ -515,7 +570,7 @@ class ChatService:
         now = self._now()
 
         def write(tx: Tx) -> None:
-            thread, _participants = self._member(tx, caller, thread_id)
+            thread, _ids = self._member_ids(tx, caller, thread_id)
             tx.events.append(ev.typing(self._change(thread, caller, now), display_name))
 
         self._ctx.store.write(write)

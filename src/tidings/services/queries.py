@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tidings.domain.chat import Message as ChatMessage
+from tidings.domain.chat import Participant, Thread
 from tidings.domain.conversations import Conversation
 from tidings.domain.deliveries import Attempt, Delivery
 from tidings.domain.events import Event
@@ -34,6 +36,7 @@ class QueryService:
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]:
         return self._ctx.store.read(
             lambda tx: tx.messages.page(
@@ -44,6 +47,7 @@ class QueryService:
                 tag=tag,
                 before=before,
                 limit=limit,
+                text=text,
             )
         )
 
@@ -85,6 +89,29 @@ class QueryService:
             return MessageTimeline(message, event, deliveries)
 
         return self._ctx.store.read(read)
+
+    def chat_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        """Every live chat thread, most recently active first (no caller: the operator's view)."""
+        return self._ctx.store.read(lambda tx: tx.chat.all_threads(before=before, limit=limit))
+
+    def chat_thread(self, thread_id: str, limit: int = 200) -> ChatThreadView:
+        """A thread, its participants and its newest ``limit`` messages (newest first)."""
+
+        def read(tx: Tx) -> ChatThreadView:
+            thread = tx.chat.thread(thread_id)
+            if thread is None or thread.deleted_at is not None:
+                raise NotFound(f"Chat thread {thread_id} was not found.")
+            messages = tx.chat.messages(thread_id, since=None, before_id=None, limit=limit)
+            return ChatThreadView(thread, tx.chat.participants(thread_id), messages)
+
+        return self._ctx.store.read(read)
+
+
+@dataclass(frozen=True)
+class ChatThreadView:
+    thread: Thread
+    participants: list[Participant]
+    messages: list[ChatMessage]
 
 
 @dataclass(frozen=True)

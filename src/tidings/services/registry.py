@@ -12,6 +12,7 @@ from tidings.services.demo import DemoService
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
 from tidings.services.keys import KeyService
+from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
 from tidings.services.partners import PartnerService
@@ -37,6 +38,7 @@ class Services:
     subscriptions: SubscriptionService
     identity: IdentityService
     chat: ChatService
+    notifications: ChatNotifier
     #: The ACS resource id events carry as ``topic``.
     topic: str
     analytics: AnalyticsService

@@ -131,6 +131,18 @@ class SqlChatRepo:
             .values(**_thread_row(thread))
         )
 
+    def touch_thread(self, thread: Thread) -> None:
+        """Save only what a new message changes."""
+        self._c.execute(
+            chat_threads.update()
+            .where(chat_threads.c.id == thread.id)
+            .values(
+                last_sequence=thread.last_sequence,
+                last_message_id=thread.last_message_id,
+                last_message_at=thread.last_message_at,
+            )
+        )
+
     def threads_of(
         self,
         user_id: str,
@@ -140,12 +152,26 @@ class SqlChatRepo:
         limit: int,
     ) -> list[Thread]:
         """The user's threads, most recently active first (``last_message_at``, then id)."""
-        activity = sa.func.coalesce(chat_threads.c.last_message_at, chat_threads.c.created_at)
         query = (
             sa.select(chat_threads)
             .join(chat_participants, chat_participants.c.thread_id == chat_threads.c.id)
             .where(chat_participants.c.user_id == user_id)
         )
+        return self._by_activity(query, since=since, before=before, limit=limit)
+
+    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+        query = sa.select(chat_threads).where(chat_threads.c.deleted_at.is_(None))
+        return self._by_activity(query, since=None, before=before, limit=limit)
+
+    def _by_activity(
+        self,
+        query: sa.Select[Any],
+        *,
+        since: datetime | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Thread]:
+        activity = sa.func.coalesce(chat_threads.c.last_message_at, chat_threads.c.created_at)
         if since is not None:
             query = query.where(activity >= since)
         if before is not None:
@@ -165,6 +191,12 @@ class SqlChatRepo:
             .order_by(chat_participants.c.added_at, chat_participants.c.user_id)
         )
         return [_participant(r) for r in self._c.execute(query)]
+
+    def member_ids(self, thread_id: str) -> list[str]:
+        query = sa.select(chat_participants.c.user_id).where(
+            chat_participants.c.thread_id == thread_id
+        )
+        return [r.user_id for r in self._c.execute(query)]
 
     def participant(self, thread_id: str, user_id: str) -> Participant | None:
         row = self._c.execute(

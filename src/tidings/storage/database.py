@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -135,6 +135,9 @@ class Database:
         self._max_retries = max_retries
         self._write_lock = dialects.write_lock(self.engine)
         self._committer = GroupCommitter(self.engine, self._write_lock, max_retries=max_retries)
+        self._adapted: dict[
+            Callable[..., Any], Callable[[sa.Connection, list[Any]], list[Any]]
+        ] = {}
 
     @property
     def dialect(self) -> str:
@@ -150,6 +153,19 @@ class Database:
         """
         result: T = await self._committer.submit(lambda connection: fn(SqlTx(connection)))
         return result
+
+    async def write_batched(
+        self, handler: Callable[[SqlTx, list[Any]], list[Any]], item: Any
+    ) -> Any:
+        """Hand ``item`` to ``handler`` with every concurrent item for it, in one transaction."""
+        adapted = self._adapted.get(handler)
+        if adapted is None:
+
+            def adapted(connection: sa.Connection, items: list[Any]) -> list[Any]:
+                return handler(SqlTx(connection), items)
+
+            self._adapted[handler] = adapted
+        return await self._committer.submit_batched(adapted, item)
 
     async def accept_outbound(self, batch: OutboundBatch) -> dict[str, str]:
         """Store a send request's rows, group-committed and merged with concurrent requests.

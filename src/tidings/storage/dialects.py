@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -23,13 +25,24 @@ from sqlalchemy.engine import Engine
 WRITE_OPTION = "tidings_write"
 
 
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+#: JSON columns go through msgspec: several times faster than the json module on the
+#: event outbox's many small documents.
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": msgspec.json.decode}
+
+
 def create_engine(url: str) -> Engine:
     """An engine configured for its dialect."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **_JSON
+        )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -83,6 +96,51 @@ def upsert(
     """``INSERT ... ON CONFLICT (keys) DO UPDATE SET update`` for the connection's dialect."""
     stmt = sqlite.insert(table) if is_sqlite(connection) else postgresql.insert(table)
     return stmt.on_conflict_do_update(index_elements=keys, set_=update)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text)."""
+    utc = value.astimezone(UTC) if value.tzinfo is not None else value
+    return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def fast_insert(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """``INSERT`` many rows straight through the driver, without per-row SQLAlchemy processing.
+
+    For the hottest bulk writes (the event outbox's fan-out). Values must be plain: ``str``,
+    ``int``, ``datetime``, or JSON documents already encoded (``json_text``). Timestamps are
+    spelled here as each dialect's ``DateTime`` column expects them.
+    """
+    if not rows:
+        return
+    sqlite_ = is_sqlite(connection)
+    mark = "?" if sqlite_ else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    if sqlite_:
+        spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
+
+        def plain(v: Any) -> Any:
+            if not isinstance(v, datetime):
+                return v
+            text = spelled.get(v)
+            if text is None:
+                text = spelled[v] = _sqlite_datetime(v)
+            return text
+
+        rows = [tuple(map(plain, row)) for row in rows]
+    connection.exec_driver_sql(sql, rows)
+
+
+def json_text(value: Any) -> str:
+    return _json_dumps(value)
 
 
 def is_retryable(exc: BaseException) -> bool:

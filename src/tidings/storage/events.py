@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from tidings.domain.events import Event
 from tidings.domain.timefmt import ensure_utc
+from tidings.storage import dialects
 from tidings.storage.schema import events
 
 
@@ -22,6 +23,19 @@ def _row(event: Event) -> dict[str, Any]:
         "data_version": event.data_version,
         "metadata_version": event.metadata_version,
     }
+
+
+_COLUMNS = (
+    "id",
+    "event_type",
+    "subject",
+    "topic",
+    "data",
+    "event_time",
+    "data_version",
+    "metadata_version",
+    "routed",
+)
 
 
 def event_from_row(r: Any) -> Event:
@@ -45,8 +59,26 @@ class SqlEventOutbox:
         self._c.execute(events.insert(), [_row(event)])
 
     def append_many(self, batch: list[Event]) -> None:
-        if batch:
-            self._c.execute(events.insert(), [_row(event) for event in batch])
+        """One driver-level ``executemany`` for the whole batch (fan-outs write hundreds)."""
+        dialects.fast_insert(
+            self._c,
+            events,
+            _COLUMNS,
+            [
+                (
+                    e.id,
+                    e.event_type,
+                    e.subject,
+                    e.topic,
+                    dialects.json_text(e.data),
+                    e.event_time,
+                    e.data_version,
+                    e.metadata_version,
+                    False,
+                )
+                for e in batch
+            ],
+        )
 
     def page(
         self, *, after: int = 0, event_types: list[str] | None = None, limit: int = 100

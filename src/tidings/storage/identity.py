@@ -19,6 +19,14 @@ class SqlIdentityRepo:
     def add(self, user_id: str, now: datetime) -> None:
         self._c.execute(identities.insert().values(id=user_id, created_at=now, token_generation=0))
 
+    def generations(self, user_ids: Sequence[str]) -> dict[str, int]:
+        rows = self._c.execute(
+            sa.select(identities.c.id, identities.c.token_generation).where(
+                identities.c.id.in_(user_ids)
+            )
+        )
+        return {r.id: int(r.token_generation) for r in rows}
+
     def generation(self, user_id: str) -> int | None:
         value = self._c.execute(
             sa.select(identities.c.token_generation).where(identities.c.id == user_id)

@@ -277,8 +277,11 @@ class SqlMessageRepo:
         tag: str | None = None,
         before: tuple[datetime, str] | None = None,
         limit: int = 100,
+        text: str | None = None,
     ) -> list[Message]:
         query = sa.select(messages)
+        if text:
+            query = query.where(messages.c.body.icontains(text, autoescape=True))
         if direction is not None:
             query = query.where(messages.c.direction == direction.value)
         if number is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio
@@ -113,3 +114,15 @@ def page_params(request: Request) -> tuple[int, int]:
         int_param(request, "limit", 100, 1, 1000),
         int_param(request, "offset", 0, 0, 10**9),
     )
+
+
+def before_param(request: Request) -> tuple[datetime, str] | None:
+    """A ``before=<ISO time>|<id>`` keyset cursor."""
+    raw = request.query_params.get("before")
+    if raw is None:
+        return None
+    at, _, item_id = raw.partition("|")
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")), item_id
+    except ValueError:
+        raise InvalidInput("before must be '<time>|<id>'.", target="before") from None

@@ -20,13 +20,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tidings.api.console_session import renew_after_key_change
-from tidings.api.routes.common import json, run
+from tidings.api.routes import chat
+from tidings.api.routes.common import before_param, int_param, json, run
 from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
 from tidings.api.routes.tidings import message_body
+from tidings.domain.timefmt import iso_z
 from tidings.services.registry import Services
 
 STATIC_DIR = Path(str(resources.files("tidings").joinpath("console", "static")))
 INDEX = STATIC_DIR / "index.html"
+
+
+def _iso(at: datetime | None) -> str | None:
+    return iso_z(at) if at else None
 
 
 def _wants_html(request: Request) -> bool:
@@ -58,7 +64,8 @@ def page_routes() -> list[BaseRoute]:
 
 
 def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
-    """Access keys and a message's timeline (authenticated like every ``/tidings`` route)."""
+    """Access keys, a message's timeline and chat threads for operators (authenticated like
+    every ``/tidings`` route)."""
 
     async def show_keys(_request: Request) -> Response:
         return json(await run(services.keys.show))
@@ -88,7 +95,38 @@ def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
             }
         )
 
+    async def chat_threads(request: Request) -> Response:
+        limit = int_param(request, "limit", 100, 1, 1000)
+        before = before_param(request)
+        threads = await run(services.queries.chat_threads, before=before, limit=limit)
+        cursor = None
+        if len(threads) == limit:
+            last = threads[-1]
+            cursor = f"{iso_z(last.last_message_at or last.created_at)}|{last.id}"
+        return json(
+            {
+                "value": [
+                    {**chat.thread_body(t), "lastMessageReceivedOn": _iso(t.last_message_at)}
+                    for t in threads
+                ],
+                "nextBefore": cursor,
+            }
+        )
+
+    async def chat_thread(request: Request) -> Response:
+        limit = int_param(request, "limit", 200, 1, 1000)
+        found = await run(services.queries.chat_thread, request.path_params["thread_id"], limit)
+        return json(
+            {
+                "thread": chat.thread_body(found.thread),
+                "participants": [chat.participant_body(p) for p in found.participants],
+                "messages": [chat.message_body(m) for m in found.messages],
+            }
+        )
+
     return [
+        Route("/tidings/chat/threads", chat_threads, methods=["GET"]),
+        Route("/tidings/chat/threads/{thread_id}", chat_thread, methods=["GET"]),
         Route("/tidings/keys", show_keys, methods=["GET"]),
         Route("/tidings/keys/{name}/regenerate", regenerate_key, methods=["POST"]),
         Route("/tidings/messages/{message_id}/timeline", timeline, methods=["GET"]),

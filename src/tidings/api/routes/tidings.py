@@ -5,7 +5,6 @@ They use the same HMAC authentication as the ACS APIs; ``api-version`` is option
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +15,7 @@ from tidings.api import schemas
 from tidings.api.routes.common import (
     TIDINGS_VERSIONS,
     api_version,
+    before_param,
     choice,
     int_param,
     json,
@@ -28,7 +28,6 @@ from tidings.domain.messages import Direction, Message, MessageStatus
 from tidings.domain.numbers import Capability, NumberType
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.timefmt import iso_z
-from tidings.errors import InvalidInput
 from tidings.services.registry import Services
 
 
@@ -183,13 +182,7 @@ def routes(services: Services) -> list[Route]:
     async def list_messages(request: Request) -> Response:
         check(request)
         q = request.query_params
-        before = None
-        if "before" in q:
-            at, _, message_id = q["before"].partition("|")
-            try:
-                before = (datetime.fromisoformat(at.replace("Z", "+00:00")), message_id)
-            except ValueError:
-                raise InvalidInput("before must be '<createdAt>|<id>'.", target="before") from None
+        before = before_param(request)
         limit = int_param(request, "limit", 100, 1, 1000)
         items = await run(
             queries.messages,
@@ -200,6 +193,7 @@ def routes(services: Services) -> list[Route]:
             tag=q.get("tag"),
             before=before,
             limit=limit,
+            text=q.get("q"),
         )
         cursor = f"{iso_z(items[-1].created_at)}|{items[-1].id}" if len(items) == limit else None
         return json({"value": [message_body(m) for m in items], "nextBefore": cursor})

@@ -1,0 +1,79 @@
+import { get } from "../api.js";
+import { Empty, ErrorBox, fmtTime, html, useLoad } from "../ui.js";
+
+const names = (participants) => (participants || []).map((p) => p.displayName || p.communicationIdentifier?.rawId).join(", ");
+
+function text(m) {
+  const c = m.content || {};
+  if (m.deletedOn) return html`<em>deleted</em>`;
+  if (m.type === "text" || m.type === "html") return c.message;
+  if (m.type === "topicUpdated") return `Topic changed to “${c.topic}”`;
+  if (m.type === "participantAdded") return `Added ${names(c.participants)}`;
+  if (m.type === "participantRemoved") return `Removed ${names(c.participants)}`;
+  return m.type;
+}
+
+function Thread({ id }) {
+  const thread = useLoad(() => get(`/tidings/chat/threads/${encodeURIComponent(id)}`), [id], 2000);
+  if (!thread.data) return html`<${ErrorBox} error=${thread.error} />`;
+  const { thread: t, participants, messages } = thread.data;
+  return html`<div>
+    <p><a href="#/chat">← All threads</a></p>
+    <div class="grid2 chat">
+      <div class="card thread">
+        <h2>${t.topic}</h2>
+        <ol class="bubbles chat-messages" aria-label="Chat messages">
+          ${!messages.length && html`<li class="empty">No messages yet.</li>`}
+          ${[...messages].reverse().map((m) =>
+            m.type === "text" || m.type === "html"
+              ? html`<li class="bubble theirs">
+                  <div class="bubble-text">${text(m)}</div>
+                  <div class="bubble-meta">${m.senderDisplayName || m.senderCommunicationIdentifier?.rawId || "?"} · ${fmtTime(m.createdOn)}${m.editedOn ? " · edited" : ""}</div>
+                </li>`
+              : html`<li class="system">${text(m)} · ${fmtTime(m.createdOn)}</li>`,
+          )}
+        </ol>
+        <p class="hint">Users post with the Chat SDK and their own access tokens; this view is read-only.</p>
+      </div>
+      <div class="card">
+        <h2>Participants (${participants.length})</h2>
+        <ul class="plain participants">
+          ${participants.map(
+            (p) => html`<li><strong>${p.displayName || "—"}</strong><br /><code>${p.communicationIdentifier.rawId}</code></li>`,
+          )}
+        </ul>
+        <dl class="facts">
+          <dt>Thread</dt><dd><code>${t.id}</code></dd>
+          <dt>Created</dt><dd>${fmtTime(t.createdOn)}</dd>
+        </dl>
+      </div>
+    </div>
+    <${ErrorBox} error=${thread.error} />
+  </div>`;
+}
+
+function List() {
+  const threads = useLoad(() => get("/tidings/chat/threads", { limit: 200 }), [], 3000);
+  const items = threads.data?.value || [];
+  return html`<section>
+    <${ErrorBox} error=${threads.error} />
+    ${threads.data && !items.length && html`<${Empty}>No chat threads yet.<//>`}
+    ${items.length > 0 &&
+    html`<div class="table-wrap"><table class="threads">
+      <thead><tr><th>Topic</th><th>Last message</th><th>Created</th></tr></thead>
+      <tbody>
+        ${items.map(
+          (t) => html`<tr>
+            <td class="body"><a href=${`#/chat/${encodeURIComponent(t.id)}`}>${t.topic}</a></td>
+            <td>${fmtTime(t.lastMessageReceivedOn)}</td>
+            <td>${fmtTime(t.createdOn)}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table></div>`}
+  </section>`;
+}
+
+export function Chat({ arg }) {
+  return arg ? html`<${Thread} id=${arg} />` : html`<${List} />`;
+}

@@ -1,0 +1,236 @@
+import { useMemo, useState } from "preact/hooks";
+import { ApiError, get, ourNumbers } from "../api.js";
+import { COLORS, ChartView } from "../chart.js";
+import {
+  Empty,
+  ErrorBox,
+  fmtMs,
+  fmtNumber,
+  fmtPercent,
+  html,
+  NumberSelect,
+  useLoad,
+} from "../ui.js";
+
+const RANGES = [
+  ["24h", "Last 24 hours", 1, "hour"],
+  ["7d", "Last 7 days", 7, "day"],
+  ["30d", "Last 30 days", 30, "day"],
+  ["90d", "Last 90 days", 90, "week"],
+];
+
+function bucketLabel(iso, bucket) {
+  const d = new Date(iso);
+  if (bucket === "hour") return d.toLocaleString(undefined, { day: "numeric", hour: "2-digit" });
+  return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+}
+
+function rangeQuery(filters) {
+  if (filters.range === "custom") {
+    const from = filters.from ? new Date(filters.from).toISOString() : undefined;
+    const to = filters.to ? new Date(filters.to).toISOString() : undefined;
+    return { from, to, bucket: filters.bucket };
+  }
+  const [, , days, bucket] = RANGES.find(([id]) => id === filters.range);
+  const to = new Date();
+  const from = new Date(to.getTime() - days * 86400_000);
+  return { from: from.toISOString(), to: to.toISOString(), bucket: filters.bucket || bucket };
+}
+
+function Kpi({ label, value, hint }) {
+  return html`<div class="kpi">
+    <span class="kpi-label">${label}</span>
+    <span class="kpi-value">${value}</span>
+    ${hint && html`<span class="kpi-hint">${hint}</span>`}
+  </div>`;
+}
+
+function seriesConfig(data) {
+  const labels = data.series.map((b) => bucketLabel(b.start, data.bucket));
+  const line = (key, label) => ({
+    label,
+    data: data.series.map((b) => b[key]),
+    borderColor: COLORS[key],
+    backgroundColor: COLORS[key],
+    pointRadius: data.series.length > 60 ? 0 : 2,
+    tension: 0,
+  });
+  return {
+    type: "line",
+    data: {
+      labels,
+      datasets: [
+        line("sent", "Sent"),
+        line("delivered", "Delivered"),
+        line("failed", "Failed"),
+        line("received", "Received"),
+      ],
+    },
+    options: {
+      interaction: { mode: "index", intersect: false },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  };
+}
+
+function funnelConfig(totals) {
+  return {
+    type: "bar",
+    data: {
+      labels: ["Sent", "Delivered", "Failed", "Pending"],
+      datasets: [
+        {
+          label: "Messages",
+          data: [totals.sent, totals.delivered, totals.failed, totals.pending],
+          maxBarThickness: 32,
+          backgroundColor: [COLORS.sent, COLORS.delivered, COLORS.failed, COLORS.pending],
+        },
+      ],
+    },
+    options: {
+      indexAxis: "y",
+      plugins: { legend: { display: false } },
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  };
+}
+
+function reasonsConfig(reasons) {
+  return {
+    type: "bar",
+    data: {
+      labels: reasons.map((r) => r.reason),
+      datasets: [
+        {
+          label: "Failures",
+          data: reasons.map((r) => r.count),
+          backgroundColor: COLORS.failed,
+          maxBarThickness: 32,
+        },
+      ],
+    },
+    options: {
+      indexAxis: "y",
+      plugins: { legend: { display: false } },
+      scales: {
+        x: { beginAtZero: true, ticks: { precision: 0 } },
+        // The code on the axis ("4006"); the whole reason is in the tooltip and the list below.
+        y: { ticks: { callback: (_value, index) => reasons[index].reason.split(":")[0] } },
+      },
+    },
+  };
+}
+
+export function Dashboard() {
+  const [filters, setFilters] = useState({ range: "7d", bucket: "", number: "", from: "", to: "" });
+  const numbers = useLoad(ourNumbers, []);
+  const analytics = useLoad(
+    () => get("/tidings/analytics", { ...rangeQuery(filters), number: filters.number }),
+    [filters],
+  );
+  const data = analytics.data;
+  const configs = useMemo(
+    () =>
+      data && {
+        series: seriesConfig(data),
+        funnel: funnelConfig(data.totals),
+        reasons: reasonsConfig(data.failureReasons),
+      },
+    [data],
+  );
+  const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value });
+  const missing = analytics.error instanceof ApiError && analytics.error.status === 404;
+
+  return html`<section>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()}>
+      <label
+        >Range
+        <select name="range" value=${filters.range} onChange=${set("range")}>
+          ${RANGES.map(([id, label]) => html`<option value=${id}>${label}</option>`)}
+          <option value="custom">Custom…</option>
+        </select></label
+      >
+      ${filters.range === "custom" &&
+      html`<label>From <input type="datetime-local" name="from" value=${filters.from} onChange=${set("from")} /></label>
+        <label>To <input type="datetime-local" name="to" value=${filters.to} onChange=${set("to")} /></label>`}
+      <label
+        >Bucket
+        <select name="bucket" value=${filters.bucket} onChange=${set("bucket")}>
+          <option value="">Automatic</option>
+          <option value="hour">Hour</option>
+          <option value="day">Day</option>
+          <option value="week">Week</option>
+        </select></label
+      >
+      <${NumberSelect}
+        numbers=${numbers.data || []}
+        name="number"
+        value=${filters.number}
+        onChange=${set("number")}
+        all
+      />
+    </form>
+    ${missing
+      ? html`<${Empty}>Analytics are not available on this server yet.<//>`
+      : html`<${ErrorBox} error=${analytics.error} />`}
+    ${analytics.loading && !data && html`<p class="loading">Loading…</p>`}
+    ${data &&
+    configs &&
+    !analytics.error &&
+    html`<div class="dashboard" data-ready="true">
+      <div class="kpis">
+        <${Kpi} label="Sent" value=${fmtNumber(data.totals.sent)} hint=${`${fmtNumber(data.totals.segments)} segments`} />
+        <${Kpi} label="Received" value=${fmtNumber(data.totals.received)} />
+        <${Kpi} label="Delivery rate" value=${fmtPercent(data.totals.deliveryRate)} hint=${`${fmtNumber(data.totals.failed)} failed`} />
+        <${Kpi} label="Delivery latency p50" value=${fmtMs(data.totals.deliveryLatencyMs.p50)} hint=${`p90 ${fmtMs(data.totals.deliveryLatencyMs.p90)} · p99 ${fmtMs(data.totals.deliveryLatencyMs.p99)}`} />
+        <${Kpi} label="Reply rate" value=${fmtPercent(data.totals.replyRate)} hint=${`${fmtNumber(data.totals.activeConversations)} active conversations`} />
+        <${Kpi} label="Opt-outs / opt-ins" value=${`${fmtNumber(data.totals.optOuts)} / ${fmtNumber(data.totals.optIns)}`} />
+      </div>
+      <div class="card wide">
+        <h2>Messages over time</h2>
+        <${ChartView} config=${configs.series} label="Messages over time" />
+      </div>
+      <div class="grid2">
+        <div class="card">
+          <h2>Delivery funnel</h2>
+          <${ChartView} config=${configs.funnel} label="Delivery funnel" height=${200} />
+        </div>
+        <div class="card">
+          <h2>Failure reasons</h2>
+          ${data.failureReasons.length
+            ? html`<${ChartView} config=${configs.reasons} label="Failure reasons" height=${200} />
+                <ul class="reasons">
+                  ${data.failureReasons.map((r) => html`<li>${r.reason} <span>${fmtNumber(r.count)}</span></li>`)}
+                </ul>`
+            : html`<${Empty}>No failures in this range.<//>`}
+        </div>
+      </div>
+      <div class="grid2">
+        <div class="card">
+          <h2>By number</h2>
+          <div class="table-wrap">
+            <table>
+              <thead><tr><th>Number</th><th>Sent</th><th>Received</th><th>Delivery rate</th></tr></thead>
+              <tbody>
+                ${data.byNumber.map(
+                  (n) => html`<tr>
+                    <td>${n.number}</td><td>${fmtNumber(n.sent)}</td><td>${fmtNumber(n.received)}</td>
+                    <td>${fmtPercent(n.deliveryRate)}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>
+        </div>
+        <div class="card">
+          <h2>Top inbound keywords</h2>
+          ${data.topKeywords.length
+            ? html`<ol class="keywords">
+                ${data.topKeywords.map((k) => html`<li><code>${k.keyword}</code> <span>${fmtNumber(k.count)}</span></li>`)}
+              </ol>`
+            : html`<${Empty}>No inbound messages in this range.<//>`}
+        </div>
+      </div>
+    </div>`}
+  </section>`;
+}

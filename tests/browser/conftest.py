@@ -1,0 +1,74 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against a real server.
+
+Playwright's own browser download is not reachable here, so the tests launch
+``/usr/bin/chromium`` (``scripts/test`` installs it) with a fresh profile and the flags that
+keep it off the network. Screenshots go to ``test-artifacts/console/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
+
+from tests.e2e.conftest import server  # a real `tidings serve` per module
+from tests.server import ServerProcess
+
+__all__ = ["server"]
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("TIDINGS_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def launch(playwright: Playwright, user_data_dir: Path) -> BrowserContext:
+    """A persistent Chromium context on a fresh profile."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; scripts/test installs it")
+        pytest.skip(f"{CHROMIUM} is missing (scripts/test installs it)")
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport=DESKTOP,
+    )
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, server: ServerProcess) -> Iterator[Page]:
+    """A tab; page errors (uncaught exceptions) fail the test."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    tab.close()
+    assert errors == [], errors
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
