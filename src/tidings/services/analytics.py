@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,10 @@ from tidings.domain.messages import DeliveryCode
 from tidings.errors import InvalidInput
 from tidings.ports import QueueStats, Tx
 from tidings.services.context import ServiceContext
+
+
+def _roll_up(day: datetime, now: datetime, tx: Tx) -> None:
+    tx.analytics.roll_up(day, now)
 
 
 def failure_reason(code: int | None) -> str:
@@ -48,7 +53,7 @@ class AnalyticsService:
         daily rollups (a transaction per day) and read from there afterwards."""
         store, now = self._ctx.store, self._ctx.clock.now()
         for day in store.write(lambda tx: tx.analytics.stale_days(query, now)):
-            store.write(lambda tx, d=day: tx.analytics.roll_up(d, now))  # type: ignore[misc]
+            store.write(functools.partial(_roll_up, day, now))
         counts = store.read(lambda tx: tx.analytics.counts(query, now))
         return build_report(query, counts, failure_reason)
 
