@@ -139,6 +139,9 @@ def parser() -> argparse.ArgumentParser:
     subs.add_argument("--start", help="replay from (ISO 8601)")
     subs.add_argument("--end", help="replay until (ISO 8601; default now)")
     subs.add_argument("--grace-minutes", type=int, default=1440)
+    subs.add_argument(
+        "--wait", action="store_true", help="replay: show progress until a worker has done it"
+    )
     demo = commands.add_parser("demo", help="seed realistic demo traffic (in bulk)")
     _add_common(demo)
     demo.add_argument("action", choices=["seed"])

@@ -8,11 +8,15 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
+from tqdm import tqdm
+
 from tidings.container import Application
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.subscriptions import EventSubscription, config_to_json
 from tidings.domain.timefmt import iso_z, parse_iso
 from tidings.errors import InvalidInput
+from tidings.services.subscriptions import SubscriptionService
 
 
 def _body(args: argparse.Namespace) -> dict[str, Any]:
@@ -120,4 +124,21 @@ async def subscription_command(app: Application, args: argparse.Namespace) -> in
         end = parse_iso(args.end) if args.end else datetime.now(UTC)
         subs.replay(name, start, end)
         print(f"replay of {iso_z(start)} .. {iso_z(end)} queued; the worker sends it")
+        if args.wait:
+            await _watch_replay(subs, name, start, end)
     return 0
+
+
+async def _watch_replay(
+    subs: SubscriptionService, name: str, start: datetime, end: datetime
+) -> None:
+    """A progress bar over the window's events until a worker has replayed them all."""
+    done, total, finished = subs.replay_progress(name, start, end)
+    with tqdm(total=total, desc="replaying", unit="event", unit_scale=True, disable=None) as bar:
+        while True:
+            bar.update(done - bar.n)
+            if finished:
+                break
+            await anyio.sleep(0.5)
+            done, total, finished = subs.replay_progress(name, start, end)
+    print(f"replayed the window's {total} events (matching ones queued for delivery)")

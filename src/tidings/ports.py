@@ -109,6 +109,8 @@ class JobQueue(Protocol):
 
     def stats(self, now: datetime) -> QueueStats: ...
 
+    def pending_payloads(self, kind: str) -> list[dict[str, Any]]: ...
+
 
 class RateWindows(Protocol):
     def take(self, key: str, limit: int, window_start: datetime, count: int) -> int: ...
@@ -361,6 +363,10 @@ class DeliveryRepo(Protocol):
     def events_between(
         self, start: datetime, end: datetime, *, after_seq: int, limit: int
     ) -> list[tuple[int, Event]]: ...
+
+    def count_events_between(
+        self, start: datetime, end: datetime, *, upto_seq: int | None = None
+    ) -> int: ...
 
     def counts(self, subscription: str) -> dict[str, int]: ...
 

@@ -471,6 +471,21 @@ async def test_redelivery_and_replay(hooks: Hooks) -> None:
     assert len(hooks.sender.notifications()) - before == 3
 
 
+async def test_replay_progress(hooks: Hooks) -> None:
+    """What ``tidings subscriptions replay --wait`` shows: events looked at, of the window's."""
+    await hooks.subscribe()
+    hooks.publish(3)
+    await hooks.step()
+    subs = hooks.app.services.subscriptions
+    start = hooks.clock.now() - timedelta(minutes=1)
+    end = hooks.clock.now() + timedelta(seconds=1)
+    assert subs.replay_progress("sub1", start, end) == (3, 3, True)  # nothing queued
+    subs.replay("sub1", start, end)
+    assert subs.replay_progress("sub1", start, end) == (0, 3, False)
+    await hooks.app.worker().step()
+    assert subs.replay_progress("sub1", start, end) == (3, 3, True)
+
+
 async def test_expired_lease_is_sent_again(hooks: Hooks) -> None:
     """A worker that claimed deliveries and died: the lease runs out, another sends them."""
     await hooks.subscribe()

@@ -408,6 +408,27 @@ class SubscriptionService:
 
         self._ctx.store.write(run)
 
+    def replay_progress(self, name: str, start: datetime, end: datetime) -> tuple[int, int, bool]:
+        """(events looked at, events in the window, finished) of a queued replay."""
+
+        def read(tx: Tx) -> tuple[int, int, bool]:
+            total = tx.deliveries.count_events_between(start, end)
+            for payload in tx.jobs.pending_payloads(REPLAY_JOB):
+                if (payload["subscription"], payload["start"], payload["end"]) == (
+                    name,
+                    start.isoformat(),
+                    end.isoformat(),
+                ):
+                    after = int(payload["after"])
+                    return (
+                        tx.deliveries.count_events_between(start, end, upto_seq=after),
+                        total,
+                        False,
+                    )
+            return total, total, True
+
+        return self._ctx.store.read(read)
+
     async def run_replays(self, jobs: list[Job]) -> list[JobOutcome]:
         for job in jobs:
             await anyio.to_thread.run_sync(self._replay, job)

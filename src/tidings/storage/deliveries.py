@@ -355,6 +355,18 @@ class SqlDeliveryRepo:
         )
         return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
 
+    def count_events_between(
+        self, start: datetime, end: datetime, *, upto_seq: int | None = None
+    ) -> int:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(events)
+            .where(events.c.event_time >= start, events.c.event_time < end)
+        )
+        if upto_seq is not None:
+            query = query.where(events.c.seq <= upto_seq)
+        return int(self._c.execute(query).scalar_one())
+
     def counts(self, subscription: str) -> dict[str, int]:
         rows = self._c.execute(
             sa.select(deliveries.c.status, sa.func.count())

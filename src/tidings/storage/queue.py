@@ -146,6 +146,13 @@ class SqlJobQueue:
             .values(status="dead", locked_until=None, locked_by=None, last_error=error[:2000])
         )
 
+    def pending_payloads(self, kind: str) -> list[dict[str, Any]]:
+        """The payloads of the pending jobs of one kind (for progress displays)."""
+        rows = self._c.execute(
+            sa.select(jobs.c.payload).where(jobs.c.kind == kind, jobs.c.status == "pending")
+        )
+        return [dict(r[0]) for r in rows]
+
     def stats(self, now: datetime) -> QueueStats:
         row = self._c.execute(
             sa.select(
