@@ -43,8 +43,7 @@ QUERIES = (
     "inbound_by_number",
     "latency",
     "keywords",
-    "active_conversations",
-    "first_replies",
+    "conversations",
 )
 
 
@@ -135,6 +134,7 @@ class SqlAnalyticsRepo:
     def counts(self, q: AnalyticsQuery, now: datetime | None = None) -> AnalyticsCounts:
         block = None if now is None else self.rollup_block(q, now)
         outbound, inbound, opt = self.series(q, block)
+        active, waits = self.conversations(q, block)
         return AnalyticsCounts(
             outbound=outbound,
             inbound=inbound,
@@ -143,8 +143,8 @@ class SqlAnalyticsRepo:
             by_number_in=self.inbound_by_number(q, block),
             latency_ms=self.latency(q, block),
             keywords=self.keywords(q, block),
-            active_conversations=self.active_conversations(q, block),
-            first_reply_ms=self.first_replies(q, block),
+            active_conversations=active,
+            first_reply_ms=waits,
             numbers=self.numbers(q),
         )
 
@@ -313,24 +313,15 @@ class SqlAnalyticsRepo:
             return [q.number]
         return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
 
-    def active_conversations(self, q: AnalyticsQuery, _block: Block = None) -> int:
-        m = messages.c
-        if q.tag is not None:  # tags are on outbound messages: conversations they started
-            scope = _where(q, _OUT)
-        else:
-            scope = [*self._conversation_scope(q), m.created_at >= q.start, m.created_at < q.end]
-        query = sa.select(sa.func.count(sa.distinct(m.conversation_id))).where(
-            *scope, m.conversation_id.is_not(None)
-        )
-        return int(self._c.execute(query).scalar_one())
-
-    def first_replies(
+    def conversations(
         self, q: AnalyticsQuery, _block: Block = None
-    ) -> list[tuple[int | None, int]]:
-        """Per conversation with outbound in range: first outbound to first later inbound.
+    ) -> tuple[int, list[tuple[int | None, int]]]:
+        """Active conversations, and per conversation with outbound in range the time from
+        its first outbound message to the first later inbound one (None: no reply).
 
         One pass over the range's messages (index only): a window gives every row its
         conversation's first outbound, then each conversation its first inbound after it.
+        With a tag, only conversations with tagged outbound in range count as active.
         """
         m = messages.c
         outbound = [m.direction == _OUT]
@@ -354,15 +345,20 @@ class SqlAnalyticsRepo:
         )
         r = rows.subquery("r")
         later = sa.and_(r.c.direction == _IN, r.c.at > r.c.first_out)
-        answered = (
+        per_conversation = (
             sa.select(r.c.first_out, sa.func.min(sa.case((later, r.c.at))).label("reply"))
-            .where(r.c.first_out.is_not(None))
             .group_by(r.c.cid, r.c.first_out)
             .subquery("answered")
         )
-        wait = dialects.millis_between(self._c, answered.c.first_out, answered.c.reply)
-        found = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
-        return [(None if x[0] is None else int(x[0]), x[1]) for x in found]
+        c = per_conversation.c
+        wait = dialects.millis_between(self._c, c.first_out, c.reply)
+        started = c.first_out.is_not(None)
+        found = self._c.execute(
+            sa.select(started, wait, sa.func.count()).group_by(started, wait)
+        ).all()
+        active = sum(int(x[2]) for x in found if q.tag is None or x[0])
+        waits = [(None if x[1] is None else int(x[1]), int(x[2])) for x in found if x[0]]
+        return active, waits
 
     @staticmethod
     def _conversation_scope(q: AnalyticsQuery) -> list[Any]:
