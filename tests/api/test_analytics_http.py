@@ -8,7 +8,7 @@ import io
 import httpx
 import pytest
 
-from tests.analytics_seed import A, B, seed
+from tests.analytics_seed import P3, A, B, at, inbound, seed
 from tidings.container import Application
 
 pytestmark = pytest.mark.anyio
@@ -92,3 +92,23 @@ async def test_needs_authentication(sqlite_application: Application) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://tidings.test") as client:
         response = await client.get("/tidings/analytics")
     assert response.status_code == 401
+
+
+async def test_csv_cells_are_not_formulas(
+    http: httpx.AsyncClient, sqlite_application: Application
+) -> None:
+    seed(sqlite_application)
+    sqlite_application.services.store.write(
+        lambda tx: tx.messages.add_many(
+            [(inbound("i9", P3, A, at(21, 12), '=HYPERLINK("http://x")'), None)]
+        )
+    )
+    response = await http.get(
+        "/tidings/analytics", params={**RANGE, "format": "csv", "table": "topKeywords"}
+    )
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert ['\'=HYPERLINK("HTTP://X")', "1"] in rows
+    by_number = await http.get(
+        "/tidings/analytics", params={**RANGE, "format": "csv", "table": "byNumber"}
+    )
+    assert by_number.text.splitlines()[1].startswith("+18005550100,")  # numbers stay numbers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,6 +73,19 @@ def check_table(table: str) -> tuple[str, ...]:
     return columns
 
 
+_NUMBER = re.compile(r"^[+-]?[0-9.]+$")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell: empty for null; text a spreadsheet would run as a formula (inbound
+    keywords and tags are anyone's text) gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return value if _NUMBER.match(value) else "'" + value
+    return value
+
+
 def to_csv(report: dict[str, Any], table: str) -> str:
     """One table of a report as CSV (header row first; empty cells for nulls)."""
     columns = check_table(table)
@@ -79,7 +93,7 @@ def to_csv(report: dict[str, Any], table: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in report[table]:
-        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        writer.writerow([_cell(row[c]) for c in columns])
     return out.getvalue()
 
 
