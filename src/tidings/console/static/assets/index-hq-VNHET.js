@@ -252,7 +252,7 @@ var Or=Object.defineProperty;var Ar=(e,t,i)=>t in e?Or(e,t,{enumerable:!0,config
     </form>
     <${F} error=${s.error} />
     ${s.data&&!s.data.value.length&&_`<${it}>No conversations yet.<//>`}
-    ${s.data?.value.length>0&&_`<div class="table-wrap"><table>
+    ${s.data?.value.length>0&&_`<div class="table-wrap"><table class="stack">
       <thead><tr><th>Peer</th><th>Our number</th><th>Messages</th><th>Last message</th></tr></thead>
       <tbody>
         ${s.data.value.map(n=>_`<tr>
@@ -305,7 +305,7 @@ var Or=Object.defineProperty;var Ar=(e,t,i)=>t in e?Or(e,t,{enumerable:!0,config
   </div>`}const Bd=["tollFree","geographic","mobile","shortCode","alphanumeric"];function Hd(){const e=B(ce,[]),{busy:t,error:i,act:s}=kt(),n=r=>{const a=St(r),l=r.currentTarget;s(async()=>{await pt("/tidings/numbers",{phoneNumber:a.phoneNumber.trim(),phoneNumberType:a.phoneNumberType,sms:a.sms}),l.reset(),await e.reload()})},o=r=>window.confirm(`Release ${r}? It stops sending and receiving at once.`)&&s(async()=>{await $s(`/phoneNumbers/${encodeURIComponent(r)}`,{"api-version":Re.numbers}),await e.reload()});return _`<section>
     <${F} error=${e.error} />
     ${e.data&&!e.data.length&&_`<${it}>No numbers yet.<//>`}
-    ${e.data?.length>0&&_`<div class="table-wrap"><table>
+    ${e.data?.length>0&&_`<div class="table-wrap"><table class="stack">
       <thead><tr><th>Number</th><th>Type</th><th>SMS</th><th>Country</th><th>Since</th><th></th></tr></thead>
       <tbody>
         ${e.data.map(r=>_`<tr>
@@ -353,7 +353,7 @@ var Or=Object.defineProperty;var Ar=(e,t,i)=>t in e?Or(e,t,{enumerable:!0,config
     </form>
     <${F} error=${t.error} />
     ${t.data&&!a.length&&_`<${it}>Nobody has opted out.<//>`}
-    ${a.length>0&&_`<div class="table-wrap"><table class="optouts">
+    ${a.length>0&&_`<div class="table-wrap"><table class="optouts stack">
       <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th></th></tr></thead>
       <tbody>
         ${a.map(l=>_`<tr>
@@ -452,7 +452,7 @@ ${o?.filter.advancedFilters?JSON.stringify(o.filter.advancedFilters):""}</textar
       <h2>Delivery log</h2>
       <${F} error=${s.error} />
       ${s.data&&!s.data.value.length&&_`<${it}>No deliveries yet.<//>`}
-      ${s.data?.value.length>0&&_`<div class="table-wrap"><table class="deliveries">
+      ${s.data?.value.length>0&&_`<div class="table-wrap"><table class="deliveries stack">
         <thead><tr><th>Published</th><th>Status</th><th>Events</th><th>Attempts</th><th>Last result</th></tr></thead>
         <tbody>
           ${s.data.value.map(b=>_`<tr>
@@ -469,7 +469,7 @@ ${o?.filter.advancedFilters?JSON.stringify(o.filter.advancedFilters):""}</textar
       <h2>Dead letters</h2>
       <${F} error=${n.error} />
       ${n.data&&!n.data.value.length&&_`<${it}>No dead letters.<//>`}
-      ${n.data?.value.length>0&&_`<div class="table-wrap"><table>
+      ${n.data?.value.length>0&&_`<div class="table-wrap"><table class="stack">
         <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th></th></tr></thead>
         <tbody>
           ${n.data.value.map(b=>_`<tr>
@@ -487,7 +487,7 @@ ${o?.filter.advancedFilters?JSON.stringify(o.filter.advancedFilters):""}</textar
     ${t&&_`<${Dr} onSaved=${n=>window.location.hash=`#/subscriptions/${n.name}`} />`}
     <${F} error=${e.error} />
     ${e.data&&!s.length&&_`<${it}>No event subscriptions yet.<//>`}
-    ${s.length>0&&_`<div class="table-wrap"><table>
+    ${s.length>0&&_`<div class="table-wrap"><table class="stack">
       <thead><tr><th>Name</th><th>Endpoint</th><th>Status</th><th>State</th></tr></thead>
       <tbody>
         ${s.map(n=>_`<tr>
@@ -527,7 +527,7 @@ ${o?.filter.advancedFilters?JSON.stringify(o.filter.advancedFilters):""}</textar
   </div>`}function Gd(){const e=B(()=>Y("/tidings/chat/threads",{limit:200}),[],3e3),t=e.data?.value||[];return _`<section>
     <${F} error=${e.error} />
     ${e.data&&!t.length&&_`<${it}>No chat threads yet.<//>`}
-    ${t.length>0&&_`<div class="table-wrap"><table class="threads">
+    ${t.length>0&&_`<div class="table-wrap"><table class="threads stack">
       <thead><tr><th>Topic</th><th>Last message</th><th>Created</th></tr></thead>
       <tbody>
         ${t.map(i=>_`<tr>
