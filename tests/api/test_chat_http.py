@@ -358,3 +358,37 @@ async def test_paging_with_next_links(http: httpx.AsyncClient, bare: httpx.Async
         threads += [t["id"] for t in page["value"]]
         url = page.get("nextLink")
     assert len(threads) == 3 == len(set(threads))
+
+
+async def test_openapi_describes_chat_with_bearer(bare: httpx.AsyncClient) -> None:
+    document = (await bare.get("/openapi.json")).json()
+    send = document["paths"]["/chat/threads/{thread_id}/messages"]["post"]
+    assert send["summary"] == "Send a message"
+    assert send["security"] == [{"bearer": []}]
+    assert "requestBody" in send
+    create = document["paths"]["/identities"]["post"]
+    assert create["security"] == [{"hmac": []}]
+
+
+async def test_chat_join_limited_reads_and_writes_but_not_membership(
+    http: httpx.AsyncClient, bare: httpx.AsyncClient
+) -> None:
+    _, alice_token = await _user(http)
+    limited, limited_token = await _user(http, ["chat.join.limited"])
+    other, _ = await _user(http)
+    thread = await _thread(bare, alice_token, limited)
+    auth = _auth(limited_token)
+    base = f"/chat/threads/{thread}"
+    assert (await bare.get(f"{base}/messages?{V}", headers=auth)).status_code == 200
+    sent = await bare.post(f"{base}/messages?{V}", json={"content": "hi"}, headers=auth)
+    assert sent.status_code == 201
+    add = await bare.post(
+        f"{base}/participants/:add?{V}",
+        json={"participants": [{"communicationIdentifier": _who(other)}]},
+        headers=auth,
+    )
+    await _error(add, 403)
+    await _error(await bare.patch(f"{base}?{V}", json={"topic": "mine"}, headers=auth), 403)
+    leave = await bare.post(f"{base}/participants/:remove?{V}", json=_who(limited), headers=auth)
+    assert leave.status_code == 204
+    await _error(await bare.get(f"{base}/messages?{V}", headers=auth), 403)

@@ -39,3 +39,53 @@ def test_send_and_report_on_postgres(tmp_path: Path, postgres_url: str) -> None:
     finally:
         server.stop()
     assert "Traceback" not in server.log()
+
+
+def test_chat_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    """Identity and chat through the SDKs, over HTTPS, on PostgreSQL; events in the outbox."""
+    from azure.communication.chat import (
+        ChatClient,
+        ChatParticipant,
+        CommunicationTokenCredential,
+        CommunicationUserIdentifier,
+    )
+    from azure.communication.identity import CommunicationIdentityClient
+
+    server = ServerProcess(tmp_path / "data", database_url=postgres_url).start()
+    try:
+        identity = CommunicationIdentityClient(
+            server.http_endpoint, AzureKeyCredential(server.access_key), retry_total=0
+        )
+        _alice, token = identity.create_user_and_token(["chat"])
+        bob = identity.create_user()
+        chat = ChatClient(
+            server.https_endpoint,
+            CommunicationTokenCredential(token.token),
+            connection_verify=str(server.ca_cert),
+            retry_total=0,
+        )
+        bob_id = CommunicationUserIdentifier(bob.properties["id"])
+        created = chat.create_chat_thread(
+            "pg", thread_participants=[ChatParticipant(identifier=bob_id, display_name="Bob")]
+        )
+        thread_id = created.chat_thread.id
+        from azure.communication.chat import ChatThreadClient
+
+        thread = ChatThreadClient(
+            server.https_endpoint,
+            CommunicationTokenCredential(token.token),
+            thread_id,
+            connection_verify=str(server.ca_cert),
+            retry_total=0,
+        )
+        sent = [thread.send_message(f"m{i}").id for i in range(5)]
+        listed = [m.id for m in thread.list_messages(results_per_page=2) if m.type == "text"]
+        assert listed == list(reversed(sent))
+        with TidingsClient(server.http_endpoint, server.access_key) as tidings:
+            events = tidings.events(event_types=["Microsoft.Communication.ChatMessageReceived"])
+        received = [e for e in events["value"] if e["data"]["threadId"] == thread_id]
+        assert sorted(e["data"]["messageId"] for e in received) == sorted(sent)
+        assert {e["data"]["recipientId"] for e in received} == {bob.properties["id"]}
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()

@@ -45,6 +45,9 @@ def create_app(
 ) -> Starlette:
     clock = now or services.clock.now
     api_routes: list[BaseRoute] = [
+        # Chat first: its send route is the hottest, and Starlette tries routes in order.
+        *chat.routes(services),
+        *chat_stream.routes(services),
         *sms.routes(services),
         *phone_numbers.routes(services),
         *tidings.routes(services),
@@ -53,8 +56,6 @@ def create_app(
         *analytics.routes(services),
         *console.routes(services, now=clock),
         *identity.routes(services),
-        *chat.routes(services),
-        *chat_stream.routes(services),
     ]
     document = openapi_document(api_routes)
     metrics = MetricsEndpoint(services.operations)

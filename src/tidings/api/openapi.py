@@ -9,7 +9,7 @@ import msgspec
 from starlette.routing import BaseRoute, Route
 
 from tidings import __version__
-from tidings.api import schemas
+from tidings.api import chat_schemas, schemas
 
 # (method, path) -> (summary, request body type, response type, success status)
 _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None, int]] = {
@@ -163,6 +163,92 @@ _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None
         None,
         202,
     ),
+    ("POST", "/identities"): (
+        "Create a communication user, optionally with an access token",
+        chat_schemas.CreateIdentityRequest,
+        None,
+        201,
+    ),
+    ("POST", "/identities/{id}/:issueAccessToken"): (
+        "Issue an access token",
+        chat_schemas.IssueTokenRequest,
+        None,
+        200,
+    ),
+    ("POST", "/identities/{id}/:revokeAccessTokens"): ("Revoke a user's tokens", None, None, 204),
+    ("DELETE", "/identities/{id}"): ("Delete a user and its tokens", None, None, 204),
+    ("POST", "/chat/threads"): (
+        "Create a chat thread (repeatability-request-id)",
+        chat_schemas.CreateThreadRequest,
+        None,
+        201,
+    ),
+    ("GET", "/chat/threads"): ("List the caller's threads", None, None, 200),
+    ("GET", "/chat/threads/{thread_id}"): ("Get a thread", None, None, 200),
+    ("PATCH", "/chat/threads/{thread_id}"): (
+        "Update a thread's topic or metadata (merge patch)",
+        chat_schemas.UpdateThreadRequest,
+        None,
+        204,
+    ),
+    ("DELETE", "/chat/threads/{thread_id}"): ("Delete a thread", None, None, 204),
+    ("POST", "/chat/threads/{thread_id}/messages"): (
+        "Send a message",
+        chat_schemas.SendChatMessageRequest,
+        None,
+        201,
+    ),
+    ("GET", "/chat/threads/{thread_id}/messages"): ("List messages, newest first", None, None, 200),
+    ("GET", "/chat/threads/{thread_id}/messages/{message_id}"): (
+        "Get a message",
+        None,
+        None,
+        200,
+    ),
+    ("PATCH", "/chat/threads/{thread_id}/messages/{message_id}"): (
+        "Edit a message (merge patch)",
+        chat_schemas.UpdateMessageRequest,
+        None,
+        204,
+    ),
+    ("DELETE", "/chat/threads/{thread_id}/messages/{message_id}"): (
+        "Delete a message",
+        None,
+        None,
+        204,
+    ),
+    ("GET", "/chat/threads/{thread_id}/participants"): ("List participants", None, None, 200),
+    ("POST", "/chat/threads/{thread_id}/participants/:add"): (
+        "Add participants",
+        chat_schemas.AddParticipantsRequest,
+        None,
+        201,
+    ),
+    ("POST", "/chat/threads/{thread_id}/participants/:remove"): (
+        "Remove a participant",
+        None,
+        None,
+        204,
+    ),
+    ("POST", "/chat/threads/{thread_id}/readReceipts"): (
+        "Send a read receipt",
+        chat_schemas.ReadReceiptRequest,
+        None,
+        200,
+    ),
+    ("GET", "/chat/threads/{thread_id}/readReceipts"): ("List read receipts", None, None, 200),
+    ("POST", "/chat/threads/{thread_id}/typing"): (
+        "Send a typing notification",
+        chat_schemas.TypingRequest,
+        None,
+        200,
+    ),
+    ("GET", "/chat/notifications"): (
+        "The caller's chat events as Server-Sent Events",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/webhooks/validate/{name}"): (
         "The asynchronous validation URL (no HMAC)",
         None,
@@ -227,7 +313,7 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
                         },
                     },
                 },
-                "security": [{"hmac": []}],
+                "security": [{"bearer": []} if route.path.startswith("/chat") else {"hmac": []}],
             }
             if request is not None:
                 operation["requestBody"] = {
@@ -251,7 +337,13 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
                     "in": "header",
                     "name": "Authorization",
                     "description": "ACS HMAC-SHA256 request signature",
-                }
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A communication user's access token (chat)",
+                },
             },
         },
     }

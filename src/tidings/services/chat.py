@@ -95,19 +95,14 @@ class ChatService:
     def _member(
         self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
     ) -> tuple[Thread, list[Participant]]:
-        check_caller(tx, caller)
-        thread = tx.chat.thread(thread_id, lock=lock)
-        if thread is None or thread.deleted_at is not None:
-            raise _thread_not_found(thread_id)
-        participants = tx.chat.participants(thread_id)
-        if not any(p.user_id == caller.user_id for p in participants):
-            raise Forbidden("User is not allowed to perform specified action.")
-        return thread, participants
+        """The live thread and its participants, if the caller is one of them."""
+        thread, _ids = self._member_ids(tx, caller, thread_id, lock=lock)
+        return thread, tx.chat.participants(thread_id)
 
     def _member_ids(
         self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
     ) -> tuple[Thread, list[str]]:
-        """``_member`` for the hot paths: the participants' ids only."""
+        """The live thread and its participants' ids; 401, 404 or 403 as ACS answers."""
         check_caller(tx, caller)
         thread = tx.chat.thread(thread_id, lock=lock)
         if thread is None or thread.deleted_at is not None:

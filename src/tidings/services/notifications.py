@@ -20,6 +20,7 @@ import anyio
 from tidings.domain import chat_events as ev
 from tidings.domain.events import Event
 from tidings.domain.identity import CHAT_SCOPES, Caller
+from tidings.errors import Unauthenticated
 from tidings.ports import Tx
 from tidings.services.context import ServiceContext
 from tidings.services.identity import check_caller
@@ -88,6 +89,18 @@ class ChatNotifier:
                 subscription.queue.put_nowait(Notification(seq, event))
         self._subscribe(caller.user_id, subscription.queue, head)
         return subscription
+
+    async def still_valid(self, caller: Caller) -> bool:
+        """False once the caller's token was revoked or its user deleted."""
+
+        def check(tx: Tx) -> bool:
+            try:
+                check_caller(tx, caller)
+            except Unauthenticated:
+                return False
+            return True
+
+        return bool(await anyio.to_thread.run_sync(self._ctx.store.read, check))
 
     # -- the poller ------------------------------------------------------------------------
 

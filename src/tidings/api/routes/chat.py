@@ -6,6 +6,7 @@ a relative ``nextLink`` carrying an opaque ``syncState`` for the next page.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from tidings.domain.chat import Message, Participant, ReadReceipt, Thread, ident
 from tidings.domain.identity import Caller
 from tidings.domain.timefmt import iso_7z, parse_iso
 from tidings.errors import InvalidInput
-from tidings.services.chat import InvalidParticipant, NewParticipant
+from tidings.services.chat import InvalidParticipant, NewParticipant, Page
 from tidings.services.registry import Services
 
 CHAT_VERSIONS = frozenset(
@@ -146,6 +147,34 @@ def _page(value: list[dict[str, Any]], next_link: str | None) -> dict[str, Any]:
 def routes(services: Services) -> list[Route]:
     chat = services.chat
 
+    def skip_paged(
+        list_fn: Callable[..., Page[Any]], body: Callable[[Any], dict[str, Any]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A thread's list paged by ``skip`` (participants, read receipts)."""
+
+        async def handle(request: Request) -> Response:
+            api_version(request, CHAT_VERSIONS)
+            limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
+            skip = int_param(request, "skip", 0, 0, 10**6)
+            page = await run(
+                list_fn,
+                _caller(request),
+                request.path_params["thread_id"],
+                skip=skip,
+                limit=limit,
+            )
+            link = (
+                _next_link(request, skip=page.next_cursor, maxPageSize=limit)
+                if page.next_cursor
+                else None
+            )
+            return json(_page([body(item) for item in page.items], link))
+
+        return handle
+
+    list_participants = skip_paged(chat.participants, participant_body)
+    list_receipts = skip_paged(chat.read_receipts, receipt_body)
+
     async def create_thread(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
         body: cs.CreateThreadRequest = decode(await request.body(), cs.CreateThreadRequest)
@@ -205,7 +234,7 @@ def routes(services: Services) -> list[Route]:
 
     async def send_message(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
-        body: cs.SendMessageRequest = decode(await request.body(), cs.SendMessageRequest)
+        body: cs.SendChatMessageRequest = decode(await request.body(), cs.SendChatMessageRequest)
         message = await chat.send_message(
             _caller(request),
             request.path_params["thread_id"],
@@ -268,24 +297,6 @@ def routes(services: Services) -> list[Route]:
         )
         return Response(status_code=204)
 
-    async def list_participants(request: Request) -> Response:
-        api_version(request, CHAT_VERSIONS)
-        limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
-        skip = int_param(request, "skip", 0, 0, 10**6)
-        page = await run(
-            chat.participants,
-            _caller(request),
-            request.path_params["thread_id"],
-            skip=skip,
-            limit=limit,
-        )
-        link = (
-            _next_link(request, skip=page.next_cursor, maxPageSize=limit)
-            if page.next_cursor
-            else None
-        )
-        return json(_page([participant_body(p) for p in page.items], link))
-
     async def add_participants(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
         body: cs.AddParticipantsRequest = decode(await request.body(), cs.AddParticipantsRequest)
@@ -318,24 +329,6 @@ def routes(services: Services) -> list[Route]:
             body.chat_message_id,
         )
         return Response(status_code=200)
-
-    async def list_receipts(request: Request) -> Response:
-        api_version(request, CHAT_VERSIONS)
-        limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
-        skip = int_param(request, "skip", 0, 0, 10**6)
-        page = await run(
-            chat.read_receipts,
-            _caller(request),
-            request.path_params["thread_id"],
-            skip=skip,
-            limit=limit,
-        )
-        link = (
-            _next_link(request, skip=page.next_cursor, maxPageSize=limit)
-            if page.next_cursor
-            else None
-        )
-        return json(_page([receipt_body(r) for r in page.items], link))
 
     async def typing(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)

@@ -4,12 +4,13 @@ Authenticated with the user's access token (``Authorization: Bearer`` or, for a 
 ``EventSource``, ``?access_token=``). Each event is one SSE message: ``id`` is the outbox
 sequence number (so ``Last-Event-ID`` resumes), ``event`` the Event Grid event type, ``data``
 the Event Grid event. A comment line every ``KEEPALIVE`` seconds keeps proxies from closing an
-idle stream; the stream ends with a ``tokenExpired`` event when the token does.
+idle stream; the stream ends with a ``tokenExpired`` event when the token does, and with
+``tokenRevoked`` (checked at each keepalive) when it is revoked or its user deleted.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
 import msgspec
@@ -36,7 +37,10 @@ def _last_event_id(request: Request) -> int | None:
 
 
 async def _messages(
-    subscription: Subscription, caller: Caller, now: Callable[[], datetime]
+    subscription: Subscription,
+    caller: Caller,
+    now: Callable[[], datetime],
+    still_valid: Callable[[Caller], Awaitable[bool]],
 ) -> AsyncIterator[bytes]:
     try:
         yield b"retry: 2000\n: connected\n\n"
@@ -47,6 +51,9 @@ async def _messages(
                 return
             notification = await subscription.next(min(KEEPALIVE, remaining))
             if notification is None:
+                if not await still_valid(caller):
+                    yield b"event: tokenRevoked\ndata: {}\n\n"
+                    return
                 yield b": keepalive\n\n"
                 continue
             data = msgspec.json.encode(notification.event.to_event_grid())
@@ -64,7 +71,7 @@ def routes(services: Services) -> list[Route]:
         caller: Caller = request.scope["state"]["caller"]
         subscription = await services.notifications.open(caller, _last_event_id(request))
         return StreamingResponse(
-            _messages(subscription, caller, services.clock.now),
+            _messages(subscription, caller, services.clock.now, services.notifications.still_valid),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
