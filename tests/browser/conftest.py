@@ -19,7 +19,6 @@ from tests.server import ServerProcess
 
 __all__ = ["server"]
 
-pytestmark = pytest.mark.e2e
 
 CHROMIUM = os.environ.get("TIDINGS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,7 +15,7 @@ from tests.server import ACCESS_KEY, ReceiverProcess, ServerProcess
 from tidings.client import HmacAuth
 from tidings.domain import sessions
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 OUR = "+18005550100"
 WRONG_KEY = "b3RoZXJrZXlvdGhlcmtleW90aGVya2V5b3RoZXJrZXk="
 
