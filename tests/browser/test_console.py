@@ -213,6 +213,11 @@ def test_create_a_subscription_and_see_its_deliveries(
     expect(log).to_contain_text("delivered", timeout=20_000)
     assert any(e["path"] == "/ok/console" for e in receiver.log())
     shot(page, "subscription-desktop")
+    replay = page.get_by_role("form", name="Replay")
+    replay.get_by_label("Replay from").fill("2026-01-01T00:00")
+    replay.get_by_label("to").fill("2030-01-01T00:00")
+    replay.get_by_role("button", name="Replay").click()
+    expect(page.locator(".notice")).to_contain_text("Replaying events")
     page.get_by_role("button", name="Edit").click()
     edit = page.get_by_role("form", name="Edit subscription")
     edit.get_by_label("Subject begins with").fill("/phonenumber/1800")
@@ -269,6 +274,32 @@ def test_chat_threads_participants_and_messages(page: Page, server: ServerProces
     expect(page.locator("ul.participants")).to_contain_text("Ann")
     expect(page.locator("ul.participants")).to_contain_text("Bob")
     shot(page, "chat-thread-desktop")
+
+
+def test_numbers_and_keys(page: Page, server: ServerProcess) -> None:
+    signed_in(page, server)
+    page.goto(server.http_endpoint + "/#/numbers")
+    form = page.get_by_role("form", name="Add a number")
+    form.get_by_label("Number or sender id").fill("+18005550199")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator("table tr", has_text="+18005550199")).to_contain_text("tollFree")
+    form.get_by_label("Number or sender id").fill("not a number")
+    form.get_by_role("button", name="Add").click()
+    expect(form.get_by_role("alert")).to_be_visible()
+
+    page.goto(server.http_endpoint + "/#/keys")
+    with api(server) as client:
+        before = client.get("/tidings/keys").json()["secondary"]
+    secondary = page.locator(".card.key", has_text="Secondary key")
+    secondary.get_by_role("button", name="Show").click()
+    expect(secondary.locator("code.secret").first).to_have_text(before)
+    page.once("dialog", lambda dialog: dialog.accept())
+    secondary.get_by_role("button", name="Regenerate").click()
+    expect(secondary.locator("code.secret").first).not_to_have_text(before)
+    with api(server) as client:  # the primary key still signs; the secondary changed
+        after = client.get("/tidings/keys").json()["secondary"]
+    assert after != before
+    expect(secondary.locator("code.secret").first).to_have_text(after)
 
 
 def test_expired_session_returns_to_sign_in(page: Page, server: ServerProcess) -> None:
