@@ -114,7 +114,17 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
     expect(sent).to_have_text(f"{expected['sent']:,}")
     expect(page.locator(".keywords")).to_contain_text("STOP")
     expect(page.locator("ul.reasons")).to_contain_text("4006")
+    expect(page.locator(".card", has_text="By tag")).to_contain_text("shipping")
     shot(page, "dashboard-desktop")
+    # CSV downloads go through the same session (a plain GET carrying the cookie).
+    href = page.get_by_role("link", name="by tag").get_attribute("href")
+    assert href is not None
+    download = page.request.get(server.http_endpoint + href)
+    assert download.ok and download.text().splitlines()[0].startswith("tag,sent")
+    assert "shipping" in download.text()
+    page.get_by_label("Tag").fill("no-such-tag")
+    page.get_by_label("Tag").press("Tab")
+    expect(sent).to_have_text("0")
     # A malformed range gets the API's message, not a broken page.
     page.get_by_label("Range").select_option("custom")
     page.get_by_label("From", exact=True).fill("2026-11-20T10:00")
