@@ -275,6 +275,39 @@ def seed_chat(server: ServerProcess) -> str:
     return str(thread)
 
 
+def test_dead_letters_and_redelivery(
+    page: Page, server: ServerProcess, receiver: ReceiverProcess
+) -> None:
+    signed_in(page, server)
+    page.goto(server.http_endpoint + "/#/subscriptions")
+    page.get_by_role("button", name="New subscription").click()
+    form = page.get_by_role("form", name="New subscription")
+    form.get_by_label("Name").fill("failing-hook")
+    form.get_by_label("Endpoint URL").fill(f"{receiver.url}/status/500")
+    form.get_by_label("SMSReceived").check()
+    form.get_by_label("Max attempts").fill("1")
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator("h2", has_text="failing-hook")).to_contain_text("Succeeded")
+    with api(server) as client:
+        client.post(
+            "/tidings/simulator/handsets/+15555550166/messages",
+            json={"to": OUR, "message": "into the void"},
+        ).raise_for_status()
+    heading = page.get_by_role("heading", name="Dead letters", exact=True)
+    dead = page.locator(".card").filter(has=heading)
+    expect(dead.locator("tbody tr")).to_have_count(1, timeout=20_000)
+    expect(dead).to_contain_text("SMSReceived")
+    shot(page, "dead-letters-desktop")
+    dead.get_by_role("button", name="Redeliver").click()
+    expect(page.locator(".notice")).to_contain_text("Redelivering")
+    # A new delivery of the same event (which the failing endpoint dead-letters again).
+    expect(page.locator("table.deliveries tbody tr")).to_have_count(2, timeout=20_000)
+    expect(dead.locator("tbody tr")).to_have_count(2, timeout=20_000)
+    page.get_by_role("button", name="Redeliver dead letters").click()
+    expect(page.locator(".notice")).to_contain_text("Redelivering 2 dead letters")
+    expect(page.locator("table.deliveries")).to_contain_text("redelivered", timeout=20_000)
+
+
 def test_chat_threads_participants_and_messages(page: Page, server: ServerProcess) -> None:
     seed_chat(server)
     signed_in(page, server)
