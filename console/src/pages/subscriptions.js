@@ -176,7 +176,7 @@ function Detail({ name }) {
         <tbody>
           ${dead.data.value.map(
             (d) => html`<tr>
-              <td><code>${d.id}</code></td>
+              <td><a href=${`#/messages/${d.id}`} title=${d.id}>…${d.id.slice(-8)}</a></td>
               <td>${(d.eventType || d.type || "").replace("Microsoft.Communication.", "")}</td>
               <td>${d.deadLetterReason || d.deadletterreason} ${d.lastHttpStatusCode || d.lasthttpstatuscode || ""}</td>
               <td>${d.deliveryAttempts ?? d.deliveryattempts}</td>

@@ -495,7 +495,7 @@ ${o?.filter.advancedFilters?JSON.stringify(o.filter.advancedFilters):""}</textar
         <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th></th></tr></thead>
         <tbody>
           ${n.data.value.map(b=>_`<tr>
-              <td><code>${b.id}</code></td>
+              <td><a href=${`#/messages/${b.id}`} title=${b.id}>…${b.id.slice(-8)}</a></td>
               <td>${(b.eventType||b.type||"").replace("Microsoft.Communication.","")}</td>
               <td>${b.deadLetterReason||b.deadletterreason} ${b.lastHttpStatusCode||b.lasthttpstatuscode||""}</td>
               <td>${b.deliveryAttempts??b.deliveryattempts}</td>
