@@ -201,17 +201,26 @@ def test_stop_from_the_virtual_phone(page: Page, server: ServerProcess) -> None:
     expect(page.locator("table.optouts tr", has_text=handset)).to_have_count(1)
 
 
-def test_create_a_subscription_and_see_its_deliveries(
-    page: Page, server: ServerProcess, receiver: ReceiverProcess
+def create_subscription(
+    page: Page, server: ServerProcess, name: str, url: str, attempts: int | None = None
 ) -> None:
+    """Through the console's form: SMSReceived events to ``url``."""
     signed_in(page, server)
     page.goto(server.http_endpoint + "/#/subscriptions")
     page.get_by_role("button", name="New subscription").click()
     form = page.get_by_role("form", name="New subscription")
-    form.get_by_label("Name").fill("console-hook")
-    form.get_by_label("Endpoint URL").fill(f"{receiver.url}/ok/console")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Endpoint URL").fill(url)
     form.get_by_label("SMSReceived").check()
+    if attempts is not None:
+        form.get_by_label("Max attempts").fill(str(attempts))
     form.get_by_role("button", name="Save").click()
+
+
+def test_create_a_subscription_and_see_its_deliveries(
+    page: Page, server: ServerProcess, receiver: ReceiverProcess
+) -> None:
+    create_subscription(page, server, "console-hook", f"{receiver.url}/ok/console")
     expect(page).to_have_url(re.compile(r"#/subscriptions/console-hook$"))
     expect(page.locator("h2", has_text="console-hook")).to_contain_text("Succeeded")
     with api(server) as client:
@@ -278,15 +287,7 @@ def seed_chat(server: ServerProcess) -> str:
 def test_dead_letters_and_redelivery(
     page: Page, server: ServerProcess, receiver: ReceiverProcess
 ) -> None:
-    signed_in(page, server)
-    page.goto(server.http_endpoint + "/#/subscriptions")
-    page.get_by_role("button", name="New subscription").click()
-    form = page.get_by_role("form", name="New subscription")
-    form.get_by_label("Name").fill("failing-hook")
-    form.get_by_label("Endpoint URL").fill(f"{receiver.url}/status/500")
-    form.get_by_label("SMSReceived").check()
-    form.get_by_label("Max attempts").fill("1")
-    form.get_by_role("button", name="Save").click()
+    create_subscription(page, server, "failing-hook", f"{receiver.url}/status/500", attempts=1)
     expect(page.locator("h2", has_text="failing-hook")).to_contain_text("Succeeded")
     with api(server) as client:
         client.post(
