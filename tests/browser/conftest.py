@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
@@ -34,7 +35,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 860}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def launch(playwright: Playwright, user_data_dir: Path) -> BrowserContext:
+def launch(playwright: Playwright, user_data_dir: Path, **options: Any) -> BrowserContext:
     """A persistent Chromium context on a fresh profile."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -46,15 +47,31 @@ def launch(playwright: Playwright, user_data_dir: Path) -> BrowserContext:
         headless=True,
         args=CHROMIUM_ARGS,
         viewport=DESKTOP,
+        **options,
     )
 
 
 @pytest.fixture(scope="module")
-def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
-        yield context
-        context.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def context(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def https_context(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
+    """A second browser that accepts the development CA's certificate."""
+    context = launch(playwright, tmp_path / "https-profile", ignore_https_errors=True)
+    yield context
+    context.close()
 
 
 @pytest.fixture

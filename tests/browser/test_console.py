@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
 from tests.server import ACCESS_KEY, ReceiverProcess, ServerProcess
@@ -93,6 +93,20 @@ def test_sign_in_wrong_then_right_key(page: Page, server: ServerProcess) -> None
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     cookie = next(c for c in page.context.cookies() if c["name"] == "tidings_console")
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+
+
+def test_sign_in_over_https(server: ServerProcess, https_context: BrowserContext) -> None:
+    page = https_context.new_page()
+    page.goto(server.https_endpoint + "/")
+    page.get_by_label("Access key").fill(ACCESS_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    [cookie] = https_context.cookies()
+    assert cookie["name"] == "__Host-tidings_console"
+    assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.goto(server.https_endpoint + "/#/messages")
+    expect(page.get_by_role("form", name="Send an SMS")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
 
 
 def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerProcess) -> None:
