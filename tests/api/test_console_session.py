@@ -148,6 +148,8 @@ async def test_root_serves_the_console_to_browsers(browser: httpx.AsyncClient) -
     page = await browser.get("/", headers={"accept": "text/html,*/*"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<div id="app">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert (await browser.get("/")).json()["openapi"] == "/openapi.json"
 
 

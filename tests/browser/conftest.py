@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 from tests.e2e.conftest import server  # a real `tidings serve` per module
 from tests.server import ServerProcess
@@ -76,10 +83,16 @@ def https_context(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserCon
 
 @pytest.fixture
 def page(context: BrowserContext, server: ServerProcess) -> Iterator[Page]:
-    """A tab; page errors (uncaught exceptions) fail the test."""
+    """A tab; uncaught exceptions and Content-Security-Policy violations fail the test."""
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    tab.on("console", on_console)
     yield tab
     tab.close()
     assert errors == [], errors
