@@ -71,7 +71,8 @@ async function send(method, path, body, { query } = {}) {
     const failure = new ApiError(response.status, error.code || "Error", message);
     const sessionLost =
       response.status === 401 && path !== "/console/session" && error.code !== "InvalidAccessKey";
-    if (sessionLost) for (const listener of listeners) listener(message);
+    const why = error.code === "SessionExpired" ? message : "You are signed out. Sign in again.";
+    if (sessionLost) for (const listener of listeners) listener(why);
     throw failure;
   }
   return data;

@@ -58,7 +58,11 @@ function App() {
         }),
       )
       .catch((e) => setState({ checked: true, signedIn: false, notice: e.message }));
-    return onSessionLost((message) => setState({ checked: true, signedIn: false, notice: message }));
+    // The first request to find the session gone tells why; later ones (the cookie is cleared
+    // by then) would only say that credentials are missing.
+    return onSessionLost((message) =>
+      setState((s) => (s.signedIn ? { checked: true, signedIn: false, notice: message } : s)),
+    );
   }, []);
 
   useEffect(() => setMenuOpen(false), [route.page, route.arg]);

@@ -67,7 +67,7 @@ export function useLoad(load, deps = [], every = 0) {
     tickets.current.since = tickets.current.next; // answers to earlier requests are stale
     run();
     let timer = null;
-    if (every) timer = setInterval(run, every);
+    if (every) timer = setInterval(() => document.hidden || run(), every); // not in hidden tabs
     return () => {
       tickets.current.since = Number.MAX_SAFE_INTEGER; // unmounted or superseded
       if (timer) clearInterval(timer);

@@ -248,6 +248,11 @@ def _serve(
             flush=True,
         )
         print(f"  Access key:        {keys['primary']}", flush=True)
+        print(
+            f"  Web console:       http://{_host(settings)}:{settings.http_port}/ "
+            "(sign in with the access key)",
+            flush=True,
+        )
         print(f"  Database:          {app.database.engine.url.render_as_string()}", flush=True)
     # The event loop shares the GIL with the group-commit and worker threads; a short switch
     # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.

@@ -105,6 +105,13 @@ async def test_forged_or_foreign_tokens_are_refused(
         assert code == "SessionExpired" and "no longer valid" in message
 
 
+async def test_public_pages_ignore_a_stale_cookie(browser: httpx.AsyncClient) -> None:
+    browser.cookies.set("tidings_console", "garbage")
+    for path in ("/", "/healthz", "/openapi.json", "/console/session"):
+        assert (await browser.get(path)).status_code == 200, path
+    assert (await browser.get("/tidings/messages")).status_code == 401
+
+
 async def test_hmac_is_unchanged_next_to_a_bad_cookie(http: httpx.AsyncClient) -> None:
     http.cookies.set("tidings_console", "garbage")
     assert (await http.get("/tidings/messages")).status_code == 200
@@ -141,6 +148,8 @@ async def test_root_serves_the_console_to_browsers(browser: httpx.AsyncClient) -
     page = await browser.get("/", headers={"accept": "text/html,*/*"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert '<div id="app">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert (await browser.get("/")).json()["openapi"] == "/openapi.json"
 
 

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
 from tests.server import ACCESS_KEY, ReceiverProcess, ServerProcess
 from tidings.client import HmacAuth
 from tidings.domain import sessions
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 OUR = "+18005550100"
 WRONG_KEY = "b3RoZXJrZXlvdGhlcmtleW90aGVya2V5b3RoZXJrZXk="
 
@@ -95,6 +95,20 @@ def test_sign_in_wrong_then_right_key(page: Page, server: ServerProcess) -> None
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
 
 
+def test_sign_in_over_https(server: ServerProcess, https_context: BrowserContext) -> None:
+    page = https_context.new_page()
+    page.goto(server.https_endpoint + "/")
+    page.get_by_label("Access key").fill(ACCESS_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    [cookie] = https_context.cookies()
+    assert cookie["name"] == "__Host-tidings_console"
+    assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.goto(server.https_endpoint + "/#/messages")
+    expect(page.get_by_role("form", name="Send an SMS")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerProcess) -> None:
     seed(server)
     with api(server) as client:
@@ -114,7 +128,17 @@ def test_dashboard_renders_charts_from_seeded_data(page: Page, server: ServerPro
     expect(sent).to_have_text(f"{expected['sent']:,}")
     expect(page.locator(".keywords")).to_contain_text("STOP")
     expect(page.locator("ul.reasons")).to_contain_text("4006")
+    expect(page.locator(".card", has_text="By tag")).to_contain_text("shipping")
     shot(page, "dashboard-desktop")
+    # CSV downloads go through the same session (a plain GET carrying the cookie).
+    href = page.get_by_role("link", name="by tag").get_attribute("href")
+    assert href is not None
+    download = page.request.get(server.http_endpoint + href)
+    assert download.ok and download.text().splitlines()[0].startswith("tag,sent")
+    assert "shipping" in download.text()
+    page.get_by_label("Tag").fill("no-such-tag")
+    page.get_by_label("Tag").press("Tab")
+    expect(sent).to_have_text("0")
     # A malformed range gets the API's message, not a broken page.
     page.get_by_label("Range").select_option("custom")
     page.get_by_label("From", exact=True).fill("2026-11-20T10:00")
@@ -191,17 +215,26 @@ def test_stop_from_the_virtual_phone(page: Page, server: ServerProcess) -> None:
     expect(page.locator("table.optouts tr", has_text=handset)).to_have_count(1)
 
 
-def test_create_a_subscription_and_see_its_deliveries(
-    page: Page, server: ServerProcess, receiver: ReceiverProcess
+def create_subscription(
+    page: Page, server: ServerProcess, name: str, url: str, attempts: int | None = None
 ) -> None:
+    """Through the console's form: SMSReceived events to ``url``."""
     signed_in(page, server)
     page.goto(server.http_endpoint + "/#/subscriptions")
     page.get_by_role("button", name="New subscription").click()
     form = page.get_by_role("form", name="New subscription")
-    form.get_by_label("Name").fill("console-hook")
-    form.get_by_label("Endpoint URL").fill(f"{receiver.url}/ok/console")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Endpoint URL").fill(url)
     form.get_by_label("SMSReceived").check()
+    if attempts is not None:
+        form.get_by_label("Max attempts").fill(str(attempts))
     form.get_by_role("button", name="Save").click()
+
+
+def test_create_a_subscription_and_see_its_deliveries(
+    page: Page, server: ServerProcess, receiver: ReceiverProcess
+) -> None:
+    create_subscription(page, server, "console-hook", f"{receiver.url}/ok/console")
     expect(page).to_have_url(re.compile(r"#/subscriptions/console-hook$"))
     expect(page.locator("h2", has_text="console-hook")).to_contain_text("Succeeded")
     with api(server) as client:
@@ -213,6 +246,11 @@ def test_create_a_subscription_and_see_its_deliveries(
     expect(log).to_contain_text("delivered", timeout=20_000)
     assert any(e["path"] == "/ok/console" for e in receiver.log())
     shot(page, "subscription-desktop")
+    replay = page.get_by_role("form", name="Replay")
+    replay.get_by_label("Replay from").fill("2026-01-01T00:00")
+    replay.get_by_label("to").fill("2030-01-01T00:00")
+    replay.get_by_role("button", name="Replay").click()
+    expect(page.locator(".notice")).to_contain_text("Replaying events")
     page.get_by_role("button", name="Edit").click()
     edit = page.get_by_role("form", name="Edit subscription")
     edit.get_by_label("Subject begins with").fill("/phonenumber/1800")
@@ -260,6 +298,31 @@ def seed_chat(server: ServerProcess) -> str:
     return str(thread)
 
 
+def test_dead_letters_and_redelivery(
+    page: Page, server: ServerProcess, receiver: ReceiverProcess
+) -> None:
+    create_subscription(page, server, "failing-hook", f"{receiver.url}/status/500", attempts=1)
+    expect(page.locator("h2", has_text="failing-hook")).to_contain_text("Succeeded")
+    with api(server) as client:
+        client.post(
+            "/tidings/simulator/handsets/+15555550166/messages",
+            json={"to": OUR, "message": "into the void"},
+        ).raise_for_status()
+    heading = page.get_by_role("heading", name="Dead letters", exact=True)
+    dead = page.locator(".card").filter(has=heading)
+    expect(dead.locator("tbody tr")).to_have_count(1, timeout=20_000)
+    expect(dead).to_contain_text("SMSReceived")
+    shot(page, "dead-letters-desktop")
+    dead.get_by_role("button", name="Redeliver").click()
+    expect(page.locator(".notice")).to_contain_text("Redelivering")
+    # A new delivery of the same event (which the failing endpoint dead-letters again).
+    expect(page.locator("table.deliveries tbody tr")).to_have_count(2, timeout=20_000)
+    expect(dead.locator("tbody tr")).to_have_count(2, timeout=20_000)
+    page.get_by_role("button", name="Redeliver dead letters").click()
+    expect(page.locator(".notice")).to_contain_text("Redelivering 2 dead letters")
+    expect(page.locator("table.deliveries")).to_contain_text("redelivered", timeout=20_000)
+
+
 def test_chat_threads_participants_and_messages(page: Page, server: ServerProcess) -> None:
     seed_chat(server)
     signed_in(page, server)
@@ -269,6 +332,32 @@ def test_chat_threads_participants_and_messages(page: Page, server: ServerProces
     expect(page.locator("ul.participants")).to_contain_text("Ann")
     expect(page.locator("ul.participants")).to_contain_text("Bob")
     shot(page, "chat-thread-desktop")
+
+
+def test_numbers_and_keys(page: Page, server: ServerProcess) -> None:
+    signed_in(page, server)
+    page.goto(server.http_endpoint + "/#/numbers")
+    form = page.get_by_role("form", name="Add a number")
+    form.get_by_label("Number or sender id").fill("+18005550199")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator("table tr", has_text="+18005550199")).to_contain_text("tollFree")
+    form.get_by_label("Number or sender id").fill("not a number")
+    form.get_by_role("button", name="Add").click()
+    expect(form.get_by_role("alert")).to_be_visible()
+
+    page.goto(server.http_endpoint + "/#/keys")
+    with api(server) as client:
+        before = client.get("/tidings/keys").json()["secondary"]
+    secondary = page.locator(".card.key", has_text="Secondary key")
+    secondary.get_by_role("button", name="Show").click()
+    expect(secondary.locator("code.secret").first).to_have_text(before)
+    page.once("dialog", lambda dialog: dialog.accept())
+    secondary.get_by_role("button", name="Regenerate").click()
+    expect(secondary.locator("code.secret").first).not_to_have_text(before)
+    with api(server) as client:  # the primary key still signs; the secondary changed
+        after = client.get("/tidings/keys").json()["secondary"]
+    assert after != before
+    expect(secondary.locator("code.secret").first).to_have_text(after)
 
 
 def test_expired_session_returns_to_sign_in(page: Page, server: ServerProcess) -> None:

@@ -59,7 +59,7 @@ function List() {
     <${ErrorBox} error=${threads.error} />
     ${threads.data && !items.length && html`<${Empty}>No chat threads yet.<//>`}
     ${items.length > 0 &&
-    html`<div class="table-wrap"><table class="threads">
+    html`<div class="table-wrap"><table class="threads stack">
       <thead><tr><th>Topic</th><th>Last message</th><th>Created</th></tr></thead>
       <tbody>
         ${items.map(

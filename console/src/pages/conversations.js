@@ -61,7 +61,7 @@ function List() {
     <${ErrorBox} error=${list.error} />
     ${list.data && !list.data.value.length && html`<${Empty}>No conversations yet.<//>`}
     ${list.data?.value.length > 0 &&
-    html`<div class="table-wrap"><table>
+    html`<div class="table-wrap"><table class="stack">
       <thead><tr><th>Peer</th><th>Our number</th><th>Messages</th><th>Last message</th></tr></thead>
       <tbody>
         ${list.data.value.map(

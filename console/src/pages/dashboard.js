@@ -122,12 +122,22 @@ function reasonsConfig(reasons) {
 }
 
 export function Dashboard() {
-  const [filters, setFilters] = useState({ range: "7d", bucket: "", number: "", from: "", to: "" });
+  const [filters, setFilters] = useState({
+    range: "7d",
+    bucket: "",
+    number: "",
+    tag: "",
+    from: "",
+    to: "",
+  });
   const numbers = useLoad(ourNumbers, []);
-  const analytics = useLoad(
-    () => get("/tidings/analytics", { ...rangeQuery(filters), number: filters.number }),
-    [filters],
-  );
+  const query = () => ({ ...rangeQuery(filters), number: filters.number, tag: filters.tag.trim() });
+  const analytics = useLoad(() => get("/tidings/analytics", query()), [filters]);
+  const csv = (table) => {
+    const params = new URLSearchParams({ format: "csv", table });
+    for (const [k, v] of Object.entries(query())) if (v) params.set(k, v);
+    return `/tidings/analytics?${params}`;
+  };
   const data = analytics.data;
   const configs = useMemo(
     () =>
@@ -169,6 +179,10 @@ export function Dashboard() {
         onChange=${set("number")}
         all
       />
+      <label
+        >Tag
+        <input name="tag" placeholder="any" value=${filters.tag} onChange=${set("tag")} />
+      </label>
     </form>
     ${missing
       ? html`<${Empty}>Analytics are not available on this server yet.<//>`
@@ -223,6 +237,24 @@ export function Dashboard() {
           </div>
         </div>
         <div class="card">
+          <h2>By tag</h2>
+          ${data.byTag.length
+            ? html`<div class="table-wrap">
+                <table>
+                  <thead><tr><th>Tag</th><th>Sent</th><th>Delivered</th><th>Failed</th><th>Delivery rate</th></tr></thead>
+                  <tbody>
+                    ${data.byTag.map(
+                      (t) => html`<tr>
+                        <td>${t.tag}</td><td>${fmtNumber(t.sent)}</td><td>${fmtNumber(t.delivered)}</td>
+                        <td>${fmtNumber(t.failed)}</td><td>${fmtPercent(t.deliveryRate)}</td>
+                      </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<${Empty}>No tagged messages in this range.<//>`}
+        </div>
+        <div class="card">
           <h2>Top inbound keywords</h2>
           ${data.topKeywords.length
             ? html`<ol class="keywords">
@@ -231,6 +263,16 @@ export function Dashboard() {
             : html`<${Empty}>No inbound messages in this range.<//>`}
         </div>
       </div>
+      <p class="downloads">
+        CSV:
+        ${[
+          ["series", "time series"],
+          ["byNumber", "by number"],
+          ["byTag", "by tag"],
+          ["failureReasons", "failure reasons"],
+          ["topKeywords", "keywords"],
+        ].map(([table, label]) => html` <a href=${csv(table)} download=${`tidings-${table}.csv`}>${label}</a>`)}
+      </p>
     </div>`}
   </section>`;
 }

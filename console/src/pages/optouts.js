@@ -43,7 +43,7 @@ export function OptOuts() {
     <${ErrorBox} error=${list.error} />
     ${list.data && !items.length && html`<${Empty}>Nobody has opted out.<//>`}
     ${items.length > 0 &&
-    html`<div class="table-wrap"><table class="optouts">
+    html`<div class="table-wrap"><table class="optouts stack">
       <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th></th></tr></thead>
       <tbody>
         ${items.map(

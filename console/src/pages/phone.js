@@ -29,7 +29,7 @@ function useInbox(number) {
       }
     };
     poll();
-    const timer = setInterval(poll, 1000);
+    const timer = setInterval(() => document.hidden || poll(), 1000);
     return () => {
       live = false;
       clearInterval(timer);

@@ -151,7 +151,7 @@ function Detail({ name }) {
       <${ErrorBox} error=${deliveries.error} />
       ${deliveries.data && !deliveries.data.value.length && html`<${Empty}>No deliveries yet.<//>`}
       ${deliveries.data?.value.length > 0 &&
-      html`<div class="table-wrap"><table class="deliveries">
+      html`<div class="table-wrap"><table class="deliveries stack">
         <thead><tr><th>Published</th><th>Status</th><th>Events</th><th>Attempts</th><th>Last result</th></tr></thead>
         <tbody>
           ${deliveries.data.value.map(
@@ -171,12 +171,12 @@ function Detail({ name }) {
       <${ErrorBox} error=${dead.error} />
       ${dead.data && !dead.data.value.length && html`<${Empty}>No dead letters.<//>`}
       ${dead.data?.value.length > 0 &&
-      html`<div class="table-wrap"><table>
+      html`<div class="table-wrap"><table class="stack">
         <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th></th></tr></thead>
         <tbody>
           ${dead.data.value.map(
             (d) => html`<tr>
-              <td><code>${d.id}</code></td>
+              <td><a href=${`#/messages/${d.id}`} title=${d.id}>…${d.id.slice(-8)}</a></td>
               <td>${(d.eventType || d.type || "").replace("Microsoft.Communication.", "")}</td>
               <td>${d.deadLetterReason || d.deadletterreason} ${d.lastHttpStatusCode || d.lasthttpstatuscode || ""}</td>
               <td>${d.deliveryAttempts ?? d.deliveryattempts}</td>
@@ -199,7 +199,7 @@ function List() {
     <${ErrorBox} error=${subs.error} />
     ${subs.data && !items.length && html`<${Empty}>No event subscriptions yet.<//>`}
     ${items.length > 0 &&
-    html`<div class="table-wrap"><table>
+    html`<div class="table-wrap"><table class="stack">
       <thead><tr><th>Name</th><th>Endpoint</th><th>Status</th><th>State</th></tr></thead>
       <tbody>
         ${items.map(

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tidings.api.auth import CONSOLE_SESSION as AUTHENTICATED
+from tidings.api.auth import PUBLIC_PREFIXES
 from tidings.api.errors import error_body
 from tidings.api.routes.common import json, run
 from tidings.domain import sessions
@@ -91,10 +92,16 @@ class ConsoleSessionMiddleware:
             await self._app(scope, receive, send)
             return
         token = _cookie_token(scope)
-        if token is None or path == "/" or path.startswith(("/console/", "/healthz")):
+        public = scope["method"] in {"GET", "HEAD"} and (
+            path == "/" or path.startswith(PUBLIC_PREFIXES)
+        )
+        if token is None or public:
             await self._app(scope, receive, send)
             return
-        found = sessions.check(token, await run(self._keys.valid_keys), self._now())
+        keys = self._keys.cached_keys()
+        if keys is None:
+            keys = await run(self._keys.valid_keys)
+        found = sessions.check(token, keys, self._now())
         if found.state is not sessions.SessionState.VALID:
             message = (
                 "Your console session has expired; sign in again."

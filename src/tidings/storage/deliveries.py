@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -307,8 +308,10 @@ class SqlDeliveryRepo:
 
     def dead_letters(self, subscription: str, *, limit: int, offset: int) -> list[DeadLetter]:
         """Dead-lettered events (one record per event, as Event Grid writes them)."""
+        # Both tables have an ``id``: the event's is selected as ``event_id``.
+        event_columns = [c.label("event_id") if c.name == "id" else c for c in events.c]
         query = (
-            sa.select(deliveries, events)
+            sa.select(*deliveries.c, *event_columns)
             .join(delivery_events, delivery_events.c.delivery_id == deliveries.c.id)
             .join(events, events.c.seq == delivery_events.c.event_seq)
             .where(deliveries.c.subscription == subscription)
@@ -317,7 +320,10 @@ class SqlDeliveryRepo:
             .limit(limit)
             .offset(offset)
         )
-        return [DeadLetter(_delivery(r), event_from_row(r)) for r in self._c.execute(query)]
+        return [
+            DeadLetter(_delivery(r), replace(event_from_row(r), id=r.event_id))
+            for r in self._c.execute(query)
+        ]
 
     def dead_lettered_ids(self, subscription: str, limit: int) -> list[str]:
         rows = self._c.execute(

@@ -29,6 +29,17 @@ from tidings.services.registry import Services
 
 STATIC_DIR = Path(str(resources.files("tidings").joinpath("console", "static")))
 INDEX = STATIC_DIR / "index.html"
+#: The page loads only its own assets and talks only to this origin; nobody may frame it.
+PAGE_HEADERS = {
+    "cache-control": "no-cache",
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -50,7 +61,7 @@ def page_routes() -> list[BaseRoute]:
 
     async def index(request: Request) -> Response:
         if _wants_html(request) and INDEX.is_file():
-            return FileResponse(INDEX, headers={"cache-control": "no-cache"})
+            return FileResponse(INDEX, headers=PAGE_HEADERS)
         return json(description)
 
     return [
