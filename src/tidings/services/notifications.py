@@ -70,7 +70,7 @@ class ChatNotifier:
 
         def start(tx: Tx) -> tuple[int, list[tuple[int, Event]]]:
             check_caller(tx, caller)
-            head = tx.subscriptions.last_event_seq()
+            head = tx.events.last_seq()
             missed: list[tuple[int, Event]] = []
             if last_event_id is None or last_event_id >= head:
                 return head, missed

@@ -165,6 +165,13 @@ def greatest(connection: sa.Connection, *values: Any) -> Any:
     return sa.func.greatest(*values)
 
 
+def lock_key_shared(connection: sa.Connection, key: str) -> None:
+    """``lock_key``'s shared form: many holders at once, none while ``lock_key`` is held."""
+    if is_sqlite(connection):
+        return
+    connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(hashtext(:key))"), {"key": key})
+
+
 def lock_key(connection: sa.Connection, key: str) -> None:
     """Serialise transactions touching ``key`` until commit.
 
