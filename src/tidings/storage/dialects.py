@@ -116,31 +116,39 @@ def fast_insert(
 ) -> None:
     """``INSERT`` many rows straight through the driver, without per-row SQLAlchemy processing.
 
-    For the hottest bulk writes (the event outbox's fan-out). Values must be plain: ``str``,
-    ``int``, ``datetime``, or JSON documents already encoded (``json_text``). Timestamps are
-    spelled here as each dialect's ``DateTime`` column expects them.
+    For the hottest bulk writes (the event outbox's fan-out): SQLite gets one
+    ``executemany``, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
+    must be plain: ``str``, ``int``, ``bool``, ``datetime``, or JSON documents already encoded
+    (``json_text``). Timestamps are spelled here as each dialect's ``DateTime`` expects them.
     """
     if not rows:
         return
-    sqlite_ = is_sqlite(connection)
-    mark = "?" if sqlite_ else "%s"
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+    names = ", ".join(columns)
+    if not is_sqlite(connection):
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
+
+    def plain(v: Any) -> Any:
+        if not isinstance(v, datetime):
+            return v
+        text = spelled.get(v)
+        if text is None:
+            text = spelled[v] = _sqlite_datetime(v)
+        return text
+
+    marks = ", ".join(["?"] * len(columns))
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+        [tuple(map(plain, row)) for row in rows],
     )
-    if sqlite_:
-        spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
-
-        def plain(v: Any) -> Any:
-            if not isinstance(v, datetime):
-                return v
-            text = spelled.get(v)
-            if text is None:
-                text = spelled[v] = _sqlite_datetime(v)
-            return text
-
-        rows = [tuple(map(plain, row)) for row in rows]
-    connection.exec_driver_sql(sql, rows)
 
 
 def json_text(value: Any) -> str:
