@@ -96,6 +96,19 @@ def seed_with_api(server: ServerProcess, messages: int) -> str:
     return "the HTTP API"
 
 
+def api_timing(server: ServerProcess, runs: int) -> list[float]:
+    """The dashboard's analytics request (default range) timed from Python, in ms."""
+    timings = []
+    with httpx.Client(
+        base_url=server.http_endpoint, auth=HmacAuth(ACCESS_KEY), timeout=300
+    ) as client:
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get("/tidings/analytics").raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def measure(server: ServerProcess, runs: int) -> list[tuple[float, float]]:
     """``(page ms, analytics request ms)`` per run."""
     results: list[tuple[float, float]] = []
@@ -135,14 +148,23 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL (SQLAlchemy URL); default SQLite")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--seed", choices=["auto", "demo", "api"], default="auto")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the data directory here; when it already holds a database, reuse it",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
+        data_dir = args.data_dir or Path(tmp) / "data"
+        reuse = (data_dir / "tidings.db").exists() if not args.database_url else False
         env = {"TIDINGS_RATE_LIMITS": "off", "TIDINGS_LOG_LEVEL": "warning"}
         server = ServerProcess(data_dir, database_url=args.database_url, env=env)
         use_demo = args.seed == "demo" or (args.seed == "auto" and has_demo_seed())
         started = time.monotonic()
-        if use_demo:
+        if reuse:
+            server.start(timeout=300)
+            source = f"an earlier run (reused {data_dir})"
+        elif use_demo:
             source = seed_with_demo(data_dir, args.database_url, args.messages)
             server.start(timeout=300)
         else:
@@ -150,6 +172,8 @@ def main() -> None:
             source = seed_with_api(server, args.messages)
         seeded = time.monotonic() - started
         try:
+            direct = api_timing(server, 3)
+            print(f"GET /tidings/analytics from Python: {', '.join(f'{t:.0f}' for t in direct)} ms")
             results = measure(server, args.runs)
         finally:
             server.stop()

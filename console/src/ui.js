@@ -45,26 +45,31 @@ export function Empty({ children }) {
   return html`<p class="empty">${children}</p>`;
 }
 
-/** Load data with `load()`; reload on `deps` change and every `every` ms when given. */
+/** Load data with `load()`; reload on `deps` change and every `every` ms when given.
+ *  An answer older than one already shown, or asked for before `deps` changed, is dropped,
+ *  so a slow superseded request never overwrites a newer state. */
 export function useLoad(load, deps = [], every = 0) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
-  const live = useRef(true);
+  const tickets = useRef({ next: 0, shown: 0, since: 0 });
   const run = useCallback(async () => {
+    const t = tickets.current;
+    const ticket = ++t.next;
+    const fresh = () => ticket > t.shown && ticket > t.since && ((t.shown = ticket), true);
     try {
       const data = await load();
-      if (live.current) setState({ data, error: null, loading: false });
+      if (fresh()) setState({ data, error: null, loading: false });
     } catch (error) {
-      if (live.current) setState((s) => ({ data: s.data, error, loading: false }));
+      if (fresh()) setState((s) => ({ data: s.data, error, loading: false }));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   useEffect(() => {
-    live.current = true;
+    tickets.current.since = tickets.current.next; // answers to earlier requests are stale
     run();
     let timer = null;
     if (every) timer = setInterval(run, every);
     return () => {
-      live.current = false;
+      tickets.current.since = Number.MAX_SAFE_INTEGER; // unmounted or superseded
       if (timer) clearInterval(timer);
     };
   }, [run, every]);

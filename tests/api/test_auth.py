@@ -126,7 +126,9 @@ async def test_public_paths_need_no_auth(http: httpx.AsyncClient) -> None:
     document = (await http.get("/openapi.json", auth=None)).json()
     assert document["openapi"].startswith("3.")
     assert "/sms" in document["paths"]
-    assert "SendMessageRequest" in document["components"]["schemas"]
+    components = document["components"]["schemas"]
+    assert "SendMessageRequest" in components  # SMS
+    assert "SendChatMessageRequest" in components  # chat: no clash of names
 
 
 async def test_oversized_body_is_refused(http: httpx.AsyncClient) -> None:

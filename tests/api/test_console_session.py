@@ -160,3 +160,21 @@ async def test_message_timeline(http: httpx.AsyncClient, driver: Driver) -> None
     assert timeline["deliveries"] == []
     missing = await http.get("/tidings/messages/nope/timeline")
     assert _error(missing, 404)[0] == "NotFound"
+
+
+async def test_https_uses_a_secure_host_only_cookie(sqlite_application: Application) -> None:
+    transport = httpx.ASGITransport(app=sqlite_application.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="https://tidings.test") as client:
+        signed = await _sign_in(client)
+        cookie = signed.headers["set-cookie"]
+        assert cookie.startswith("__Host-tidings_console=v1.") and "; Secure" in cookie
+        assert (await client.get("/tidings/messages")).status_code == 200
+        # The plain-HTTP name means nothing over HTTPS (and the reverse).
+        token = client.cookies.get("__Host-tidings_console")
+        client.cookies.clear()
+        client.cookies.set("tidings_console", token or "")
+        assert (await client.get("/tidings/messages")).status_code == 401
+        client.cookies.set("__Host-tidings_console", "garbage")
+        expired = await client.get("/tidings/messages")
+        assert "__Host-tidings_console=;" in expired.headers["set-cookie"]
+        assert "Secure" in expired.headers["set-cookie"]

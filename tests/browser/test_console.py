@@ -147,6 +147,22 @@ def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) 
     shot(page, "messages-desktop")
 
 
+def test_reply_from_a_conversation(page: Page, server: ServerProcess) -> None:
+    peer = "+15555550177"  # the recipient of the previous test's message
+    signed_in(page, server)
+    page.goto(server.http_endpoint + "/#/conversations")
+    page.get_by_role("link", name=peer).click()
+    reply = page.get_by_role("form", name="Reply")
+    reply.get_by_role("textbox").fill("Following up from the console")
+    reply.get_by_role("button", name="Send").click()
+    bubble = page.locator(".bubble.ours", has_text="Following up from the console")
+    expect(bubble).to_contain_text("delivered", timeout=20_000)
+    with api(server) as client:
+        sent = client.get("/tidings/messages", params={"number": peer}).json()["value"][0]
+    assert sent["from"] == OUR and sent["message"] == "Following up from the console"
+    shot(page, "conversation-reply-desktop")
+
+
 def test_stop_from_the_virtual_phone(page: Page, server: ServerProcess) -> None:
     handset = "+15555550188"
     signed_in(page, server)
@@ -270,7 +286,7 @@ def test_expired_session_returns_to_sign_in(page: Page, server: ServerProcess) -
     page.context.add_cookies(
         [{"name": "tidings_console", "value": "v1.1.x.y", "url": server.http_endpoint + "/"}]
     )
-    page.get_by_role("link", name="Messages").click()
+    page.evaluate("location.hash = '#/messages'")  # the next request finds the session gone
     expect(page.get_by_role("status")).to_contain_text("sign in again", timeout=10_000)
 
 

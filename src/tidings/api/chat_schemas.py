@@ -39,7 +39,7 @@ class UpdateThreadRequest(Struct, rename="camel", forbid_unknown_fields=False):
     metadata: dict[str, str] | None = None
 
 
-class SendMessageRequest(Struct, rename="camel"):
+class SendChatMessageRequest(Struct, rename="camel"):
     content: str
     sender_display_name: str | None = None
     type: str | None = None

@@ -31,6 +31,9 @@ from tidings.domain.timefmt import iso_z
 from tidings.services.keys import KeyService
 
 COOKIE = "tidings_console"
+#: Over HTTPS the cookie is ``Secure`` and named with the ``__Host-`` prefix, so the plain-HTTP
+#: listener (the other port of the same host: cookies ignore ports) never sees or clobbers it.
+SECURE_COOKIE = "__Host-tidings_console"
 CSRF_HEADER = "x-tidings-console"
 SESSION_PATH = "/console/session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,8 +43,13 @@ class SignIn(msgspec.Struct, rename="camel"):
     access_key: str = ""
 
 
+def cookie_name(scheme: str) -> str:
+    return SECURE_COOKIE if scheme == "https" else COOKIE
+
+
 def session_cookie(token: str, max_age: int, secure: bool) -> str:
-    cookie = f"{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+    name = SECURE_COOKIE if secure else COOKIE
+    cookie = f"{name}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
     return cookie + ("; Secure" if secure else "")
 
 
@@ -53,8 +61,9 @@ def _cookie_token(scope: Scope) -> str | None:
                 jar.load(bytes(value).decode("latin-1"))
             except CookieError:  # a malformed cookie header is no session
                 return None
-            if COOKIE in jar:
-                return jar[COOKIE].value
+            name = cookie_name(scope.get("scheme", "http"))
+            if name in jar:
+                return jar[name].value
     return None
 
 
@@ -92,7 +101,8 @@ class ConsoleSessionMiddleware:
                 if found.state is sessions.SessionState.EXPIRED
                 else "Your console session is no longer valid; sign in again."
             )
-            await _deny(send, 401, "SessionExpired", message, clear=True)
+            https = scope.get("scheme") == "https"
+            await _deny(send, 401, "SessionExpired", message, clear=True, secure=https)
             return
         if not csrf_ok:
             await _deny(
@@ -106,11 +116,13 @@ class ConsoleSessionMiddleware:
         await self._app(scope, receive, send)
 
 
-async def _deny(send: Send, status: int, code: str, message: str, *, clear: bool = False) -> None:
+async def _deny(
+    send: Send, status: int, code: str, message: str, *, clear: bool = False, secure: bool = False
+) -> None:
     body = error_body(code, message)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if clear:
-        headers.append((b"set-cookie", session_cookie("", 0, secure=False).encode()))
+        headers.append((b"set-cookie", session_cookie("", 0, secure=secure).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -151,7 +163,7 @@ def session_routes(
         return signed_in(request, key)
 
     async def status(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
+        token = request.cookies.get(cookie_name(request.url.scheme))
         if token is None:
             return json({"signedIn": False, "reason": None})
         found = sessions.check(token, await run(keys.valid_keys), now())
@@ -159,9 +171,10 @@ def session_routes(
             return json({"signedIn": True, "expiresAt": iso_z(found.expires_at)})
         return json({"signedIn": False, "reason": found.state.value})
 
-    async def sign_out(_request: Request) -> Response:
+    async def sign_out(request: Request) -> Response:
         response = Response(status_code=204)
-        response.headers.append("set-cookie", session_cookie("", 0, secure=False))
+        secure = request.url.scheme == "https"
+        response.headers.append("set-cookie", session_cookie("", 0, secure=secure))
         return response
 
     return [
@@ -175,7 +188,7 @@ def renew_after_key_change(
     request: Request, response: Response, new_key: str, now: datetime
 ) -> None:
     """Re-sign the caller's session with ``new_key`` when it came through the console."""
-    token = request.cookies.get(COOKIE)
+    token = request.cookies.get(cookie_name(request.url.scheme))
     if not request.scope.get(AUTHENTICATED) or token is None:
         return
     parts = token.split(".")

@@ -194,7 +194,7 @@ _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None
     ("DELETE", "/chat/threads/{thread_id}"): ("Delete a thread", None, None, 204),
     ("POST", "/chat/threads/{thread_id}/messages"): (
         "Send a message",
-        chat_schemas.SendMessageRequest,
+        chat_schemas.SendChatMessageRequest,
         None,
         201,
     ),

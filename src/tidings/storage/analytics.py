@@ -314,22 +314,13 @@ class SqlAnalyticsRepo:
         return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
 
     def active_conversations(self, q: AnalyticsQuery, _block: Block = None) -> int:
+        m = messages.c
         if q.tag is not None:  # tags are on outbound messages: conversations they started
-            conditions = [*_where(q, _OUT)]
+            scope = _where(q, _OUT)
         else:
-            conditions = [
-                messages.c.created_at >= q.start,
-                messages.c.created_at < q.end,
-            ]
-            if q.number is not None:
-                conditions.append(
-                    sa.or_(
-                        sa.and_(messages.c.direction == _OUT, messages.c.sender == q.number),
-                        sa.and_(messages.c.direction == _IN, messages.c.recipient == q.number),
-                    )
-                )
-        query = sa.select(sa.func.count(sa.distinct(messages.c.conversation_id))).where(
-            *conditions, messages.c.conversation_id.is_not(None)
+            scope = [*self._conversation_scope(q), m.created_at >= q.start, m.created_at < q.end]
+        query = sa.select(sa.func.count(sa.distinct(m.conversation_id))).where(
+            *scope, m.conversation_id.is_not(None)
         )
         return int(self._c.execute(query).scalar_one())
 
@@ -338,41 +329,53 @@ class SqlAnalyticsRepo:
     ) -> list[tuple[int | None, int]]:
         """Per conversation with outbound in range: first outbound to first later inbound.
 
-        Two index-only scans (outbound and inbound in range; a reply after the first outbound
-        is in range too) joined by conversation, rather than a lookup per conversation.
+        One pass over the range's messages (index only): a window gives every row its
+        conversation's first outbound, then each conversation its first inbound after it.
         """
-        first_out = (
-            sa.select(
-                messages.c.conversation_id.label("cid"),
-                sa.func.min(messages.c.created_at).label("at"),
-            )
-            .where(*_where(q, _OUT), messages.c.conversation_id.is_not(None))
-            .group_by(messages.c.conversation_id)
-            .subquery("first_out")
+        m = messages.c
+        outbound = [m.direction == _OUT]
+        if q.number is not None:
+            outbound.append(m.sender == q.number)
+        if q.tag is not None:
+            outbound.append(m.tag == q.tag)
+        first_out = sa.func.min(sa.case((sa.and_(*outbound), m.created_at))).over(
+            partition_by=m.conversation_id
         )
-        replies = (
-            sa.select(messages.c.conversation_id.label("cid"), messages.c.created_at.label("at"))
-            .where(
-                messages.c.direction == _IN,
-                messages.c.created_at >= q.start,
-                messages.c.created_at < q.end,
-            )
-            .subquery("replies")
+        rows = sa.select(
+            m.conversation_id.label("cid"),
+            m.direction.label("direction"),
+            m.created_at.label("at"),
+            first_out.label("first_out"),
+        ).where(
+            *self._conversation_scope(q),
+            m.created_at >= q.start,
+            m.created_at < q.end,
+            m.conversation_id.is_not(None),
         )
+        r = rows.subquery("r")
+        later = sa.and_(r.c.direction == _IN, r.c.at > r.c.first_out)
         answered = (
-            sa.select(first_out.c.at.label("first_out"), sa.func.min(replies.c.at).label("reply"))
-            .select_from(
-                first_out.outerjoin(
-                    replies,
-                    sa.and_(replies.c.cid == first_out.c.cid, replies.c.at > first_out.c.at),
-                )
-            )
-            .group_by(first_out.c.cid, first_out.c.at)
+            sa.select(r.c.first_out, sa.func.min(sa.case((later, r.c.at))).label("reply"))
+            .where(r.c.first_out.is_not(None))
+            .group_by(r.c.cid, r.c.first_out)
             .subquery("answered")
         )
         wait = dialects.millis_between(self._c, answered.c.first_out, answered.c.reply)
-        rows = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
-        return [(None if r[0] is None else int(r[0]), r[1]) for r in rows]
+        found = self._c.execute(sa.select(wait, sa.func.count()).group_by(wait)).all()
+        return [(None if x[0] is None else int(x[0]), x[1]) for x in found]
+
+    @staticmethod
+    def _conversation_scope(q: AnalyticsQuery) -> list[Any]:
+        """Both directions (named, so the covering index serves), of our number if given."""
+        m = messages.c
+        if q.number is None:
+            return [m.direction.in_([_OUT, _IN])]
+        return [
+            sa.or_(
+                sa.and_(m.direction == _OUT, m.sender == q.number),
+                sa.and_(m.direction == _IN, m.recipient == q.number),
+            )
+        ]
 
     # -- operational figures for /metrics --------------------------------------------------
 

@@ -250,7 +250,7 @@ def routes(services: Services) -> list[Route]:
 
     async def send_message(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
-        body: cs.SendMessageRequest = decode(await request.body(), cs.SendMessageRequest)
+        body: cs.SendChatMessageRequest = decode(await request.body(), cs.SendChatMessageRequest)
         message = await chat.send_message(
             _caller(request),
             request.path_params["thread_id"],
