@@ -392,3 +392,33 @@ async def test_chat_join_limited_reads_and_writes_but_not_membership(
     leave = await bare.post(f"{base}/participants/:remove?{V}", json=_who(limited), headers=auth)
     assert leave.status_code == 204
     await _error(await bare.get(f"{base}/messages?{V}", headers=auth), 403)
+
+
+async def test_browsers_may_call_chat_from_any_origin(
+    http: httpx.AsyncClient, bare: httpx.AsyncClient
+) -> None:
+    origin = {"Origin": "https://app.example"}
+    preflight = await bare.options(
+        f"/chat/threads?{V}",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    _, token = await _user(http)
+    listed = await bare.get(f"/chat/threads?{V}", headers={**origin, **_auth(token)})
+    assert listed.status_code == 200
+    assert listed.headers["access-control-allow-origin"] == "*"
+    refused = await bare.get(f"/chat/threads?{V}", headers=origin)
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == "*"  # the app can read the 401
+    # Not for the HMAC APIs, which are for servers.
+    sms = await bare.options(
+        "/sms?api-version=2021-03-07",
+        headers={**origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in sms.headers

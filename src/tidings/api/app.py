@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from tidings.api.auth import HmacAuthMiddleware
 from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
+from tidings.api.cors import ChatCorsMiddleware
 from tidings.api.errors import HANDLERS
 from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
@@ -73,6 +74,7 @@ def create_app(
     ]
     middleware = [
         Middleware(RequestContextMiddleware, metrics=metrics.http),
+        Middleware(ChatCorsMiddleware),
         Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
         Middleware(
             HmacAuthMiddleware,

@@ -132,7 +132,6 @@ def message_events(
     sender = message.sender_id or change.actor
     version = int(message.version)
     body: dict[str, Any] = {}
-    thread_body: dict[str, Any] = {}
     if kind == "edited":
         body["editTime"] = iso_ms_z(message.edited_at or change.now)
     if kind == "deleted":
@@ -147,7 +146,7 @@ def message_events(
         "type": _type(message),
         "version": version,
     }
-    thread_body = {k: v for k, v in body.items()}
+    thread_body = dict(body)
     if kind != "deleted":
         thread_body["metadata"] = dict(message.metadata)
     thread_body.update(

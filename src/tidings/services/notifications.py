@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from tidings.ports import Tx
 from tidings.services.context import ServiceContext
 from tidings.services.identity import check_caller
 
+log = logging.getLogger(__name__)
 STREAM_TYPES = [*ev.PER_USER_TYPES, ev.TYPING_IN_THREAD]
 BATCH = 500
 #: How many missed events a resuming stream may replay at most.
@@ -70,7 +72,7 @@ class ChatNotifier:
 
         def start(tx: Tx) -> tuple[int, list[tuple[int, Event]]]:
             check_caller(tx, caller)
-            head = tx.subscriptions.last_event_seq()
+            head = tx.events.last_seq()
             missed: list[tuple[int, Event]] = []
             if last_event_id is None or last_event_id >= head:
                 return head, missed
@@ -119,7 +121,13 @@ class ChatNotifier:
 
     async def _poll(self) -> None:
         while self._queues:
-            batch = await anyio.to_thread.run_sync(self._read, self._last_seq)
+            try:
+                batch = await anyio.to_thread.run_sync(self._read, self._last_seq)
+            except Exception:
+                # The database is away: the streams stay open and catch up when it is back.
+                log.exception("reading chat notifications failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
             for seq, event, recipients in batch:
                 self._last_seq = seq
                 for user_id in recipients:

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from tidings.domain.events import Event
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import events
+from tidings.storage.schema import event_subscriptions, events
+
+#: Taken shared by event writers that skip routing, exclusively when a subscription starts.
+SUBSCRIPTIONS_LOCK = "tidings.event-subscriptions"
 
 
 def _row(event: Event) -> dict[str, Any]:
@@ -59,7 +62,16 @@ class SqlEventOutbox:
         self._c.execute(events.insert(), [_row(event)])
 
     def append_many(self, batch: list[Event]) -> None:
-        """One driver-level ``executemany`` for the whole batch (fan-outs write hundreds)."""
+        """One driver-level ``executemany`` for the whole batch (fan-outs write hundreds).
+
+        With no event subscription at all, the rows are written already routed: there is no
+        one to route them to, and a subscription created later starts after them (its
+        ``created_seq`` is read under ``SUBSCRIPTIONS_LOCK``, which waits for this
+        transaction). That saves the router re-writing every row.
+        """
+        if not batch:
+            return
+        routed = not self._any_subscription()
         dialects.fast_insert(
             self._c,
             events,
@@ -74,11 +86,20 @@ class SqlEventOutbox:
                     e.event_time,
                     e.data_version,
                     e.metadata_version,
-                    False,
+                    routed,
                 )
                 for e in batch
             ],
         )
+
+    def _any_subscription(self) -> bool:
+        dialects.lock_key_shared(self._c, SUBSCRIPTIONS_LOCK)
+        query = sa.select(sa.literal(1)).select_from(event_subscriptions).limit(1)
+        return self._c.execute(query).first() is not None
+
+    def last_seq(self) -> int:
+        value = self._c.execute(sa.select(sa.func.max(events.c.seq))).scalar_one_or_none()
+        return 0 if value is None else int(value)
 
     def page(
         self, *, after: int = 0, event_types: list[str] | None = None, limit: int = 100

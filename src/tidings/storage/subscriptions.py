@@ -14,6 +14,8 @@ from tidings.domain.subscriptions import (
     config_to_json,
 )
 from tidings.domain.timefmt import ensure_utc
+from tidings.storage import dialects
+from tidings.storage.events import SUBSCRIPTIONS_LOCK
 from tidings.storage.schema import Timestamp, events
 from tidings.storage.schema import event_subscriptions as subs
 
@@ -46,6 +48,9 @@ class SqlSubscriptionRepo:
         self._c = connection
 
     def last_event_seq(self) -> int:
+        """The newest event's seq: a new subscription gets the events after it. Waits for
+        the event writers that skipped routing (``SqlEventOutbox.append_many``) to commit."""
+        dialects.lock_key(self._c, SUBSCRIPTIONS_LOCK)
         return int(
             self._c.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))).scalar_one()
         )

@@ -144,8 +144,42 @@ def _page(value: list[dict[str, Any]], next_link: str | None) -> dict[str, Any]:
     return body
 
 
+async def _time_paged(
+    request: Request,
+    list_fn: Callable[..., Page[Any]],
+    body: Callable[[Any], dict[str, Any]],
+    *args: str,
+) -> Response:
+    """A list paged newest first from ``startTime``, with an opaque ``syncState`` cursor."""
+    api_version(request, CHAT_VERSIONS)
+    limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
+    start = request.query_params.get("startTime")
+    page = await run(
+        list_fn,
+        _caller(request),
+        *args,
+        since=_time(start, "startTime"),
+        limit=limit,
+        cursor=request.query_params.get("syncState"),
+    )
+    link = (
+        _next_link(request, syncState=page.next_cursor, maxPageSize=limit, startTime=start)
+        if page.next_cursor
+        else None
+    )
+    return json(_page([body(item) for item in page.items], link))
+
+
 def routes(services: Services) -> list[Route]:
     chat = services.chat
+
+    async def list_threads(request: Request) -> Response:
+        return await _time_paged(request, chat.threads, thread_item)
+
+    async def list_messages(request: Request) -> Response:
+        return await _time_paged(
+            request, chat.messages, message_body, request.path_params["thread_id"]
+        )
 
     def skip_paged(
         list_fn: Callable[..., Page[Any]], body: Callable[[Any], dict[str, Any]]
@@ -192,24 +226,6 @@ def routes(services: Services) -> list[Route]:
         location = f"{request.base_url}chat/threads/{thread.id}"
         return json(result, 201, headers={"Location": location})
 
-    async def list_threads(request: Request) -> Response:
-        api_version(request, CHAT_VERSIONS)
-        limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
-        start = request.query_params.get("startTime")
-        page = await run(
-            chat.threads,
-            _caller(request),
-            since=_time(start, "startTime"),
-            limit=limit,
-            cursor=request.query_params.get("syncState"),
-        )
-        link = (
-            _next_link(request, syncState=page.next_cursor, maxPageSize=limit, startTime=start)
-            if page.next_cursor
-            else None
-        )
-        return json(_page([thread_item(t) for t in page.items], link))
-
     async def get_thread(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
         thread = await run(chat.thread, _caller(request), request.path_params["thread_id"])
@@ -244,25 +260,6 @@ def routes(services: Services) -> list[Route]:
             body.metadata,
         )
         return json({"id": message.id}, 201)
-
-    async def list_messages(request: Request) -> Response:
-        api_version(request, CHAT_VERSIONS)
-        limit = int_param(request, "maxPageSize", 100, 1, MAX_PAGE)
-        start = request.query_params.get("startTime")
-        page = await run(
-            chat.messages,
-            _caller(request),
-            request.path_params["thread_id"],
-            since=_time(start, "startTime"),
-            limit=limit,
-            cursor=request.query_params.get("syncState"),
-        )
-        link = (
-            _next_link(request, syncState=page.next_cursor, maxPageSize=limit, startTime=start)
-            if page.next_cursor
-            else None
-        )
-        return json(_page([message_body(m) for m in page.items], link))
 
     async def get_message(request: Request) -> Response:
         api_version(request, CHAT_VERSIONS)
