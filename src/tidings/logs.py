@@ -27,9 +27,25 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not when configured
+    (as ``logging.lastResort`` does), so a replaced and closed stderr is never written to."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def configure(level: str, fmt: str = "text", stream: TextIO | None = None) -> None:
     """Send logs to ``stream`` (stderr) as ``text`` or ``json`` (one object per line)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.addFilter(RequestIdFilter())
     if fmt == "json":
         handler.setFormatter(
