@@ -5,16 +5,21 @@ The data set is tests/analytics_seed.py; the comments name the messages behind e
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.analytics_seed import A, B, at, seed
+from tests.analytics_seed import A, B, at, inbound, outbound, seed
 from tests.services.conftest import Driver
 from tidings.container import Application
-from tidings.domain.messages import MessageStatus
+from tidings.domain.analytics import build_report
+from tidings.domain.messages import Message, MessageStatus
+from tidings.domain.numbers import NumberType
 from tidings.domain.timefmt import ensure_utc
+from tidings.services.analytics import failure_reason
 from tidings.services.sms import Recipient, SendRequest
 from tidings.storage.schema import analytics_days
 
@@ -187,3 +192,56 @@ def test_rollups_and_messages_agree_on_partial_days(application: Application) ->
     for key in ("failureReasons", "topKeywords", "byNumber", "byTag"):
         assert by_day[key] == by_hour[key]
     assert by_day["totals"]["sent"] == 6  # o7 (19th 10:00) ... o5 (22nd 08:00); not o6
+
+
+def _random_traffic(app: Application, count: int = 600) -> None:
+    """Conversations of two numbers with five peers over four days, replies at random, some
+    at the very second of an outbound message."""
+    rng = random.Random(7)
+    peers = [f"+1555555{i:04d}" for i in range(5)]
+    made: list[Message] = []
+    for i in range(count):
+        ours, peer = rng.choice([A, B]), rng.choice(peers)
+        created = at(20, 0) + timedelta(seconds=rng.randrange(0, 4 * 86_400, rng.choice([1, 60])))
+        if rng.random() < 0.6:
+            tag = rng.choice([None, "promo", "welcome"])
+            made.append(outbound(f"r{i}", ours, peer, created, MessageStatus.DELIVERED, tag=tag))
+            if rng.random() < 0.1:
+                made.append(inbound(f"s{i}", peer, ours, created, "same second"))
+        else:
+            made.append(inbound(f"r{i}", peer, ours, created, rng.choice(["yes", "STOP", "hm"])))
+    app.services.numbers.provision(B, NumberType.TOLL_FREE)
+    app.services.store.write(lambda t: t.messages.add_many([(m, None) for m in made]))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"number": B},
+        {"tag": "promo"},
+        {"number": A, "tag": "welcome"},
+        {"bucket": "hour"},
+        {"bucket": "hour", "number": A},
+        {"bucket": "hour", "tag": "promo"},
+        {"bucket": "week"},
+    ],
+)
+def test_rollups_answer_as_the_messages_do(
+    application: Application, params: dict[str, str]
+) -> None:
+    """Whole days from the rollups (daily and hourly counts, conversation pieces), partial
+    ones from the messages: the same document as counting everything from the messages."""
+    _random_traffic(application)
+    service, store = application.services.analytics, application.services.store
+    query = service.query(start="2026-11-20T07:30:00Z", end="2026-11-23T18:00:00Z", **params)
+    counted = store.read(lambda tx: tx.analytics.counts(query, None))
+    from_messages = build_report(query, counted, failure_reason)
+    from_rollups = service.report(query)  # counts the whole days into the rollups first
+    assert _rolled_days(application) == ["11-21", "11-22"]
+    now = application.services.clock.now()
+    assert store.read(lambda tx: tx.analytics.rollup_block(query, now)) is not None
+    assert from_rollups == from_messages
+    totals = from_rollups["totals"]
+    assert totals["activeConversations"] > 0 and totals["sent"] > 0 and totals["received"] > 0
+    assert totals["replyRate"] not in (None, 0.0)

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery, Bucket
+from tidings.domain.conversation_stats import conversation_stats
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
-from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects, rollups
+from tidings.storage import conversation_rollups, dialects, rollups
 from tidings.storage.schema import (
     analytics_daily,
     analytics_daily_latency,
@@ -47,15 +47,6 @@ QUERIES = (
 )
 
 
-def _unit_start(value: Any) -> datetime:
-    """A truncated time as storage returns it: SQLite text or a naive UTC timestamp."""
-    if isinstance(value, str):
-        text = value if len(value) > 10 else value + " 00"
-        return ensure_utc(datetime.strptime(text[:13], "%Y-%m-%d %H"))
-    assert isinstance(value, datetime)
-    return ensure_utc(value)
-
-
 def _where(q: AnalyticsQuery, direction: str) -> list[Any]:
     conditions: list[Any] = [
         messages.c.direction == direction,
@@ -81,20 +72,9 @@ def _parts(q: AnalyticsQuery, block: Block) -> list[AnalyticsQuery]:
     return [p for p in edges if p.start < p.end]
 
 
-def _rolled(table: sa.Table, q: AnalyticsQuery, block: Block, direction: str | None) -> list[Any]:
-    conditions: list[Any] = [table.c.day >= block[0], table.c.day < block[1]] if block else []
-    if direction is not None:
-        conditions.append(table.c.direction == direction)
-    if q.number is not None and "number" in table.c:
-        conditions.append(table.c.number == q.number)
-    if q.tag is not None and direction == _OUT:
-        conditions.append(table.c.tag == q.tag)
-    return conditions
-
-
 class SqlAnalyticsRepo:
     """Answers from the daily rollups for the whole days of a range (``block``), from the
-    messages for the rest; conversation figures always from the messages."""
+    messages for the rest (and for hourly series, which the daily rollups cannot split)."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -125,8 +105,6 @@ class SqlAnalyticsRepo:
 
     @staticmethod
     def _full_days(q: AnalyticsQuery, now: datetime) -> Block:
-        if q.bucket is Bucket.HOUR:
-            return None
         return rollups.full_days(q.start, q.end, now)
 
     # -- the figures -----------------------------------------------------------------------
@@ -155,27 +133,17 @@ class SqlAnalyticsRepo:
         list[tuple[datetime, int, int]],
         list[tuple[datetime, str, int]],
     ]:
+        hourly = q.bucket is Bucket.HOUR
+        if hourly and q.tag is not None:
+            block = None  # the hourly rollup keeps no tag
         outbound = [r for p in _parts(q, block) for r in self._outbound_series(p)]
         inbound = [r for p in _parts(q, block) for r in self._inbound_series(p)]
         if block is not None:
-            d = analytics_daily
-            columns = (d.c.day, d.c.status)
-            outbound += [
-                (ensure_utc(r[0]), r[1], int(r[2]), int(r[3]))
-                for r in self._c.execute(
-                    sa.select(*columns, sa.func.sum(d.c.messages), sa.func.sum(d.c.segments))
-                    .where(*_rolled(d, q, block, _OUT))
-                    .group_by(*columns)
-                )
-            ]
-            inbound += [
-                (ensure_utc(r[0]), int(r[1]), int(r[2]))
-                for r in self._c.execute(
-                    sa.select(d.c.day, sa.func.sum(d.c.messages), sa.func.sum(d.c.segments))
-                    .where(*_rolled(d, q, block, _IN))
-                    .group_by(d.c.day)
-                )
-            ]
+            rolled_out, rolled_in = (rollups.hourly_series if hourly else rollups.daily_series)(
+                self._c, q, block
+            )
+            outbound += rolled_out
+            inbound += rolled_in
         return outbound, inbound, self._opt_series(q)
 
     def breakdown(
@@ -190,7 +158,7 @@ class SqlAnalyticsRepo:
                 (r[0], r[1], r[2], r[3], int(r[4]))
                 for r in self._c.execute(
                     sa.select(*columns, sa.func.sum(d.c.messages))
-                    .where(*_rolled(d, q, block, _OUT))
+                    .where(*rollups.rolled(d, q, block, _OUT))
                     .group_by(*columns)
                 )
             ]
@@ -204,7 +172,7 @@ class SqlAnalyticsRepo:
                 (r[0], int(r[1]))
                 for r in self._c.execute(
                     sa.select(d.c.number, sa.func.sum(d.c.messages))
-                    .where(*_rolled(d, q, block, _IN))
+                    .where(*rollups.rolled(d, q, block, _IN))
                     .group_by(d.c.number)
                 )
             ]
@@ -221,7 +189,7 @@ class SqlAnalyticsRepo:
                 (int(r[0]), int(r[1]))
                 for r in self._c.execute(
                     sa.select(t.c.ms, sa.func.sum(t.c.messages))
-                    .where(*_rolled(t, q, block, None))
+                    .where(*rollups.rolled(t, q, block, None))
                     .group_by(t.c.ms)
                 )
             ]
@@ -237,7 +205,7 @@ class SqlAnalyticsRepo:
             t = analytics_daily_words
             for word, n in self._c.execute(
                 sa.select(t.c.word, sa.func.sum(t.c.messages))
-                .where(*_rolled(t, q, block, None))
+                .where(*rollups.rolled(t, q, block, None))
                 .group_by(t.c.word)
             ):
                 counted[word] += int(n)
@@ -254,7 +222,7 @@ class SqlAnalyticsRepo:
             .where(*_where(q, _OUT))
             .group_by(unit, messages.c.status)
         )
-        return [(_unit_start(r[0]), r[1], r[2], int(r[3] or 0)) for r in rows]
+        return [(rollups.unit_start(r[0]), r[1], r[2], int(r[3] or 0)) for r in rows]
 
     def _inbound_series(self, q: AnalyticsQuery) -> list[tuple[datetime, int, int]]:
         unit = self._unit(q, messages.c.created_at)
@@ -263,7 +231,7 @@ class SqlAnalyticsRepo:
             .where(*_where(q, _IN))
             .group_by(unit)
         )
-        return [(_unit_start(r[0]), r[1], int(r[2] or 0)) for r in rows]
+        return [(rollups.unit_start(r[0]), r[1], int(r[2] or 0)) for r in rows]
 
     def _opt_series(self, q: AnalyticsQuery) -> list[tuple[datetime, str, int]]:
         unit = self._unit(q, opt_changes.c.at)
@@ -274,7 +242,7 @@ class SqlAnalyticsRepo:
         )
         if q.number is not None:
             query = query.where(opt_changes.c.sender == q.number)
-        return [(_unit_start(r[0]), r[1], r[2]) for r in self._c.execute(query)]
+        return [(rollups.unit_start(r[0]), r[1], r[2]) for r in self._c.execute(query)]
 
     def _breakdown(self, q: AnalyticsQuery) -> list[tuple[str, str | None, str, int | None, int]]:
         columns = (
@@ -314,64 +282,25 @@ class SqlAnalyticsRepo:
         return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
 
     def conversations(
-        self, q: AnalyticsQuery, _block: Block = None
+        self, q: AnalyticsQuery, block: Block = None
     ) -> tuple[int, list[tuple[int | None, int]]]:
         """Active conversations, and per conversation with outbound in range the time from
         its first outbound message to the first later inbound one (None: no reply).
 
-        One pass over the range's messages (index only): a window gives every row its
-        conversation's first outbound, then each conversation its first inbound after it.
-        With a tag, only conversations with tagged outbound in range count as active.
+        The whole days come from their conversation pieces in the rollup, the rest from the
+        messages (index only); ``domain/conversation_stats`` combines them exactly.
         """
-        m = messages.c
-        outbound = [m.direction == _OUT]
-        if q.number is not None:
-            outbound.append(m.sender == q.number)
-        if q.tag is not None:
-            outbound.append(m.tag == q.tag)
-        first_out = sa.func.min(sa.case((sa.and_(*outbound), m.created_at))).over(
-            partition_by=m.conversation_id
-        )
-        rows = sa.select(
-            m.conversation_id.label("cid"),
-            m.direction.label("direction"),
-            m.created_at.label("at"),
-            first_out.label("first_out"),
-        ).where(
-            *self._conversation_scope(q),
-            m.created_at >= q.start,
-            m.created_at < q.end,
-            m.conversation_id.is_not(None),
-        )
-        r = rows.subquery("r")
-        later = sa.and_(r.c.direction == _IN, r.c.at > r.c.first_out)
-        per_conversation = (
-            sa.select(r.c.first_out, sa.func.min(sa.case((later, r.c.at))).label("reply"))
-            .group_by(r.c.cid, r.c.first_out)
-            .subquery("answered")
-        )
-        c = per_conversation.c
-        wait = dialects.millis_between(self._c, c.first_out, c.reply)
-        started = c.first_out.is_not(None)
-        found = self._c.execute(
-            sa.select(started, wait, sa.func.count()).group_by(started, wait)
-        ).all()
-        active = sum(int(x[2]) for x in found if q.tag is None or x[0])
-        waits = [(None if x[1] is None else int(x[1]), int(x[2])) for x in found if x[0]]
-        return active, waits
-
-    @staticmethod
-    def _conversation_scope(q: AnalyticsQuery) -> list[Any]:
-        """Both directions (named, so the covering index serves), of our number if given."""
-        m = messages.c
-        if q.number is None:
-            return [m.direction.in_([_OUT, _IN])]
-        return [
-            sa.or_(
-                sa.and_(m.direction == _OUT, m.sender == q.number),
-                sa.and_(m.direction == _IN, m.recipient == q.number),
-            )
-        ]
+        outbound: conversation_rollups.Pieces = []
+        inbound: conversation_rollups.Pieces = []
+        for part in _parts(q, block):
+            more_out, more_in = conversation_rollups.from_messages(self._c, part)
+            outbound += more_out
+            inbound += more_in
+        if block is not None:
+            more_out, more_in = conversation_rollups.from_rollup(self._c, q, block)
+            outbound += more_out
+            inbound += more_in
+        return conversation_stats(outbound, inbound, outbound_only=q.tag is not None)
 
     # -- operational figures for /metrics --------------------------------------------------
 

@@ -222,6 +222,35 @@ analytics_daily_words = sa.Table(
     sa.Index(None, "day", "number"),
 )
 
+#: Messages of a day by hour (0-23), our number (NULL: all numbers), direction and outcome.
+analytics_hourly = sa.Table(
+    "analytics_hourly",
+    metadata,
+    sa.Column("day", Timestamp, nullable=False),
+    sa.Column("hour", sa.SmallInteger, nullable=False),
+    sa.Column("number", sa.String(32), nullable=True),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("messages", sa.Integer, nullable=False),
+    sa.Column("segments", sa.Integer, nullable=False),
+    sa.Index(None, "day", "number"),
+)
+
+#: Per day, our number and tag: each conversation's first outbound time that day; per day
+#: and our number: every inbound time (``storage/conversation_rollups.py``). ``data`` holds
+#: ``items`` conversation keys, then as many epoch milliseconds, as little-endian int64.
+analytics_daily_conversations = sa.Table(
+    "analytics_daily_conversations",
+    metadata,
+    sa.Column("day", Timestamp, nullable=False),
+    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("tag", sa.String(256), nullable=True),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Index(None, "day", "number"),
+)
+
 rate_windows = sa.Table(
     "rate_windows",
     metadata,
