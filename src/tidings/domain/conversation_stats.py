@@ -44,9 +44,11 @@ def arrays(keys: Sequence[int], millis: Sequence[int]) -> tuple[Int64s, Int64s]:
 
 
 def encode(keys: Sequence[int], millis: Sequence[int]) -> bytes:
-    """Pairs of (conversation key, epoch ms) as bytes: all keys, then all times."""
+    """Pairs of (conversation key, epoch ms) as bytes: all keys, then all times, in key
+    order (pieces of sorted runs sort faster when combined)."""
     k, m = arrays(keys, millis)
-    return k.astype("<i8").tobytes() + m.astype("<i8").tobytes()
+    order = np.argsort(k, kind="stable")
+    return k[order].astype("<i8").tobytes() + m[order].astype("<i8").tobytes()
 
 
 def decode(data: bytes) -> tuple[Int64s, Int64s]:
@@ -85,8 +87,8 @@ def conversation_stats(
     starters = out_keys[starts]
     started_at = np.minimum.reduceat(out_ms, starts) if starts.size else _EMPTY
 
-    # Inbound by (key, time): a small sort; which starter (if any) each inbound belongs to.
-    order = np.lexsort((in_ms, in_keys))
+    # Inbound grouped by key; which starter (if any) each inbound belongs to.
+    order = np.argsort(in_keys)
     in_keys, in_ms = in_keys[order], in_ms[order]
     at = np.searchsorted(starters, in_keys)
     at[at == starters.size] = 0
@@ -100,18 +102,18 @@ def conversation_stats(
     if starters.size == 0:
         return active, []
 
-    # A starter's reply is the first of its inbound times strictly after its first outbound:
-    # the inbound are in (key, time) order, so it is the first such one of each key.
+    # A starter's reply is the least of its inbound times strictly after its first outbound.
     later = np.flatnonzero(theirs)
     later = later[in_ms[later] > started_at[at[later]]]
-    first_later = later[_group_starts(in_keys[later])]
-    waits = in_ms[first_later] - started_at[at[first_later]]
+    groups = _group_starts(in_keys[later])
+    replies = np.minimum.reduceat(in_ms[later], groups) if groups.size else _EMPTY
+    waits = replies - started_at[at[later[groups]]]
 
     values, counts = np.unique(waits, return_counts=True)
     found: list[tuple[int | None, int]] = [
         (int(v), int(n)) for v, n in zip(values.tolist(), counts.tolist(), strict=True)
     ]
-    unanswered = int(starters.size - first_later.size)
+    unanswered = int(starters.size - groups.size)
     if unanswered:
         found.append((None, unanswered))
     return active, found

@@ -133,15 +133,15 @@ class SqlAnalyticsRepo:
         list[tuple[datetime, int, int]],
         list[tuple[datetime, str, int]],
     ]:
-        hourly = q.bucket is Bucket.HOUR
-        if hourly and q.tag is not None:
-            block = None  # the hourly rollup keeps no tag
+        # The hourly rollup (a few rows per hour; no tag) serves every bucket size; with a
+        # tag, days come from the daily rollup and hourly buckets from the messages.
+        if q.tag is not None and q.bucket is Bucket.HOUR:
+            block = None
         outbound = [r for p in _parts(q, block) for r in self._outbound_series(p)]
         inbound = [r for p in _parts(q, block) for r in self._inbound_series(p)]
         if block is not None:
-            rolled_out, rolled_in = (rollups.hourly_series if hourly else rollups.daily_series)(
-                self._c, q, block
-            )
+            rolled = rollups.daily_series if q.tag is not None else rollups.hourly_series
+            rolled_out, rolled_in = rolled(self._c, q, block)
             outbound += rolled_out
             inbound += rolled_in
         return outbound, inbound, self._opt_series(q)

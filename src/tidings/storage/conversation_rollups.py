@@ -73,29 +73,39 @@ def _grouped(rows: Any, width: int) -> dict[tuple[Any, ...], tuple[list[int], li
 
 
 def compute_day(connection: sa.Connection, day: datetime, end: datetime) -> None:
-    """Write the day's rows (the caller has deleted the old ones)."""
-    rows: list[dict[str, Any]] = []
+    """Write the day's rows (the caller has deleted the old ones): per our number, and for
+    all numbers together (number NULL), so a question without a number filter reads a
+    handful of rows per day rather than one per number."""
+    pieces: dict[tuple[str | None, str, str | None], tuple[list[int], list[int]]] = {}
+
+    def add(
+        number: str | None, direction: str, tag: str | None, keys: list[int], ms: list[int]
+    ) -> None:
+        into = pieces.setdefault((number, direction, tag), ([], []))
+        into[0].extend(keys)
+        into[1].extend(ms)
+
     outbound = _grouped(connection.execute(_outbound(connection, day, end)), 2)
     for (number, tag), (keys, millis) in outbound.items():
-        rows.append(_row(day, number, _OUT, tag, keys, millis))
+        add(number, _OUT, tag, keys, millis)
+        add(None, _OUT, tag, keys, millis)
     inbound = _grouped(connection.execute(_inbound(connection, day, end)), 1)
     for (number,), (keys, millis) in inbound.items():
-        rows.append(_row(day, number, _IN, None, keys, millis))
+        add(number, _IN, None, keys, millis)
+        add(None, _IN, None, keys, millis)
+    rows = [
+        {
+            "day": day,
+            "number": number,
+            "direction": direction,
+            "tag": tag,
+            "items": len(keys),
+            "data": encode(keys, millis),
+        }
+        for (number, direction, tag), (keys, millis) in pieces.items()
+    ]
     if rows:
         connection.execute(table.insert(), rows)
-
-
-def _row(
-    day: datetime, number: str, direction: str, tag: str | None, keys: list[int], ms: list[int]
-) -> dict[str, Any]:
-    return {
-        "day": day,
-        "number": number,
-        "direction": direction,
-        "tag": tag,
-        "items": len(keys),
-        "data": encode(keys, ms),
-    }
 
 
 def from_messages(connection: sa.Connection, q: AnalyticsQuery) -> tuple[Pieces, Pieces]:
@@ -129,8 +139,9 @@ def from_rollup(
     query = sa.select(table.c.direction, table.c.data).where(
         table.c.day >= block[0], table.c.day < block[1]
     )
-    if q.number is not None:
-        query = query.where(table.c.number == q.number)
+    query = query.where(
+        table.c.number.is_(None) if q.number is None else table.c.number == q.number
+    )
     if q.tag is not None:
         query = query.where(sa.or_(table.c.direction == _IN, table.c.tag == q.tag))
     outbound: Pieces = []

@@ -236,14 +236,15 @@ analytics_hourly = sa.Table(
     sa.Index(None, "day", "number"),
 )
 
-#: Per day, our number and tag: each conversation's first outbound time that day; per day
-#: and our number: every inbound time (``storage/conversation_rollups.py``). ``data`` holds
+#: Per day, our number (NULL: all numbers) and tag: each conversation's first outbound time
+#: that day; per day and our number (or all): every inbound time
+#: (``storage/conversation_rollups.py``). ``data`` holds
 #: ``items`` conversation keys, then as many epoch milliseconds, as little-endian int64.
 analytics_daily_conversations = sa.Table(
     "analytics_daily_conversations",
     metadata,
     sa.Column("day", Timestamp, nullable=False),
-    sa.Column("number", sa.String(32), nullable=False),
+    sa.Column("number", sa.String(32), nullable=True),
     sa.Column("direction", sa.String(8), nullable=False),
     sa.Column("tag", sa.String(256), nullable=True),
     sa.Column("items", sa.Integer, nullable=False),

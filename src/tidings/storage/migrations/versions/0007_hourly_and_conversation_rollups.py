@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "analytics_daily_conversations",
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=True),
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("tag", sa.String(length=256), nullable=True),
         sa.Column("items", sa.Integer(), nullable=False),
