@@ -7,6 +7,8 @@ empty buckets with zeros and takes nearest-rank percentiles from count histogram
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -121,19 +123,13 @@ def percentiles(
     """Nearest-rank percentiles of a histogram of ``(value, count)``: the smallest value
     with at least ``ceil(p * N)`` observations at or below it. None when it is empty."""
     items = sorted((value, count) for value, count in histogram if count > 0)
-    total = sum(count for _, count in items)
-    if total == 0:
+    seen = list(itertools.accumulate(count for _, count in items))
+    if not seen:
         return [None for _ in ranks]
-    results: list[float | None] = []
-    for rank in ranks:
-        needed = max(1, math.ceil(rank * total - 1e-9))
-        seen = 0
-        for value, count in items:
-            seen += count
-            if seen >= needed:
-                results.append(value)
-                break
-    return results
+    total = seen[-1]
+    return [
+        items[bisect.bisect_left(seen, max(1, math.ceil(rank * total - 1e-9)))][0] for rank in ranks
+    ]
 
 
 def latency_bin(ms: int) -> int:

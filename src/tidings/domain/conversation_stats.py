@@ -110,9 +110,7 @@ def conversation_stats(
     waits = replies - started_at[at[later[groups]]]
 
     values, counts = np.unique(waits, return_counts=True)
-    found: list[tuple[int | None, int]] = [
-        (int(v), int(n)) for v, n in zip(values.tolist(), counts.tolist(), strict=True)
-    ]
+    found: list[tuple[int | None, int]] = list(zip(values.tolist(), counts.tolist(), strict=True))
     unanswered = int(starters.size - groups.size)
     if unanswered:
         found.append((None, unanswered))
