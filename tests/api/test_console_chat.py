@@ -86,3 +86,72 @@ async def test_threads_participants_and_messages(http: httpx.AsyncClient, clock:
     # The operator view is HMAC (or console session), not a chat user's token.
     denied = await http.get("/tidings/chat/threads", headers=bearer, auth=None)
     assert denied.status_code == 401
+
+
+async def test_operator_posts_as_a_participant(http: httpx.AsyncClient, clock: FakeClock) -> None:
+    """The console posts as one of the thread's participants: the message, its events and
+    every chat check are those of a send by that user."""
+    clock.current = datetime.now(UTC)
+    ann, ann_token = await _user(http)
+    bob, _ = await _user(http)
+    carol, _ = await _user(http)  # not in the thread
+    created = await http.post(
+        "/chat/threads",
+        params=CHAT,
+        json={
+            "topic": "Support",
+            "participants": [_participant(ann, "Ann"), _participant(bob, "Bob")],
+        },
+        headers={"authorization": f"Bearer {ann_token}"},
+        auth=_bearer_only,
+    )
+    thread = created.json()["chatThread"]["id"]
+    url = f"/tidings/chat/threads/{thread}/messages"
+
+    posted = await http.post(
+        url, json={"senderId": bob, "content": "On its way", "senderDisplayName": "Bob"}
+    )
+    assert posted.status_code == 201, posted.text
+    # Ann reads it through the Chat API, sent by Bob.
+    read = await http.get(
+        f"/chat/threads/{thread}/messages/{posted.json()['id']}",
+        params=CHAT,
+        headers={"authorization": f"Bearer {ann_token}"},
+        auth=_bearer_only,
+    )
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert body["content"]["message"] == "On its way" and body["senderDisplayName"] == "Bob"
+    assert body["senderCommunicationIdentifier"]["rawId"] == bob
+    events = (await http.get("/tidings/events", params={"limit": 100})).json()["value"]
+    received = [
+        e for e in events if e["eventType"] == "Microsoft.Communication.ChatMessageReceived"
+    ]
+    assert {(e["data"]["senderId"], e["data"]["recipientId"]) for e in received} == {(bob, ann)}
+
+    # Nothing is written for a sender outside the thread, an unknown user or bad input.
+    before = len((await http.get(f"/tidings/chat/threads/{thread}")).json()["messages"])
+    outsider = await http.post(url, json={"senderId": carol, "content": "hi"})
+    assert outsider.status_code == 403, outsider.text
+    unknown = await http.post(
+        url, json={"senderId": ann.replace(ann[-6:], "000000"), "content": "x"}
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "NotFound"
+    malformed = await http.post(url, json={"senderId": "someone", "content": "x"})
+    assert malformed.status_code == 400, malformed.text
+    assert (await http.post(url, json={"senderId": bob})).status_code == 400
+    assert (await http.post(url, json={"senderId": bob, "content": ""})).status_code == 400
+    no_thread = await http.post(
+        "/tidings/chat/threads/19:nope/messages", json={"senderId": bob, "content": "x"}
+    )
+    assert no_thread.status_code == 404
+    after = len((await http.get(f"/tidings/chat/threads/{thread}")).json()["messages"])
+    assert after == before
+    # A chat user's token does not reach the operator endpoint.
+    denied = await http.post(
+        url,
+        json={"senderId": ann, "content": "x"},
+        headers={"authorization": f"Bearer {ann_token}"},
+        auth=None,
+    )
+    assert denied.status_code == 401

@@ -324,14 +324,27 @@ def test_dead_letters_and_redelivery(
 
 
 def test_chat_threads_participants_and_messages(page: Page, server: ServerProcess) -> None:
-    seed_chat(server)
+    thread = seed_chat(server)
     signed_in(page, server)
     page.goto(server.http_endpoint + "/#/chat")
     page.get_by_role("link", name="Parcel 42").click()
     expect(page.get_by_role("list", name="Chat messages")).to_contain_text("Where is parcel 42?")
     expect(page.locator("ul.participants")).to_contain_text("Ann")
     expect(page.locator("ul.participants")).to_contain_text("Bob")
+    # Post as Bob: the message appears in the thread, and Ann reads it through the Chat API.
+    compose = page.get_by_role("form", name="Post as a participant")
+    compose.get_by_label("Post as").select_option(label="Bob")
+    compose.get_by_placeholder("Message").fill("It left the depot")
+    compose.get_by_role("button", name="Send").click()
+    messages = page.get_by_role("list", name="Chat messages")
+    expect(messages).to_contain_text("It left the depot")
+    expect(messages.locator("li", has_text="It left the depot")).to_contain_text("Bob")
+    expect(compose.get_by_placeholder("Message")).to_have_value("")
     shot(page, "chat-thread-desktop")
+    with api(server) as client:
+        detail = client.get(f"/tidings/chat/threads/{thread}").json()
+    posted = [m for m in detail["messages"] if m["content"].get("message") == "It left the depot"]
+    assert len(posted) == 1 and posted[0]["senderDisplayName"] == "Bob"
 
 
 def test_numbers_and_keys(page: Page, server: ServerProcess) -> None:

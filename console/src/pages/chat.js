@@ -1,5 +1,5 @@
-import { get } from "../api.js";
-import { Empty, ErrorBox, fmtTime, html, useLoad } from "../ui.js";
+import { get, post } from "../api.js";
+import { Empty, ErrorBox, fmtTime, formValues, html, useAction, useLoad } from "../ui.js";
 
 const names = (participants) => (participants || []).map((p) => p.displayName || p.communicationIdentifier?.rawId).join(", ");
 
@@ -11,6 +11,42 @@ function text(m) {
   if (m.type === "participantAdded") return `Added ${names(c.participants)}`;
   if (m.type === "participantRemoved") return `Removed ${names(c.participants)}`;
   return m.type;
+}
+
+// Posting needs a communication user (Teams users and phone numbers are not ours to act as).
+const isUser = (p) => p.communicationIdentifier?.rawId?.startsWith("8:acs:");
+
+function Compose({ threadId, participants, onSent }) {
+  const { busy, error, act } = useAction();
+  const senders = participants.filter(isUser);
+  if (!senders.length) return html`<p class="hint">No communication user in this thread to post as.</p>`;
+  const send = (event) => {
+    const v = formValues(event);
+    const form = event.currentTarget;
+    const sender = senders.find((p) => p.communicationIdentifier.rawId === v.sender);
+    act(async () => {
+      await post(`/tidings/chat/threads/${encodeURIComponent(threadId)}/messages`, {
+        senderId: v.sender,
+        content: v.message,
+        senderDisplayName: sender?.displayName || undefined,
+      });
+      form.querySelector("input[name=message]").value = "";
+      onSent();
+    });
+  };
+  return html`<form class="compose chat-compose" onSubmit=${send} aria-label="Post as a participant">
+      <label>As
+        <select name="sender" aria-label="Post as">
+          ${senders.map(
+            (p) => html`<option value=${p.communicationIdentifier.rawId}>${p.displayName || p.communicationIdentifier.rawId}</option>`,
+          )}
+        </select>
+      </label>
+      <input name="message" placeholder="Message" required maxlength="28000" />
+      <button type="submit" disabled=${busy}>Send</button>
+    </form>
+    <p class="hint">Posts as the chosen participant, as their Chat SDK would (same checks and events).</p>
+    <${ErrorBox} error=${error} />`;
 }
 
 function Thread({ id }) {
@@ -33,7 +69,7 @@ function Thread({ id }) {
               : html`<li class="system">${text(m)} · ${fmtTime(m.createdOn)}</li>`,
           )}
         </ol>
-        <p class="hint">Users post with the Chat SDK and their own access tokens; this view is read-only.</p>
+        <${Compose} threadId=${t.id} participants=${participants} onSent=${thread.reload} />
       </div>
       <div class="card">
         <h2>Participants (${participants.length})</h2>

@@ -46,6 +46,15 @@ class SendChatMessageRequest(Struct, rename="camel"):
     metadata: dict[str, str] | None = None
 
 
+class ConsoleChatMessageRequest(Struct, rename="camel"):
+    """The web console posting as one of a thread's participants (not an ACS shape)."""
+
+    sender_id: str
+    content: str
+    sender_display_name: str | None = None
+    type: str | None = None
+
+
 class UpdateMessageRequest(Struct, rename="camel"):
     content: str | None = None
     # Merge patch: a null value removes the key.

@@ -89,6 +89,23 @@ class IdentityService:
         generation, key = self._ctx.store.write(write)
         return self._token(user_id, wanted, generation, now, span, key)
 
+    def acting_as(self, user_id: str) -> Caller:
+        """A caller for an operator acting as ``user_id`` (the web console posting to a chat
+        thread as one of its participants). Holding the access key already lets anyone mint
+        that user's tokens, so this grants nothing more; the caller carries the user's
+        current token generation and the ``chat`` scope, and every chat check still applies.
+
+        Raises:
+            InvalidInput: not a communication user id.
+            NotFound: no such user (or deleted).
+        """
+        check_user_id(user_id, "senderId")
+        generation = self._ctx.store.read(lambda tx: tx.identities.generation(user_id))
+        if generation is None:
+            raise NotFound(f"There is no communication user {user_id}.")
+        expires = int(self._ctx.clock.now().timestamp()) + 300
+        return Caller(user_id, frozenset({"chat"}), generation, expires)
+
     def revoke(self, user_id: str) -> None:
         check_user_id(user_id)
         if not self._ctx.store.write(lambda tx: tx.identities.revoke(user_id)):

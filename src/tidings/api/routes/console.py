@@ -19,11 +19,13 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from tidings.api import chat_schemas as cs
 from tidings.api.console_session import renew_after_key_change
 from tidings.api.routes import chat
 from tidings.api.routes.common import before_param, int_param, json, run
 from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
 from tidings.api.routes.tidings import message_body
+from tidings.api.schemas import decode
 from tidings.domain.timefmt import iso_z
 from tidings.services.registry import Services
 
@@ -75,8 +77,8 @@ def page_routes() -> list[BaseRoute]:
 
 
 def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
-    """Access keys, a message's timeline and chat threads for operators (authenticated like
-    every ``/tidings`` route)."""
+    """Access keys, a message's timeline, chat threads and posting to them for operators
+    (authenticated like every ``/tidings`` route)."""
 
     async def show_keys(_request: Request) -> Response:
         return json(await run(services.keys.show))
@@ -135,8 +137,25 @@ def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
             }
         )
 
+    async def chat_post(request: Request) -> Response:
+        """Post to a thread as one of its participants (the console's chat composer)."""
+        body: cs.ConsoleChatMessageRequest = decode(
+            await request.body(), cs.ConsoleChatMessageRequest
+        )
+        caller = await run(services.identity.acting_as, body.sender_id)
+        message = await services.chat.send_message(
+            caller,
+            request.path_params["thread_id"],
+            body.content,
+            body.type,
+            body.sender_display_name,
+            None,
+        )
+        return json({"id": message.id}, 201)
+
     return [
         Route("/tidings/chat/threads", chat_threads, methods=["GET"]),
+        Route("/tidings/chat/threads/{thread_id}/messages", chat_post, methods=["POST"]),
         Route("/tidings/chat/threads/{thread_id}", chat_thread, methods=["GET"]),
         Route("/tidings/keys", show_keys, methods=["GET"]),
         Route("/tidings/keys/{name}/regenerate", regenerate_key, methods=["POST"]),
