@@ -152,6 +152,6 @@ async def test_operator_posts_as_a_participant(http: httpx.AsyncClient, clock: F
         url,
         json={"senderId": ann, "content": "x"},
         headers={"authorization": f"Bearer {ann_token}"},
-        auth=None,
+        auth=_bearer_only,
     )
     assert denied.status_code == 401
