@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
-from tidings.domain.analytics import Bucket, parse_query, percentiles, rate
+from tidings.domain.analytics import (
+    Bucket,
+    parse_query,
+    percentiles,
+    rate,
+    sorted_percentiles,
+)
 from tidings.errors import InvalidInput
 
 NOW = datetime(2026, 11, 23, 12, 34, 56, tzinfo=UTC)
@@ -68,3 +77,15 @@ def test_nearest_rank_percentiles() -> None:
     assert percentiles([(7, 3), (1, 1)], (0.25, 0.5)) == [1, 7]
     assert percentiles([], (0.5,)) == [None]
     assert rate(1, 0) is None and rate(1, 4) == 0.25
+
+
+def test_sorted_percentiles_agree_with_the_histogram_form() -> None:
+    rng = random.Random(3)
+    for size in (1, 2, 3, 10, 99, 1000):
+        values = sorted(rng.randrange(0, 50) for _ in range(size))
+        ranks = (0.01, 0.25, 0.5, 0.9, 0.99, 1.0)
+        histogram = Counter(values).items()
+        assert sorted_percentiles(np.array(values, dtype=np.int64), ranks) == percentiles(
+            histogram, ranks
+        )
+    assert sorted_percentiles(np.zeros(0, dtype=np.int64), (0.5,)) == [None]

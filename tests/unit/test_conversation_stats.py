@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tidings.domain.conversation_stats import (
+    ConversationStats,
     Int64s,
     arrays,
     conversation_key,
@@ -20,11 +21,11 @@ from tidings.domain.conversation_stats import (
 Msg = tuple[int, str, int]  # (conversation key, "out" | "in", epoch ms)
 
 
-def reference(messages: list[Msg], outbound_only: bool) -> tuple[int, list[tuple[int | None, int]]]:
-    """The definition, one conversation at a time."""
+def reference(messages: list[Msg], outbound_only: bool) -> tuple[int, int, list[int]]:
+    """The definition, one conversation at a time: (active, started, sorted waits)."""
     keys = {k for k, _, _ in messages}
-    waits: dict[int | None, int] = {}
-    active = 0
+    waits: list[int] = []
+    active = started = 0
     for key in keys:
         mine = [(d, t) for k, d, t in messages if k == key]
         outs = [t for d, t in mine if d == "out"]
@@ -32,15 +33,16 @@ def reference(messages: list[Msg], outbound_only: bool) -> tuple[int, list[tuple
             active += 1
         if not outs:
             continue
+        started += 1
         first = min(outs)
         replies = [t for d, t in mine if d == "in" and t > first]
-        wait = min(replies) - first if replies else None
-        waits[wait] = waits.get(wait, 0) + 1
-    ordered = sorted(w for w in waits if w is not None)
-    found: list[tuple[int | None, int]] = [(w, waits[w]) for w in ordered]
-    if None in waits:
-        found.append((None, waits[None]))
-    return active, found
+        if replies:
+            waits.append(min(replies) - first)
+    return active, started, sorted(waits)
+
+
+def flat(stats: ConversationStats) -> tuple[int, int, list[int]]:
+    return stats.active, stats.started, stats.waits.tolist()
 
 
 Pieces = list[tuple[Int64s, Int64s]]
@@ -83,7 +85,7 @@ def test_matches_the_definition_on_random_traffic(seed: int, outbound_only: bool
     # Repeated outbound times never come before a conversation's true first: they are
     # later copies, so the reference sees the same first outbound.
     extra = [(int(k), "out", int(t)) for ks, ts in outbound for k, t in zip(ks, ts, strict=True)]
-    got = conversation_stats(outbound, inbound, outbound_only=outbound_only)
+    got = flat(conversation_stats(outbound, inbound, outbound_only=outbound_only))
     assert got == reference(
         [m for m in messages if m[1] == "in"] + extra, outbound_only=outbound_only
     )
@@ -98,18 +100,18 @@ def test_edges_of_a_reply() -> None:
             [400, 900, 1000, 1001, 50],  # a: 400 before its first (500), 900 is 400 ms later
         )
     ]
-    active, waits = conversation_stats(outbound, inbound)
-    assert active == 4  # a b c d (d inbound only)
+    stats = conversation_stats(outbound, inbound)
+    assert stats.active == 4  # a b c d (d inbound only)
     # a: 400 ms; b: the inbound at the same millisecond is not after, 1001 is (1 ms);
     # c: no reply.
-    assert waits == [(1, 1), (400, 1), (None, 1)]
-    assert conversation_stats(outbound, inbound, outbound_only=True)[0] == 3
+    assert (stats.started, stats.replied, stats.waits.tolist()) == (3, 2, [1, 400])
+    assert conversation_stats(outbound, inbound, outbound_only=True).active == 3
 
 
 def test_nothing_and_inbound_only() -> None:
-    assert conversation_stats([], []) == (0, [])
-    assert conversation_stats([], [arrays([7, 7, 8], [1, 2, 3])]) == (2, [])
-    assert conversation_stats([], [arrays([7], [1])], outbound_only=True) == (0, [])
+    assert flat(conversation_stats([], [])) == (0, 0, [])
+    assert flat(conversation_stats([], [arrays([7, 7, 8], [1, 2, 3])])) == (2, 0, [])
+    assert flat(conversation_stats([], [arrays([7], [1])], outbound_only=True)) == (0, 0, [])
 
 
 def test_conversation_key_is_the_uuids_first_64_bits_signed() -> None:

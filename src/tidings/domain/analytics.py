@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from tidings.domain.conversation_stats import ConversationStats, Int64s
 from tidings.errors import InvalidInput
 
 #: Most buckets one question may produce (two years by hour would be 17,520).
@@ -126,10 +127,19 @@ def percentiles(
     seen = list(itertools.accumulate(count for _, count in items))
     if not seen:
         return [None for _ in ranks]
-    total = seen[-1]
-    return [
-        items[bisect.bisect_left(seen, max(1, math.ceil(rank * total - 1e-9)))][0] for rank in ranks
-    ]
+    return [items[bisect.bisect_left(seen, _needed(rank, seen[-1]))][0] for rank in ranks]
+
+
+def _needed(rank: float, total: int) -> int:
+    """How many observations the nearest-rank percentile ``rank`` must have at or below."""
+    return max(1, math.ceil(rank * total - 1e-9))
+
+
+def sorted_percentiles(values: Int64s, ranks: Sequence[float]) -> list[int | None]:
+    """``percentiles`` of values already in ascending order, one observation each."""
+    if not values.size:
+        return [None for _ in ranks]
+    return [int(values[_needed(rank, values.size) - 1]) for rank in ranks]
 
 
 def latency_bin(ms: int) -> int:
@@ -161,10 +171,8 @@ class AnalyticsCounts:
     latency_ms: list[tuple[int, int]]
     #: First words of inbound messages, upper-cased: (word, messages), most frequent first.
     keywords: list[tuple[str, int]]
-    active_conversations: int
-    #: Conversations with outbound in range by time from first outbound to first later
-    #: inbound in milliseconds (None: no reply): (ms or None, conversations).
-    first_reply_ms: list[tuple[int | None, int]]
+    #: Active conversations, those with outbound in range and their first-reply waits.
+    conversations: ConversationStats
     #: Our numbers (listed in byNumber even when idle).
     numbers: list[str]
 
@@ -217,10 +225,8 @@ def build_report(
 
     totals = {key: sum(row[key] for row in series.values()) for key in series[starts[0]]}
     latency = percentiles(counts.latency_ms, (0.5, 0.9, 0.99))
-    waits = [(ms, n) for ms, n in counts.first_reply_ms if ms is not None]
-    conversations = sum(n for _, n in counts.first_reply_ms)
-    replied = sum(n for _, n in waits)
-    wait = percentiles([(ms / 1000, n) for ms, n in waits], (0.5, 0.9))
+    chats = counts.conversations
+    wait = [None if ms is None else ms / 1000 for ms in sorted_percentiles(chats.waits, (0.5, 0.9))]
 
     by_number: dict[str, dict[str, int]] = {number: dict(_EMPTY_ROW) for number in counts.numbers}
     by_tag: dict[str, dict[str, int]] = {}
@@ -250,8 +256,8 @@ def build_report(
             "deliveryRate": rate(totals["delivered"], totals["delivered"] + totals["failed"]),
             "optOuts": totals["optOuts"],
             "optIns": totals["optIns"],
-            "activeConversations": counts.active_conversations,
-            "replyRate": rate(replied, conversations),
+            "activeConversations": chats.active,
+            "replyRate": rate(chats.replied, chats.started),
             "deliveryLatencyMs": dict(zip(("p50", "p90", "p99"), latency, strict=True)),
             "timeToFirstReplySeconds": dict(zip(("p50", "p90"), wait, strict=True)),
         },

@@ -18,6 +18,7 @@ milliseconds for 150,000 of them) rather than a pass over the messages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,18 +63,32 @@ def _concat(parts: Sequence[Int64s]) -> Int64s:
     return np.concatenate(parts).astype(np.int64, copy=False) if parts else _EMPTY
 
 
+@dataclass(frozen=True)
+class ConversationStats:
+    #: Conversations with any message in range (with a tag filter: with tagged outbound).
+    active: int
+    #: Conversations with an outbound message in range.
+    started: int
+    #: Of those that got a reply, the wait from first outbound to first reply, in
+    #: milliseconds, ascending (so ``waits.size`` is the number answered).
+    waits: Int64s
+
+    @property
+    def replied(self) -> int:
+        return int(self.waits.size)
+
+
 def conversation_stats(
     outbound: Sequence[tuple[Int64s, Int64s]],
     inbound: Sequence[tuple[Int64s, Int64s]],
     *,
     outbound_only: bool = False,
-) -> tuple[int, list[tuple[int | None, int]]]:
-    """Active conversations and the first-reply waits, from pieces of (keys, epoch ms).
+) -> ConversationStats:
+    """The conversation figures from pieces of (keys, epoch ms).
 
     ``outbound`` pieces hold outbound times (any of a conversation's; only the earliest
     counts), ``inbound`` pieces every inbound time, all inside the range asked about.
     ``outbound_only``: only conversations with outbound count as active (a tag filter).
-    Returns (active, [(wait ms or None, conversations)]).
     """
     out_keys = _concat([k for k, _ in outbound])
     out_ms = _concat([m for _, m in outbound])
@@ -100,7 +115,7 @@ def conversation_stats(
         inbound_only = in_keys[~theirs]
         active = int(starters.size) + int(_group_starts(inbound_only).size)
     if starters.size == 0:
-        return active, []
+        return ConversationStats(active, 0, _EMPTY)
 
     # A starter's reply is the least of its inbound times strictly after its first outbound.
     later = np.flatnonzero(theirs)
@@ -108,13 +123,7 @@ def conversation_stats(
     groups = _group_starts(in_keys[later])
     replies = np.minimum.reduceat(in_ms[later], groups) if groups.size else _EMPTY
     waits = replies - started_at[at[later[groups]]]
-
-    values, counts = np.unique(waits, return_counts=True)
-    found: list[tuple[int | None, int]] = list(zip(values.tolist(), counts.tolist(), strict=True))
-    unanswered = int(starters.size - groups.size)
-    if unanswered:
-        found.append((None, unanswered))
-    return active, found
+    return ConversationStats(active, int(starters.size), np.sort(waits))
 
 
 def _group_starts(sorted_keys: Int64s) -> NDArray[np.intp]:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery, Bucket
-from tidings.domain.conversation_stats import conversation_stats
+from tidings.domain.conversation_stats import ConversationStats, conversation_stats
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.storage import conversation_rollups, dialects, rollups
@@ -112,7 +112,6 @@ class SqlAnalyticsRepo:
     def counts(self, q: AnalyticsQuery, now: datetime | None = None) -> AnalyticsCounts:
         block = None if now is None else self.rollup_block(q, now)
         outbound, inbound, opt = self.series(q, block)
-        active, waits = self.conversations(q, block)
         return AnalyticsCounts(
             outbound=outbound,
             inbound=inbound,
@@ -121,8 +120,7 @@ class SqlAnalyticsRepo:
             by_number_in=self.inbound_by_number(q, block),
             latency_ms=self.latency(q, block),
             keywords=self.keywords(q, block),
-            active_conversations=active,
-            first_reply_ms=waits,
+            conversations=self.conversations(q, block),
             numbers=self.numbers(q),
         )
 
@@ -281,11 +279,9 @@ class SqlAnalyticsRepo:
             return [q.number]
         return list(self._c.execute(sa.select(phone_numbers.c.number)).scalars())
 
-    def conversations(
-        self, q: AnalyticsQuery, block: Block = None
-    ) -> tuple[int, list[tuple[int | None, int]]]:
+    def conversations(self, q: AnalyticsQuery, block: Block = None) -> ConversationStats:
         """Active conversations, and per conversation with outbound in range the time from
-        its first outbound message to the first later inbound one (None: no reply).
+        its first outbound message to the first later inbound one.
 
         The whole days come from their conversation pieces in the rollup, the rest from the
         messages (index only); ``domain/conversation_stats`` combines them exactly.
