@@ -6,11 +6,11 @@ For a range of time:
   tagged outbound message in range);
 - per conversation with an outbound message in range, the wait from its **first** such
   outbound message to the first inbound message strictly after it and still in range
-  (``None``: no reply), which gives the reply rate and the time to first reply.
+  (if any), which gives the reply rate and the time to first reply.
 
-Neither adds up across days, so storage keeps, per day, each conversation's first outbound
-time (by number and tag) and every inbound time, and this module combines any number of such
-pieces exactly: a conversation is a 64-bit key (``conversation_key``), times are epoch
+Neither adds up across days, so storage keeps, per day, the conversation and time of each
+message (outbound by number and tag, inbound by number), and this module combines any
+number of such pieces exactly: a conversation is a 64-bit key (``conversation_key``), times are epoch
 milliseconds, and the work is a few NumPy sorts over the range's conversations (a few
 milliseconds for 150,000 of them) rather than a pass over the messages.
 """

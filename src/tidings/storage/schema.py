@@ -236,8 +236,8 @@ analytics_hourly = sa.Table(
     sa.Index(None, "day", "number"),
 )
 
-#: Per day, our number (NULL: all numbers) and tag: each conversation's first outbound time
-#: that day; per day and our number (or all): every inbound time
+#: Per day, our number (NULL: all numbers) and tag: each outbound message's conversation and
+#: time; per day and our number (or all): the same of every inbound message
 #: (``storage/conversation_rollups.py``). ``data`` holds
 #: ``items`` conversation keys, then as many epoch milliseconds, as little-endian int64.
 analytics_daily_conversations = sa.Table(
