@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.api.errors import error_body
@@ -132,9 +131,7 @@ class HmacAuthMiddleware:
             raise AuthError(
                 401, "Denied", "Request 'x-ms-content-sha256' differs from generated content hash."
             )
-        keys = self._keys.cached_keys()
-        if keys is None:
-            keys = await anyio.to_thread.run_sync(self._keys.valid_keys)
+        keys = await self._keys.valid_keys_async()
         target = scope.get("raw_path") or scope["path"].encode()
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):

@@ -127,12 +127,16 @@ def fast_insert(
     if not is_sqlite(connection):
         driver = connection.connection.driver_connection
         assert driver is not None
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy would have raised it: a unique clash is an ``IntegrityError``.
+            raise sa.exc.DBAPIError.instance(
+                statement, None, exc, connection.dialect.loaded_dbapi.Error
+            ) from exc
         return
     spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
 
