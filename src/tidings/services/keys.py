@@ -75,7 +75,10 @@ class KeyService:
 
     async def valid_keys_async(self) -> tuple[str, ...]:
         """``valid_keys`` for the event loop: from the cache, else one read for all callers."""
-        return self.cached_keys() or await self._refresh.run("keys", self.valid_keys)
+        cached = self.cached_keys()
+        if cached is not None:
+            return cached
+        return await self._refresh.run("keys", self.valid_keys)
 
     def valid_keys(self) -> tuple[str, ...]:
         """The keys requests may be signed with (cached briefly; sync, call off the loop)."""
