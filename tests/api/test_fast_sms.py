@@ -29,6 +29,18 @@ GOOD = {
     "message": "hi",
     "smsSendOptions": {"enableDeliveryReport": True, "tag": "t1"},
 }
+REPEATABLE = {
+    "json": {
+        **GOOD,
+        "smsRecipients": [
+            {
+                "to": "+15555550112",
+                "repeatabilityRequestId": "r1",
+                "repeatabilityFirstSent": "Mon, 23 Nov 2026 12:00:00 GMT",
+            }
+        ],
+    }
+}
 _MESSAGE_ID = re.compile(rb"Outgoing_\d{14}[0-9a-f-]{36}")
 
 #: (name, request keyword arguments, whether the client signs it)
@@ -42,34 +54,12 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
     ),
     (
         "repeatability",
-        {
-            "json": {
-                **GOOD,
-                "smsRecipients": [
-                    {
-                        "to": "+15555550112",
-                        "repeatabilityRequestId": "r1",
-                        "repeatabilityFirstSent": "Mon, 23 Nov 2026 12:00:00 GMT",
-                    }
-                ],
-            }
-        },
+        REPEATABLE,
         True,
     ),
     (
         "repeated",
-        {
-            "json": {
-                **GOOD,
-                "smsRecipients": [
-                    {
-                        "to": "+15555550112",
-                        "repeatabilityRequestId": "r1",
-                        "repeatabilityFirstSent": "Mon, 23 Nov 2026 12:00:00 GMT",
-                    }
-                ],
-            }
-        },
+        REPEATABLE,
         True,
     ),
     (
@@ -197,8 +187,7 @@ async def test_fast_path_answers_as_the_full_app(
 ) -> None:
     fast, full = clients
     if name == "repeated":  # the first of the pair, through each app
-        first = CASES[[c[0] for c in CASES].index("repeatability")]
-        await _send(fast, clock, first[1], True)
+        await _send(fast, clock, REPEATABLE, True)
     expected = await _send(full, clock, kwargs, signed)
     got = await _send(fast, clock, kwargs, signed)
     assert _comparable(got) == _comparable(expected)

@@ -274,33 +274,20 @@ def test_accept_writes_what_add_many_writes(db: Database) -> None:
 def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
     """A unique clash through the driver (PostgreSQL's COPY included) surfaces as SQLAlchemy's
     ``IntegrityError``, which group commit turns into a ``Conflict`` and reads again."""
-    row = (
-        "dup",
-        "outbound",
-        "queued",
-        "api",
-        "+18005550100",
-        "+15555550111",
-        "b",
-        1,
-        "GSM-7",
-        None,
-        True,
-        T0,
-    )
-    columns = (
-        "id",
-        "direction",
-        "status",
-        "origin",
-        "sender",
-        "recipient",
-        "body",
-        "segments",
-        "encoding",
-        "tag",
-        "enable_delivery_report",
-        "created_at",
-    )
+    message, _ = _message("dup")
+    required = {
+        "id": message.id,
+        "direction": "outbound",
+        "status": "queued",
+        "origin": "api",
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "body": message.body,
+        "segments": 1,
+        "encoding": "GSM-7",
+        "enable_delivery_report": False,
+        "created_at": T0,
+    }
+    columns, row = tuple(required), tuple(required.values())
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
         dialects.fast_insert(connection, messages, columns, [row, row])
