@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -20,9 +22,9 @@ from tidings.domain.messages import (
     OutboundBatch,
 )
 from tidings.errors import Conflict
-from tidings.storage import migrations
+from tidings.storage import dialects, migrations
 from tidings.storage.database import Database, SqlTx
-from tidings.storage.schema import metadata
+from tidings.storage.schema import messages, metadata
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -244,3 +246,48 @@ def test_prune_drops_old_windows(db: Database) -> None:
     db.write(lambda tx: tx.rate_windows.prune(window - timedelta(hours=1)))
     assert db.write(lambda tx: tx.rate_windows.take("k", 10, old, 10)) == 10  # counted afresh
     assert db.write(lambda tx: tx.rate_windows.take("k", 10, window, 10)) == 5
+
+
+def test_accept_writes_what_add_many_writes(db: Database) -> None:
+    """``accept`` goes through the driver (``fast_insert``); a message must read back exactly
+    as one written through SQLAlchemy, over more rows than one SQLite statement holds."""
+    db.write(lambda tx: tx.messages.add_many([_message("via-sqlalchemy", "r0")]))
+    rows = [_message(f"m{i:04d}", f"r{i}" if i % 2 else None) for i in range(1200)]
+    jobs: list[tuple[str, dict[str, object], datetime]] = [
+        ("sms.send", {"messageId": m.id}, T0) for m, _ in rows
+    ]
+    assert db.write(lambda tx: tx.messages.accept(OutboundBatch(rows, jobs, T0))) == {}
+    reference = db.read(lambda tx: tx.messages.get("via-sqlalchemy"))
+    stored = db.read(lambda tx: tx.messages.get_many([m.id for m, _ in rows]))
+    assert len(stored) == 1200
+    assert reference is not None
+    assert stored["m0001"] == dataclasses.replace(reference, id="m0001")
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1200
+    claimed = db.write(
+        lambda tx: tx.jobs.claim(["sms.send"], limit=5, now=T0, lease=LEASE, worker="w")
+    )
+    assert {job.payload["messageId"] for job in claimed} <= {m.id for m, _ in rows}
+    repeat = OutboundBatch([_message("again", "r1")], [], T0)
+    assert db.write(lambda tx: tx.messages.accept(repeat)) == {"r1": "m0001"}
+
+
+def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
+    """A unique clash through the driver (PostgreSQL's COPY included) surfaces as SQLAlchemy's
+    ``IntegrityError``, which group commit turns into a ``Conflict`` and reads again."""
+    message, _ = _message("dup")
+    required = {
+        "id": message.id,
+        "direction": "outbound",
+        "status": "queued",
+        "origin": "api",
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "body": message.body,
+        "segments": 1,
+        "encoding": "GSM-7",
+        "enable_delivery_report": False,
+        "created_at": T0,
+    }
+    columns, row = tuple(required), tuple(required.values())
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        dialects.fast_insert(connection, messages, columns, [row, row])

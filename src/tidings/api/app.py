@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from tidings.api.auth import HmacAuthMiddleware
+from tidings.api.auth import HmacAuthMiddleware, HmacVerifier
 from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
 from tidings.api.cors import ChatCorsMiddleware
 from tidings.api.errors import HANDLERS
+from tidings.api.fast_sms import FastSmsMiddleware
 from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
@@ -43,7 +44,10 @@ def create_app(
     public_url: str | None = None,
     now: Callable[[], datetime] | None = None,
     console_session_minutes: float = 480,
+    fast_sms: bool = True,
 ) -> Starlette:
+    """The application; ``fast_sms=False`` sends ``POST /sms`` through the full stack too
+    (the tests compare the two)."""
     clock = now or services.clock.now
     api_routes: list[BaseRoute] = [
         # Chat first: its send route is the hottest, and Starlette tries routes in order.
@@ -72,18 +76,25 @@ def create_app(
         Route("/metrics", metrics.endpoint, methods=["GET"]),
         *api_routes,
     ]
-    middleware = [
-        Middleware(RequestContextMiddleware, metrics=metrics.http),
+    verifier = HmacVerifier(
+        keys=services.keys, now=clock, skew_seconds=skew_seconds, public_hosts=public_hosts
+    )
+    middleware = [Middleware(RequestContextMiddleware, metrics=metrics.http)]
+    if fast_sms:
+        send_route = next(r for r in api_routes if isinstance(r, Route) and r.path == "/sms")
+        middleware.append(
+            Middleware(
+                FastSmsMiddleware,
+                services=services,
+                verifier=verifier,
+                max_body=max_body,
+                route=send_route,
+            )
+        )
+    middleware += [
         Middleware(ChatCorsMiddleware),
         Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
-        Middleware(
-            HmacAuthMiddleware,
-            keys=services.keys,
-            now=clock,
-            skew_seconds=skew_seconds,
-            max_body=max_body,
-            public_hosts=public_hosts,
-        ),
+        Middleware(HmacAuthMiddleware, verifier=verifier, max_body=max_body),
         Middleware(BearerAuthMiddleware, identity=services.identity, max_body=max_body),
     ]
     return Starlette(

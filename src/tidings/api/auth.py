@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.api.errors import error_body
@@ -43,53 +42,25 @@ class AuthError(Exception):
         self.message = message
 
 
-class HmacAuthMiddleware:
+class HmacVerifier:
+    """Checks a request's HMAC signature against its buffered body (``verify``)."""
+
     def __init__(
         self,
-        app: ASGIApp,
         *,
         keys: KeyService,
         now: Callable[[], datetime],
         skew_seconds: int,
-        max_body: int,
         public_hosts: Iterable[str] = (),
-        public_paths: Iterable[str] = PUBLIC_PREFIXES,
     ) -> None:
-        self._app = app
         self._keys = keys
         self._now = now
         self._skew = skew_seconds
-        self._max_body = max_body
         self._public_hosts = tuple(public_hosts)
-        self._public_paths = tuple(public_paths)
+        self._dates: dict[str, datetime] = {}  # parsed x-ms-date values (many requests share one)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or self._is_public(scope)
-            or scope.get(CONSOLE_SESSION)
-            or is_bearer_path(scope["path"])
-        ):
-            await self._app(scope, receive, send)
-            return
-        try:
-            body = await self._read_body(scope, receive)
-            await self._verify(scope, body)
-        except AuthError as exc:
-            await send_error(send, exc)
-            return
-        await self._app(scope, replay(body, receive), send)
-
-    def _is_public(self, scope: Scope) -> bool:
-        path: str = scope["path"]
-        return scope["method"] in {"GET", "HEAD"} and (
-            path == "/" or path.startswith(self._public_paths)
-        )
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        return await read_body(scope, receive, self._max_body)
-
-    async def _verify(self, scope: Scope, body: bytes) -> None:
+    async def verify(self, scope: Scope, body: bytes) -> None:
+        """Raises ``AuthError`` unless ``scope`` and ``body`` are signed with a valid key."""
         authorization = _header(scope, b"authorization")
         if not authorization:
             raise AuthError(401, "Denied", "The Authorization header is missing.")
@@ -112,10 +83,17 @@ class HmacAuthMiddleware:
         date = _header(scope, b"x-ms-date") or _header(scope, b"date")
         if not date:
             raise AuthError(401, "Denied", "The x-ms-date header is missing.")
-        try:
-            when = parse_rfc1123(date)
-        except ValueError:
-            raise AuthError(401, "Denied", f"x-ms-date {date!r} is not an RFC 1123 date.") from None
+        when = self._dates.get(date)
+        if when is None:
+            try:
+                when = parse_rfc1123(date)
+            except ValueError:
+                raise AuthError(
+                    401, "Denied", f"x-ms-date {date!r} is not an RFC 1123 date."
+                ) from None
+            if len(self._dates) >= 4096:
+                self._dates.clear()
+            self._dates[date] = when
         skew = abs((self._now().astimezone(UTC) - when).total_seconds())
         if skew > self._skew:
             raise AuthError(
@@ -132,9 +110,7 @@ class HmacAuthMiddleware:
             raise AuthError(
                 401, "Denied", "Request 'x-ms-content-sha256' differs from generated content hash."
             )
-        keys = self._keys.cached_keys()
-        if keys is None:
-            keys = await anyio.to_thread.run_sync(self._keys.valid_keys)
+        keys = await self._keys.valid_keys_async()
         target = scope.get("raw_path") or scope["path"].encode()
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):
@@ -148,6 +124,47 @@ class HmacAuthMiddleware:
                 if hmac.constant_time_equal(hmac.signature(key, text), signature):
                     return
         raise AuthError(401, "Denied", "The request signature does not match any access key.")
+
+
+class HmacAuthMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        verifier: HmacVerifier,
+        max_body: int,
+        public_paths: Iterable[str] = PUBLIC_PREFIXES,
+    ) -> None:
+        self._app = app
+        self._verifier = verifier
+        self._max_body = max_body
+        self._public_paths = tuple(public_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or self._is_public(scope)
+            or scope.get(CONSOLE_SESSION)
+            or is_bearer_path(scope["path"])
+        ):
+            await self._app(scope, receive, send)
+            return
+        try:
+            body = await self._read_body(scope, receive)
+            await self._verifier.verify(scope, body)
+        except AuthError as exc:
+            await send_error(send, exc)
+            return
+        await self._app(scope, replay(body, receive), send)
+
+    def _is_public(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        return scope["method"] in {"GET", "HEAD"} and (
+            path == "/" or path.startswith(self._public_paths)
+        )
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        return await read_body(scope, receive, self._max_body)
 
 
 async def read_body(scope: Scope, receive: Receive, max_body: int) -> bytes:

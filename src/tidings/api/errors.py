@@ -6,6 +6,7 @@ Every error body has the ACS shape ``{"error": {"code": ..., "message": ...}}``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import msgspec
 from starlette.exceptions import HTTPException
@@ -107,10 +108,23 @@ async def unexpected_error(_request: Request, exc: Exception) -> Response:
     return error_response(500, "InternalError", "An unexpected error occurred.")
 
 
-HANDLERS = {
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+HANDLERS: dict[type[Exception], Handler] = {
     TidingsError: tidings_error,
     msgspec.ValidationError: validation_error,
     msgspec.DecodeError: validation_error,
     HTTPException: http_error,
     Exception: unexpected_error,
 }
+
+
+def handler_for(exc: Exception) -> Handler | None:
+    """The handler Starlette's exception middleware picks for ``exc`` (by its classes, most
+    specific first); None for the ones left to the server error middleware."""
+    for cls in type(exc).__mro__:
+        if cls is Exception:
+            return None
+        if cls in HANDLERS:
+            return HANDLERS[cls]
+    return None

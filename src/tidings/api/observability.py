@@ -56,6 +56,19 @@ class HttpMetrics:
             registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def children(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+        """The request counter and latency histogram of one route, method and status
+        (``labels()`` looked up once: it costs more than the increment)."""
+        key = (route, method, status)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+            )
+        return found
 
 
 class RequestContextMiddleware:
@@ -93,8 +106,9 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(elapsed)
+            counter, timer = self.metrics.children(route, method, status)
+            counter.inc()
+            timer.observe(elapsed)
             log.debug(
                 "%s %s %d %.1f ms",
                 method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 _NAMESPACE = uuid.UUID("6f1d3f0e-3c55-4a8e-9a53-2f7f0f3b1c11")
 
 
+@functools.lru_cache(maxsize=65536)
 def conversation_id(our_number: str, peer_number: str) -> str:
     """The id of the conversation between one of our numbers and a peer: derived, not
     looked up, so a message can carry it from the moment it is accepted."""

@@ -13,6 +13,7 @@ import time
 from tidings.errors import InvalidInput
 from tidings.ports import Tx
 from tidings.services.context import ServiceContext
+from tidings.services.singleflight import SingleFlight
 
 KEY_NAMES = ("primary", "secondary")
 CACHE_SECONDS = 5.0
@@ -27,6 +28,7 @@ class KeyService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._cache: tuple[float, tuple[str, ...]] | None = None
+        self._refresh = SingleFlight()
 
     def ensure(self, primary: str | None = None, secondary: str | None = None) -> dict[str, str]:
         """Create missing keys; ``primary``/``secondary`` pin a key to a given value."""
@@ -70,6 +72,13 @@ class KeyService:
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
         return None
+
+    async def valid_keys_async(self) -> tuple[str, ...]:
+        """``valid_keys`` for the event loop: from the cache, else one read for all callers."""
+        cached = self.cached_keys()
+        if cached is not None:
+            return cached
+        return await self._refresh.run("keys", self.valid_keys)
 
     def valid_keys(self) -> tuple[str, ...]:
         """The keys requests may be signed with (cached briefly; sync, call off the loop)."""

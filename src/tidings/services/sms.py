@@ -33,6 +33,7 @@ from tidings.domain.timefmt import parse_rfc1123
 from tidings.errors import InvalidInput, Unauthenticated
 from tidings.ports import Tx
 from tidings.services.context import ServiceContext
+from tidings.services.singleflight import SingleFlight
 
 MAX_MESSAGE_LENGTH = 2048
 MAX_RECIPIENTS = 100
@@ -174,6 +175,7 @@ class SmsService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._senders: dict[str, tuple[float, PurchasedNumber]] = {}
+        self._lookups = SingleFlight()
 
     def send(self, request: SendRequest) -> list[RecipientResult]:
         """Accept a send request in its own transaction; see the module docstring.
@@ -210,8 +212,8 @@ class SmsService:
         cached = self._senders.get(sender)
         if cached is not None and time.monotonic() - cached[0] < SENDER_CACHE_SECONDS:
             return cached[1]
-        number = await anyio.to_thread.run_sync(
-            lambda: self._ctx.store.read(lambda tx: tx.numbers.get(sender))
+        number = await self._lookups.run(
+            sender, lambda: self._ctx.store.read(lambda tx: tx.numbers.get(sender))
         )
         if number is not None:
             if len(self._senders) > 10_000:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -127,12 +128,16 @@ def fast_insert(
     if not is_sqlite(connection):
         driver = connection.connection.driver_connection
         assert driver is not None
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy would have raised it: a unique clash is an ``IntegrityError``.
+            raise sa.exc.DBAPIError.instance(
+                statement, None, exc, connection.dialect.loaded_dbapi.Error
+            ) from exc
         return
     spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
 
@@ -144,11 +149,20 @@ def fast_insert(
             text = spelled[v] = _sqlite_datetime(v)
         return text
 
-    marks = ", ".join(["?"] * len(columns))
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-        [tuple(map(plain, row)) for row in rows],
-    )
+    # One multi-row ``INSERT`` per chunk rather than ``executemany``: the sqlite3 module
+    # releases and re-takes the GIL around every row's step, and under load each re-take
+    # waits behind the event loop thread (up to a switch interval per row).
+    driver = connection.connection.driver_connection
+    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if driver else 999
+    per_statement = max(1, min(500, limit // len(columns)))
+    marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ", ".join([marks] * len(chunk))
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES {values}",
+            tuple(plain(v) for row in chunk for v in row),
+        )
 
 
 def fetch_all(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:

@@ -27,44 +27,7 @@ from tidings.services.sms import Recipient, SendRequest
 def routes(services: Services) -> list[Route]:
     async def send(request: Request) -> Response:
         api_version(request, SMS_VERSIONS)
-        body: schemas.SendMessageRequest = schemas.decode(
-            await request.body(), schemas.SendMessageRequest
-        )
-        options = body.sms_send_options or schemas.SmsSendOptions()
-        connect = options.messaging_connect
-        send_request = SendRequest(
-            sender=body.from_,
-            recipients=[
-                Recipient(r.to, r.repeatability_request_id, r.repeatability_first_sent)
-                for r in body.sms_recipients
-            ],
-            message=body.message,
-            enable_delivery_report=options.enable_delivery_report,
-            tag=options.tag,
-            report_timeout_seconds=options.delivery_report_timeout_in_seconds,
-            messaging_connect=(
-                route_from_options(connect.partner, connect.partner_params)
-                if connect is not None
-                else None
-            ),
-        )
-        results = await services.sms.send_async(send_request)
-        return json(
-            schemas.SmsSendResponse(
-                [
-                    schemas.SmsSendResponseItem(
-                        to=r.to,
-                        http_status_code=r.http_status_code,
-                        successful=r.successful,
-                        message_id=r.message_id,
-                        repeatability_result=r.repeatability_result,
-                        error_message=r.error_message,
-                    )
-                    for r in results
-                ]
-            ),
-            202,
-        )
+        return await send_sms(services, await request.body())
 
     def optout(action: OptOutAction) -> Route:
         async def handle(request: Request) -> Response:
@@ -121,3 +84,44 @@ def routes(services: Services) -> list[Route]:
         optout(OptOutAction.CHECK),
         Route("/deliveryReports/{message_id}", delivery_report, methods=["GET"]),
     ]
+
+
+async def send_sms(services: Services, raw: bytes) -> Response:
+    """``POST /sms`` once authenticated and its api-version checked: the route's work, shared
+    with the fast path (``api/fast_sms.py``)."""
+    body: schemas.SendMessageRequest = schemas.decode(raw, schemas.SendMessageRequest)
+    options = body.sms_send_options or schemas.SmsSendOptions()
+    connect = options.messaging_connect
+    send_request = SendRequest(
+        sender=body.from_,
+        recipients=[
+            Recipient(r.to, r.repeatability_request_id, r.repeatability_first_sent)
+            for r in body.sms_recipients
+        ],
+        message=body.message,
+        enable_delivery_report=options.enable_delivery_report,
+        tag=options.tag,
+        report_timeout_seconds=options.delivery_report_timeout_in_seconds,
+        messaging_connect=(
+            route_from_options(connect.partner, connect.partner_params)
+            if connect is not None
+            else None
+        ),
+    )
+    results = await services.sms.send_async(send_request)
+    return json(
+        schemas.SmsSendResponse(
+            [
+                schemas.SmsSendResponseItem(
+                    to=r.to,
+                    http_status_code=r.http_status_code,
+                    successful=r.successful,
+                    message_id=r.message_id,
+                    repeatability_result=r.repeatability_result,
+                    error_message=r.error_message,
+                )
+                for r in results
+            ]
+        ),
+        202,
+    )

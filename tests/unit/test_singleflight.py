@@ -1,0 +1,90 @@
+"""``SingleFlight``: concurrent callers share one call; ``_guid``: pooled version-4 UUIDs."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import anyio
+import pytest
+
+from tidings.domain.ids import outgoing_message_id
+from tidings.services.singleflight import SingleFlight
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_concurrent_callers_share_one_call() -> None:
+    flight = SingleFlight()
+    calls = 0
+    release = threading.Event()
+
+    def lookup() -> str:
+        nonlocal calls
+        calls += 1
+        release.wait(5)
+        return "found"
+
+    results: list[str] = []
+
+    async def caller() -> None:
+        results.append(await flight.run("k", lookup))
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(20):
+            tasks.start_soon(caller)
+        await anyio.sleep(0.05)
+        release.set()
+    assert results == ["found"] * 20
+    assert calls == 1
+    assert await flight.run("k", lambda: "fresh") == "fresh"  # a later miss looks up again
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
+    flight = SingleFlight()
+    release = threading.Event()
+
+    def lookup() -> int:
+        release.wait(5)
+        return 7
+
+    got: list[int] = []
+
+    async def patient() -> None:
+        got.append(await flight.run("k", lookup))
+
+    async with anyio.create_task_group() as tasks:
+        with anyio.move_on_after(0.02):
+            await flight.run("k", lookup)  # gives up first
+        tasks.start_soon(patient)
+        await anyio.sleep(0.02)
+        release.set()
+    assert got == [7]
+
+
+async def test_failures_reach_every_caller_and_are_not_kept() -> None:
+    flight = SingleFlight()
+
+    def broken() -> None:
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError, match="database down"):
+        await flight.run("k", broken)
+    assert await flight.run("k", lambda: "back") == "back"
+
+
+def test_message_ids_carry_random_version_4_guids() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    ids = {outgoing_message_id(now) for _ in range(1000)}  # more than one pool
+    assert len(ids) == 1000
+    for message_id in ids:
+        assert message_id.startswith("Outgoing_20261123120000")
+        guid = uuid.UUID(message_id.removeprefix("Outgoing_20261123120000"))
+        assert guid.version == 4
+        assert str(guid) == message_id[-36:]
