@@ -113,6 +113,6 @@ def from_rollup(
         query = query.where(sa.or_(table.c.direction == _IN, table.c.tag == q.tag))
     outbound: Pieces = []
     inbound: Pieces = []
-    for direction, data in connection.execute(query):
+    for direction, data in dialects.fetch_all(connection, query):
         (outbound if direction == _OUT else inbound).append(decode(bytes(data)))
     return outbound, inbound
