@@ -26,13 +26,9 @@ from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
 from tidings.storage.identity import SqlIdentityRepo
+from tidings.storage.intake import accept_batches
 from tidings.storage.keys import SqlKeyRepo
-from tidings.storage.messages import (
-    SqlConversationRepo,
-    SqlMessageRepo,
-    SqlOptOutRepo,
-    accept_batches,
-)
+from tidings.storage.messages import SqlConversationRepo, SqlMessageRepo, SqlOptOutRepo
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows

@@ -19,7 +19,8 @@ from tidings.domain.messages import (
 )
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects, rollups
-from tidings.storage.schema import conversations, jobs, messages, opt_changes, optouts
+from tidings.storage.intake import accept_batches, attempts_json, message_row
+from tidings.storage.schema import conversations, messages, opt_changes, optouts
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -60,144 +61,6 @@ def _message(row: sa.Row[Any]) -> Message:
         report_timeout_seconds=row.report_timeout_seconds,
         carrier_message_id=row.carrier_message_id,
         partner=row.partner,
-    )
-
-
-def _message_row(message: Message, repeatability_id: str | None) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "direction": message.direction.value,
-        "status": message.status.value,
-        "origin": message.origin.value,
-        "sender": message.sender,
-        "recipient": message.recipient,
-        "body": message.body,
-        "segments": message.segments,
-        "encoding": message.encoding,
-        "tag": message.tag,
-        "enable_delivery_report": message.enable_delivery_report,
-        "report_timeout_seconds": message.report_timeout_seconds,
-        "repeatability_id": repeatability_id,
-        "conversation_id": message.conversation_id,
-        "created_at": message.created_at,
-        "scheduled_at": message.scheduled_at,
-        "sent_at": message.sent_at,
-        "final_at": message.final_at,
-        "delivery_code": message.delivery_code,
-        "attempts": _attempts_json(message.attempts) if message.attempts else None,
-        "partner": message.partner,
-    }
-
-
-def _attempts_json(attempts: tuple[DeliveryAttempt, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "timestamp": a.timestamp.isoformat(),
-            "segmentsSucceeded": a.segments_succeeded,
-            "segmentsFailed": a.segments_failed,
-        }
-        for a in attempts
-    ]
-
-
-_BY_REPEATABILITY = sa.select(messages.c.repeatability_id, messages.c.id).where(
-    messages.c.repeatability_id.in_(sa.bindparam("rids", expanding=True))
-)
-
-
-def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> list[dict[str, str]]:
-    """Insert the rows of many send requests with one statement per table.
-
-    A repeatability id already stored (or used earlier in ``batches``) keeps its first
-    message: the newer message and its jobs are dropped, and the batch's result maps that id
-    to the first message's id.
-    """
-    rids = [rid for batch in batches for _, rid in batch.messages if rid]
-    taken: dict[str, str] = {}
-    for start in range(0, len(rids), 500):
-        rows = connection.execute(_BY_REPEATABILITY, {"rids": rids[start : start + 500]})
-        taken.update({r.repeatability_id: r.id for r in rows})
-    message_rows: list[tuple[Any, ...]] = []
-    job_rows: list[tuple[Any, ...]] = []
-    results: list[dict[str, str]] = []
-    for batch in batches:
-        repeated: dict[str, str] = {}
-        dropped: set[str] = set()
-        for message, rid in batch.messages:
-            if rid and rid in taken:
-                repeated[rid] = taken[rid]
-                dropped.add(message.id)
-                continue
-            if rid:
-                taken[rid] = message.id
-            message_rows.append(_intake_row(message, rid))
-        job_rows.extend(
-            (kind, dialects.json_text(payload), "pending", run_at, 0, batch.created_at)
-            for kind, payload, run_at in batch.jobs
-            if payload.get("messageId") not in dropped
-        )
-        results.append(repeated)
-    # Straight through the driver: SQLAlchemy's per-row bind processing was most of the
-    # writer's time (docs/performance.md).
-    dialects.fast_insert(connection, messages, _INTAKE_COLUMNS, message_rows)
-    dialects.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
-    return results
-
-
-_INTAKE_COLUMNS = (
-    "id",
-    "direction",
-    "status",
-    "origin",
-    "sender",
-    "recipient",
-    "body",
-    "segments",
-    "encoding",
-    "tag",
-    "enable_delivery_report",
-    "report_timeout_seconds",
-    "repeatability_id",
-    "conversation_id",
-    "created_at",
-    "scheduled_at",
-    "sent_at",
-    "final_at",
-    "delivery_code",
-    "attempts",
-    "carrier_message_id",
-    "partner",
-)
-_JOB_COLUMNS = ("kind", "payload", "status", "run_at", "attempts", "created_at")
-#: What SQLAlchemy's JSON type stores for a None document (a new message's attempts).
-_JSON_NULL = dialects.json_text(None)
-
-
-def _intake_row(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
-    """``_message_row`` as a plain row of ``_INTAKE_COLUMNS``, for ``dialects.fast_insert``."""
-    return (
-        message.id,
-        message.direction.value,
-        message.status.value,
-        message.origin.value,
-        message.sender,
-        message.recipient,
-        message.body,
-        message.segments,
-        message.encoding,
-        message.tag,
-        message.enable_delivery_report,
-        message.report_timeout_seconds,
-        repeatability_id,
-        message.conversation_id,
-        message.created_at,
-        message.scheduled_at,
-        message.sent_at,
-        message.final_at,
-        message.delivery_code,
-        dialects.json_text(_attempts_json(message.attempts)) if message.attempts else _JSON_NULL,
-        message.carrier_message_id,
-        message.partner,
     )
 
 
@@ -259,7 +122,7 @@ class SqlMessageRepo:
 
     def add_many(self, rows: list[tuple[Message, str | None]]) -> None:
         if rows:
-            self._c.execute(messages.insert(), [_message_row(m, rid) for m, rid in rows])
+            self._c.execute(messages.insert(), [message_row(m, rid) for m, rid in rows])
             times = [m.created_at for m, _ in rows]
             rollups.invalidate(self._c, min(times), max(times))
 
@@ -294,7 +157,7 @@ class SqlMessageRepo:
                         "b_status": o.status.value,
                         "b_code": o.code,
                         "b_at": o.at,
-                        "b_attempts": _attempts_json(o.attempts),
+                        "b_attempts": attempts_json(o.attempts),
                     }
                     for o in outcomes
                 ],
@@ -318,7 +181,7 @@ class SqlMessageRepo:
                 status=status.value,
                 delivery_code=code,
                 final_at=at,
-                attempts=_attempts_json(attempts),
+                attempts=attempts_json(attempts),
             )
         )
         return result.rowcount > 0

@@ -1,0 +1,114 @@
+"""Message rows, and accepting outbound messages in bulk: the group-committed intake of
+``POST /sms``.
+
+Many concurrent send requests are written together (``storage/group_commit.py``): their
+repeatability ids checked with one query, their messages and send jobs inserted straight
+through the driver (``dialects.fast_insert``: multi-row ``INSERT`` on SQLite, ``COPY`` on
+PostgreSQL), since SQLAlchemy's per-row bind processing was most of the writer's time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.messages import DeliveryAttempt, Message, OutboundBatch
+from tidings.storage import dialects
+from tidings.storage.schema import jobs, messages
+
+
+def message_row(message: Message, repeatability_id: str | None) -> dict[str, Any]:
+    """A message as a row of ``messages`` (every column)."""
+    return {
+        "id": message.id,
+        "direction": message.direction.value,
+        "status": message.status.value,
+        "origin": message.origin.value,
+        "sender": message.sender,
+        "recipient": message.recipient,
+        "body": message.body,
+        "segments": message.segments,
+        "encoding": message.encoding,
+        "tag": message.tag,
+        "enable_delivery_report": message.enable_delivery_report,
+        "report_timeout_seconds": message.report_timeout_seconds,
+        "repeatability_id": repeatability_id,
+        "conversation_id": message.conversation_id,
+        "created_at": message.created_at,
+        "scheduled_at": message.scheduled_at,
+        "sent_at": message.sent_at,
+        "final_at": message.final_at,
+        "delivery_code": message.delivery_code,
+        "attempts": attempts_json(message.attempts) if message.attempts else None,
+        "carrier_message_id": message.carrier_message_id,
+        "partner": message.partner,
+    }
+
+
+def attempts_json(attempts: tuple[DeliveryAttempt, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "timestamp": a.timestamp.isoformat(),
+            "segmentsSucceeded": a.segments_succeeded,
+            "segmentsFailed": a.segments_failed,
+        }
+        for a in attempts
+    ]
+
+
+_BY_REPEATABILITY = sa.select(messages.c.repeatability_id, messages.c.id).where(
+    messages.c.repeatability_id.in_(sa.bindparam("rids", expanding=True))
+)
+
+
+def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> list[dict[str, str]]:
+    """Insert the rows of many send requests with one statement per table.
+
+    A repeatability id already stored (or used earlier in ``batches``) keeps its first
+    message: the newer message and its jobs are dropped, and the batch's result maps that id
+    to the first message's id.
+    """
+    rids = [rid for batch in batches for _, rid in batch.messages if rid]
+    taken: dict[str, str] = {}
+    for start in range(0, len(rids), 500):
+        rows = connection.execute(_BY_REPEATABILITY, {"rids": rids[start : start + 500]})
+        taken.update({r.repeatability_id: r.id for r in rows})
+    message_rows: list[tuple[Any, ...]] = []
+    job_rows: list[tuple[Any, ...]] = []
+    results: list[dict[str, str]] = []
+    for batch in batches:
+        repeated: dict[str, str] = {}
+        dropped: set[str] = set()
+        for message, rid in batch.messages:
+            if rid and rid in taken:
+                repeated[rid] = taken[rid]
+                dropped.add(message.id)
+                continue
+            if rid:
+                taken[rid] = message.id
+            message_rows.append(_intake_row(message, rid))
+        job_rows.extend(
+            (kind, dialects.json_text(payload), "pending", run_at, 0, batch.created_at)
+            for kind, payload, run_at in batch.jobs
+            if payload.get("messageId") not in dropped
+        )
+        results.append(repeated)
+    # Straight through the driver: SQLAlchemy's per-row bind processing was most of the
+    # writer's time (docs/performance.md).
+    dialects.fast_insert(connection, messages, _INTAKE_COLUMNS, message_rows)
+    dialects.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
+    return results
+
+
+_INTAKE_COLUMNS = tuple(messages.c.keys())
+_JOB_COLUMNS = ("kind", "payload", "status", "run_at", "attempts", "created_at")
+
+
+def _intake_row(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
+    """``message_row`` as a plain row of ``_INTAKE_COLUMNS``, for ``dialects.fast_insert``
+    (JSON encoded here, as SQLAlchemy's JSON type would: a message without attempts stores
+    the JSON ``null``)."""
+    row = message_row(message, repeatability_id)
+    row["attempts"] = dialects.json_text(row["attempts"])
+    return tuple(row[column] for column in _INTAKE_COLUMNS)
