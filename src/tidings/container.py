@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
 from tidings.carriers.simulator import SimulatedCarrier
@@ -57,7 +57,7 @@ class Application:
     sender: WebhookSender
     dispatcher: WebhookDispatcher
 
-    def asgi(self) -> Starlette:
+    def asgi(self) -> ASGIApp:
         return create_app(
             self.services,
             skew_seconds=self.settings.auth_clock_skew_seconds,

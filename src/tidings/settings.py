@@ -78,6 +78,24 @@ class Settings:
     public_url: str | None = None
     #: How long a web console session lasts after signing in.
     console_session_minutes: float = 480.0
+    #: Processes answering the API on the same ports (``processes.py``); the first also
+    #: runs the worker under ``tidings serve``.
+    api_processes: int = 1
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables that ``load_settings`` turns back into these settings (for
+        child processes)."""
+        env = {
+            variable: _spell(getattr(self, name))
+            for variable, (name, _) in _ENV.items()
+            if variable != "TIDINGS_DATA_DIR"
+        }
+        env["TIDINGS_DATA_DIR"] = str(self.data_dir.resolve())
+        env.update(
+            (variable, _spell(getattr(self.worker, name)))
+            for variable, (name, _) in _WORKER_ENV.items()
+        )
+        return env
 
     @property
     def resolved_database_url(self) -> str:
@@ -110,6 +128,24 @@ def _bool(value: str) -> bool:
 
 def _tuple(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _spell(value: object) -> str:
+    """A setting's value as its environment variable spells it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _processes(value: str) -> int:
+    count = int(value)
+    if not 1 <= count <= 64:
+        raise ValueError("must be between 1 and 64")
+    return count
 
 
 def _optional(value: str) -> str | None:
@@ -156,6 +192,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WEBHOOK_LOG_RETENTION_DAYS": ("webhook_log_retention_days", float),
     "TIDINGS_PUBLIC_URL": ("public_url", _optional),
     "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
+    "TIDINGS_API_PROCESSES": ("api_processes", _processes),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

@@ -142,3 +142,25 @@ def test_is_gsm7() -> None:
     assert not is_gsm7("`")
     assert not is_gsm7("hi " + EMOJI)
     assert not is_gsm7("\t")
+
+
+def test_counted_units_agree_with_the_per_character_widths() -> None:
+    """``analyze`` counts units without a list per character; the two must agree, on random
+    texts mixing the basic table, the extension table, the BMP and beyond it."""
+    import random
+
+    from tidings.domain.encoding import _encoding, _units, _widths
+
+    pools = [
+        "".join(sorted(GSM7_BASIC)),
+        "".join(sorted(GSM7_BASIC)) + "^{}\\[~]|€\f",
+        "abc€ßçΩ漢字",
+        "ab" + EMOJI + "\U0001f680c",
+    ]
+    rng = random.Random(7)
+    for _ in range(2000):
+        pool = rng.choice(pools)
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 400)))
+        encoding = _encoding(text)
+        assert _units(text, encoding) == sum(_widths(text, encoding))
+        assert analyze(text).units == sum(_widths(text, encoding))

@@ -50,3 +50,28 @@ def test_rate_limits() -> None:
     assert limits[NumberType.ALPHANUMERIC] == 600
     with pytest.raises(ValueError):
         parse_limits("nonsense")
+
+
+def test_environment_round_trips_for_child_processes(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "TIDINGS_DATA_DIR": str(tmp_path),
+            "TIDINGS_TLS": "false",
+            "TIDINGS_TLS_HOSTNAMES": "a.example,b.example",
+            "TIDINGS_EVENT_CASING": "camel",
+            "TIDINGS_RATE_LIMITS": "off",
+            "TIDINGS_WORKER_BATCH_SIZE": "17",
+            "TIDINGS_API_PROCESSES": "3",
+        },
+        {"http_port": 9100, "access_key": None},
+    )
+    again = load_settings(settings.environment())
+    assert again == settings
+    assert again.api_processes == 3
+    assert again.access_key is None and again.public_url is None
+
+
+@pytest.mark.parametrize("count", ["0", "65", "two"])
+def test_api_processes_are_bounded(count: str) -> None:
+    with pytest.raises(InvalidInput, match="TIDINGS_API_PROCESSES"):
+        load_settings({"TIDINGS_API_PROCESSES": count})

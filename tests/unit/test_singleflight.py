@@ -88,3 +88,32 @@ def test_message_ids_carry_random_version_4_guids() -> None:
         guid = uuid.UUID(message_id.removeprefix("Outgoing_20261123120000"))
         assert guid.version == 4
         assert str(guid) == message_id[-36:]
+
+
+def test_message_ids_keep_their_second_across_timezones_and_seconds() -> None:
+    from datetime import timedelta, timezone
+
+    utc = datetime(2026, 11, 23, 23, 59, 59, 999999, tzinfo=UTC)
+    assert outgoing_message_id(utc).startswith("Outgoing_20261123235959")
+    # The next microsecond is the next second (and day): never the cached stamp.
+    assert outgoing_message_id(utc + timedelta(microseconds=1)).startswith(
+        "Outgoing_20261124000000"
+    )
+    # The same instant in another zone is spelled in that zone's fields, as before.
+    rome = utc.astimezone(timezone(timedelta(hours=1)))
+    assert outgoing_message_id(rome).startswith("Outgoing_20261124005959")
+    assert outgoing_message_id(utc).startswith("Outgoing_20261123235959")
+
+
+def test_guids_are_rfc_4122_with_every_variant_digit() -> None:
+    from tidings.domain.ids import new_guid
+
+    variants = set()
+    for _ in range(2000):
+        text = new_guid()
+        guid = uuid.UUID(text)
+        assert str(guid) == text
+        assert guid.version == 4
+        assert guid.variant == uuid.RFC_4122
+        variants.add(text[19])
+    assert variants == set("89ab")

@@ -10,13 +10,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from tidings.api.auth import HmacAuthMiddleware, HmacVerifier
 from tidings.api.bearer import BearerAuthMiddleware
 from tidings.api.console_session import ConsoleSessionMiddleware, session_routes
 from tidings.api.cors import ChatCorsMiddleware
 from tidings.api.errors import HANDLERS
-from tidings.api.fast_sms import FastSmsMiddleware
+from tidings.api.fast_sms import FastSmsApp
 from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
@@ -45,7 +46,7 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     console_session_minutes: float = 480,
     fast_sms: bool = True,
-) -> Starlette:
+) -> ASGIApp:
     """The application; ``fast_sms=False`` sends ``POST /sms`` through the full stack too
     (the tests compare the two)."""
     clock = now or services.clock.now
@@ -79,26 +80,20 @@ def create_app(
     verifier = HmacVerifier(
         keys=services.keys, now=clock, skew_seconds=skew_seconds, public_hosts=public_hosts
     )
-    middleware = [Middleware(RequestContextMiddleware, metrics=metrics.http)]
-    if fast_sms:
-        send_route = next(r for r in api_routes if isinstance(r, Route) and r.path == "/sms")
-        middleware.append(
-            Middleware(
-                FastSmsMiddleware,
-                services=services,
-                verifier=verifier,
-                max_body=max_body,
-                route=send_route,
-            )
-        )
-    middleware += [
+    middleware = [
+        Middleware(RequestContextMiddleware, metrics=metrics.http),
         Middleware(ChatCorsMiddleware),
         Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
         Middleware(HmacAuthMiddleware, verifier=verifier, max_body=max_body),
         Middleware(BearerAuthMiddleware, identity=services.identity, max_body=max_body),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers=HANDLERS,
+    )
+    if not fast_sms:
+        return app
+    return FastSmsApp(
+        app, services=services, verifier=verifier, max_body=max_body, metrics=metrics.http
     )

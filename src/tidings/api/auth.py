@@ -61,7 +61,8 @@ class HmacVerifier:
 
     async def verify(self, scope: Scope, body: bytes) -> None:
         """Raises ``AuthError`` unless ``scope`` and ``body`` are signed with a valid key."""
-        authorization = _header(scope, b"authorization")
+        headers = header_map(scope)
+        authorization = _text(headers.get(b"authorization"))
         if not authorization:
             raise AuthError(401, "Denied", "The Authorization header is missing.")
         parsed = hmac.parse_authorization(authorization)
@@ -80,7 +81,7 @@ class HmacVerifier:
                 "Denied",
                 f"SignedHeaders must be {hmac.SIGNED_HEADERS!r}, not {signed_headers!r}.",
             )
-        date = _header(scope, b"x-ms-date") or _header(scope, b"date")
+        date = _text(headers.get(b"x-ms-date")) or _text(headers.get(b"date"))
         if not date:
             raise AuthError(401, "Denied", "The x-ms-date header is missing.")
         when = self._dates.get(date)
@@ -102,7 +103,7 @@ class HmacVerifier:
                 f"x-ms-date {date!r} is {int(skew)} seconds away from the server's clock; "
                 f"at most {self._skew} seconds are allowed.",
             )
-        claimed_hash = _header(scope, b"x-ms-content-sha256")
+        claimed_hash = _text(headers.get(b"x-ms-content-sha256"))
         actual_hash = hmac.content_hash(body)
         if claimed_hash is None:
             raise AuthError(401, "Denied", "The x-ms-content-sha256 header is missing.")
@@ -115,7 +116,7 @@ class HmacVerifier:
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):
             path_and_query += "?" + scope["query_string"].decode("latin-1")
-        host = _header(scope, b"host") or ""
+        host = _text(headers.get(b"host")) or ""
         for candidate in (host, host + "/", *self._public_hosts):
             text = hmac.string_to_sign(
                 scope["method"], path_and_query, date, candidate, claimed_hash
@@ -169,12 +170,9 @@ class HmacAuthMiddleware:
 
 async def read_body(scope: Scope, receive: Receive, max_body: int) -> bytes:
     """The whole request body, refused with 413 past ``max_body`` bytes."""
-    too_large = AuthError(
-        413, "RequestEntityTooLarge", f"The request body exceeds {max_body} bytes."
-    )
     length = _header(scope, b"content-length")
     if length is not None and length.isdigit() and int(length) > max_body:
-        raise too_large
+        raise _too_large(max_body)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -184,10 +182,14 @@ async def read_body(scope: Scope, receive: Receive, max_body: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
-            raise too_large
+            raise _too_large(max_body)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _too_large(max_body: int) -> AuthError:
+    return AuthError(413, "RequestEntityTooLarge", f"The request body exceeds {max_body} bytes.")
 
 
 def is_bearer_path(path: str) -> bool:
@@ -203,6 +205,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return bytes(value).decode("latin-1")
     return None
+
+
+def header_map(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by name, the first of repeated ones winning (as ``header``)."""
+    return {k: v for k, v in reversed(scope["headers"])}
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else bytes(value).decode("latin-1")
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 
 import anyio
@@ -32,6 +31,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings import logs
+from tidings.domain.ids import new_guid
 from tidings.services.analytics import OperationsService, OperationsSnapshot
 
 log = logging.getLogger("tidings.access")
@@ -71,6 +71,58 @@ class HttpMetrics:
         return found
 
 
+class RequestContext:
+    """One request's id, start time and outcome: what ``RequestContextMiddleware`` (and the
+    ``POST /sms`` fast path, ``api/fast_sms.py``) wrap around answering it."""
+
+    __slots__ = ("_token", "client_id", "request_id", "started", "status")
+
+    def __init__(self, scope: Scope) -> None:
+        client_id = _header(scope, b"x-ms-client-request-id")
+        if client_id is not None and not _CLIENT_ID.match(client_id):
+            client_id = None
+        self.client_id = client_id
+        self.request_id = client_id or new_guid()
+        self._token = logs.request_id.set(self.request_id)
+        self.started = time.perf_counter()
+        self.status = 500
+
+    def stamp(self, message: Message) -> None:
+        """Note the status of an ``http.response.start`` and add the id headers to it."""
+        self.status = message["status"]
+        headers = MutableHeaders(scope=message)
+        headers["x-ms-request-id"] = self.request_id
+        if self.client_id is not None:
+            headers["x-ms-client-request-id"] = self.client_id
+
+    def id_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers ``stamp`` adds, for a response built without them."""
+        headers = [(b"x-ms-request-id", self.request_id.encode("latin-1"))]
+        if self.client_id is not None:
+            headers.append((b"x-ms-client-request-id", self.client_id.encode("latin-1")))
+        return headers
+
+    def finish(self, scope: Scope, metrics: HttpMetrics, route: str | None = None) -> None:
+        """Count and time the request, write its access log line, end its log context."""
+        elapsed = time.perf_counter() - self.started
+        route = route or getattr(scope.get("route"), "path", None) or "unmatched"
+        method = scope["method"]
+        status = self.status
+        counter, timer = metrics.children(route, method, status)
+        counter.inc()
+        timer.observe(elapsed)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s %d %.1f ms",
+                method,
+                scope["path"],
+                status,
+                elapsed * 1000,
+                extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+        logs.request_id.reset(self._token)
+
+
 class RequestContextMiddleware:
     """Request id, access log line and HTTP metrics (outermost middleware)."""
 
@@ -82,42 +134,17 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client_id = _header(scope, b"x-ms-client-request-id")
-        if client_id is not None and not _CLIENT_ID.match(client_id):
-            client_id = None
-        request_id = client_id or str(uuid.uuid4())
-        token = logs.request_id.set(request_id)
-        started = time.perf_counter()
-        status = 500
+        context = RequestContext(scope)
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["x-ms-request-id"] = request_id
-                if client_id is not None:
-                    headers["x-ms-client-request-id"] = client_id
+                context.stamp(message)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"]
-            counter, timer = self.metrics.children(route, method, status)
-            counter.inc()
-            timer.observe(elapsed)
-            log.debug(
-                "%s %s %d %.1f ms",
-                method,
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
-            )
-            logs.request_id.reset(token)
+            context.finish(scope, self.metrics)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -41,9 +41,21 @@ SINGLE_SEGMENT = {SmsEncoding.GSM7: 160, SmsEncoding.UCS2: 70}
 CONCATENATED_SEGMENT = {SmsEncoding.GSM7: 153, SmsEncoding.UCS2: 67}
 
 
+_GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
     """Whether ``text`` can be sent in GSM-7 (basic table plus escaped extension table)."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7_ALL.issuperset(text)
+
+
+def _units(text: str, encoding: SmsEncoding) -> int:
+    """``sum(_widths(text, encoding))``, counted without a list per character."""
+    if encoding is SmsEncoding.GSM7:
+        if GSM7_BASIC.issuperset(text):
+            return len(text)
+        return len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _encoding(text: str) -> SmsEncoding:
@@ -74,10 +86,10 @@ def _split(text: str, widths: list[int], capacity: int) -> list[str]:
 def analyze(text: str) -> SegmentInfo:
     """Encoding, size and segment count of ``text``."""
     encoding = _encoding(text)
-    widths = _widths(text, encoding)
-    units = sum(widths)
+    units = _units(text, encoding)
     if units <= SINGLE_SEGMENT[encoding]:
         return SegmentInfo(encoding, units, 1, SINGLE_SEGMENT[encoding])
+    widths = _widths(text, encoding)
     capacity = CONCATENATED_SEGMENT[encoding]
     # Not ceil(units / capacity): pairs pushed past a boundary can cost an extra segment.
     return SegmentInfo(encoding, units, len(_split(text, widths, capacity)), capacity)

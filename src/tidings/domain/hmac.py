@@ -8,6 +8,7 @@ content_hash``, signed with the base64-decoded access key; the ``Authorization``
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
@@ -25,9 +26,13 @@ def string_to_sign(method: str, path_and_query: str, date: str, host: str, body_
 
 def signature(access_key: str, text: str) -> str:
     """``base64(HMAC_SHA256(base64decode(access_key), text))``."""
-    key = base64.b64decode(access_key)
-    digest = hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.digest(_key_bytes(access_key), text.encode("utf-8"), "sha256")
     return base64.b64encode(digest).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _key_bytes(access_key: str) -> bytes:
+    return base64.b64decode(access_key)
 
 
 def authorization_header(sig: str) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
-import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NewType
 
 MessageId = NewType("MessageId", str)
@@ -15,29 +13,51 @@ OperationId = NewType("OperationId", str)
 #: Random bytes are drawn for this many GUIDs at once: ``uuid.uuid4()`` makes a system call
 #: per GUID, and on the accept path each one gave the GIL away (docs/performance.md).
 _POOL_GUIDS = 256
-_pool: list[bytes] = []
-_pool_lock = threading.Lock()
+_pool: list[str] = []  # 32 random hex digits each
+# A forked child must not hand out the parent's remaining GUIDs again.
+os.register_at_fork(after_in_child=_pool.clear)
+#: The RFC 4122 variant digit (binary 10xx) for each random hex digit.
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
-def _guid() -> uuid.UUID:
-    """A random (version 4) UUID, as ``uuid.uuid4()`` but from a pool of OS randomness."""
-    with _pool_lock:
-        if not _pool:
-            raw = os.urandom(16 * _POOL_GUIDS)
-            _pool.extend(raw[i : i + 16] for i in range(0, len(raw), 16))
-        random = _pool.pop()
-    return uuid.UUID(bytes=random, version=4)
+def _guid() -> str:
+    """A random (version 4) UUID in its text form, as ``str(uuid.uuid4())`` but from a pool
+    of OS randomness, without building a ``UUID`` object (the accept path makes two per
+    message: the message id and the request id)."""
+    try:
+        h = _pool.pop()  # atomic: threads never get the same digits
+    except IndexError:
+        raw = os.urandom(16 * _POOL_GUIDS).hex()
+        _pool.extend(raw[i : i + 32] for i in range(0, len(raw), 32))
+        h = _pool.pop()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_stamp: tuple[int, str] = (-1, "")
+_ZERO = timedelta(0)
+
+
+def _second(now: datetime) -> str:
+    """``yyyyMMddHHmmss`` of ``now`` (formatted once per second: ``strftime`` is slow)."""
+    global _stamp
+    if now.utcoffset() != _ZERO:  # the cache holds UTC times only
+        return f"{now:%Y%m%d%H%M%S}"
+    key = int(now.timestamp())
+    cached = _stamp
+    if cached[0] != key:
+        cached = _stamp = (key, f"{now:%Y%m%d%H%M%S}")
+    return cached[1]
 
 
 def outgoing_message_id(now: datetime) -> MessageId:
     """``Outgoing_<yyyyMMddHHmmss><guid>``, as ACS names outbound messages."""
-    return MessageId(f"Outgoing_{now:%Y%m%d%H%M%S}{_guid()}")
+    return MessageId(f"Outgoing_{_second(now)}{_guid()}")
 
 
 def incoming_message_id(now: datetime) -> MessageId:
     """``Incoming_<yyyyMMddHHmmss><guid>``, as ACS names inbound messages."""
-    return MessageId(f"Incoming_{now:%Y%m%d%H%M%S}{uuid.uuid4()}")
+    return MessageId(f"Incoming_{_second(now)}{_guid()}")
 
 
 def new_guid() -> str:
-    return str(uuid.uuid4())
+    return _guid()

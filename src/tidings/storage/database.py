@@ -34,6 +34,7 @@ from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
+from tidings.storage.write_lock import WriteLock
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -130,7 +131,12 @@ class Database:
         self.engine = dialects.create_engine(url)
         self._max_retries = max_retries
         self._write_lock = dialects.write_lock(self.engine)
-        self._committer = GroupCommitter(self.engine, self._write_lock, max_retries=max_retries)
+        self._committer = GroupCommitter(
+            self.engine,
+            self._write_lock,
+            max_retries=max_retries,
+            inline=dialects.inline_lock(self._write_lock),
+        )
         self._adapted: dict[
             Callable[..., Any], Callable[[sa.Connection, list[Any]], list[Any]]
         ] = {}
@@ -197,3 +203,5 @@ class Database:
     def close(self) -> None:
         self._committer.close()
         self.engine.dispose()
+        if isinstance(self._write_lock, WriteLock):
+            self._write_lock.close()

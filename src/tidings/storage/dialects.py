@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
@@ -23,7 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from tidings.storage.write_lock import WriteLock
+
 WRITE_OPTION = "tidings_write"
+#: How long SQLite waits for a lock another connection holds.
+BUSY_TIMEOUT_MS = 30000
 
 
 def _json_dumps(value: Any) -> str:
@@ -39,7 +44,10 @@ def create_engine(url: str) -> Engine:
     """An engine configured for its dialect."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **_JSON
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_use_lifo=True,
+            **_JSON,
         )
         _configure_sqlite(engine)
         return engine
@@ -54,7 +62,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Checkpoint the WAL every ~40 MB rather than every 4 MB: each checkpoint is done by
         # the committing writer and syncs the database file, which for bulk event writes
         # (a chat fan-out writes ~100 KB per message) cost more than the writes themselves.
@@ -65,23 +73,53 @@ def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        _sqlite_execute(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _sqlite_execute(connection: sa.Connection, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Run one statement on the sqlite3 connection itself, without SQLAlchemy's execution
+    machinery (a fifth of a small write transaction's time), its errors raised as
+    SQLAlchemy would have raised them (``IntegrityError``, ``OperationalError``...)."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        driver.execute(sql, params).close()
+    except sqlite3.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+
+
+def sqlite_busy_timeout(connection: sa.Connection, ms: int | None) -> None:
+    """Set an SQLite connection's busy timeout (``None``: back to ``BUSY_TIMEOUT_MS``),
+    outside any transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if ms is None else int(ms)}")
 
 
 def write_lock(engine: Engine) -> AbstractContextManager[object]:
-    """A lock every write transaction of this process takes first, on SQLite only.
+    """A lock every write transaction takes first, on SQLite only.
 
     SQLite has one writer at a time; writers that collide fall into SQLite's busy handler,
-    which sleeps in steps of up to 100 ms. Queuing on a process lock instead hands the
-    database over the moment the previous writer commits.
+    which sleeps in steps of up to 100 ms. Queuing on a lock instead hands the database over
+    the moment the previous writer commits: a ``WriteLock`` that orders every process and
+    every engine on the file (``storage/write_lock.py``; ``close`` it with the engine), a
+    thread lock shared by the engines on an in-memory database.
     """
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    lock = _SQLITE_LOCKS.setdefault(str(engine.url), threading.Lock())
-    return lock
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        return WriteLock(os.path.abspath(database) + ".lock")
+    return _MEMORY_LOCKS.setdefault(str(engine.url), threading.Lock())
 
 
-_SQLITE_LOCKS: dict[str, threading.Lock] = {}
+_MEMORY_LOCKS: dict[str, threading.Lock] = {}
+
+
+def inline_lock(lock: AbstractContextManager[object]) -> Any:
+    """The write lock when group commits run on the event loop (SQLite: see
+    ``storage/group_commit.py``), else None."""
+    return lock if isinstance(lock, WriteLock | type(threading.Lock())) else None
 
 
 def is_sqlite(connection: sa.Connection) -> bool:
@@ -105,8 +143,8 @@ def upsert(
 
 def _sqlite_datetime(value: datetime) -> str:
     """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text)."""
-    utc = value.astimezone(UTC) if value.tzinfo is not None else value
-    return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+    return utc.isoformat(" ", "microseconds")  # as strftime("%Y-%m-%d %H:%M:%S.%f"), faster
 
 
 def fast_insert(
@@ -159,7 +197,8 @@ def fast_insert(
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         values = ", ".join([marks] * len(chunk))
-        connection.exec_driver_sql(
+        _sqlite_execute(
+            connection,
             f"INSERT INTO {table.name} ({names}) VALUES {values}",
             tuple(plain(v) for row in chunk for v in row),
         )

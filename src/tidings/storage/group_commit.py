@@ -9,11 +9,21 @@ again; any other failure fails every caller of the batch and writes nothing.
 
 On SQLite, where there is one writer at a time anyway, this turns N small transactions into
 one; on PostgreSQL it saves N-1 commit round trips.
+
+On SQLite the batch is committed on the event loop itself (``inline``): the requests that
+arrived in one turn of the loop are written together right after it, with no thread in
+between. A writer thread had to take the GIL back from the busy event loop after every
+statement (the sqlite3 module lets it go around each one), which cost up to a switch
+interval each time: ~4 ms a batch, most of the accept path's latency. The loop waits for the
+write lock in a thread only when another thread or process holds it, and hands a batch that
+meets a busy database (a writer outside Tidings) to the writer thread, which retries with
+back-off. PostgreSQL keeps the writer thread: its commits wait on the network.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import queue
@@ -22,7 +32,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -31,6 +41,10 @@ from tidings.storage import dialects
 
 log = logging.getLogger(__name__)
 
+
+#: How long an inline commit waits for a database locked outside Tidings before handing its
+#: batch to the writer thread (the event loop must not wait SQLite's usual 30 s).
+_INLINE_BUSY_MS = 20
 
 #: Writes the payloads of many callers at once; returns one result per payload, in order.
 BatchHandler = Callable[[sa.Connection, list[Any]], list[Any]]
@@ -45,6 +59,14 @@ class _Item:
     payload: Any = None
 
 
+class Lock(Protocol):
+    """What inline commits need of the write lock (``threading.Lock``, ``WriteLock``)."""
+
+    def acquire(self, blocking: bool = True) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class GroupCommitter:
     def __init__(
         self,
@@ -53,6 +75,7 @@ class GroupCommitter:
         *,
         max_batch: int = 256,
         max_retries: int = 8,
+        inline: Lock | None = None,
     ) -> None:
         self._engine = engine
         self._write_lock = write_lock
@@ -61,15 +84,19 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._inline = inline  # the write lock, when batches are committed on the loop
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
+        self._flushers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+        self._connections: dict[asyncio.AbstractEventLoop, sa.Connection] = {}
         self.batches = 0
         self.items = 0
+        self.inline_batches = 0
 
     async def submit(self, fn: Callable[[sa.Connection], Any]) -> Any:
         """Run ``fn(connection)`` in the next shared transaction; its result once committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._ensure_thread()
-        self._queue.put(_Item(fn, future, loop))
+        self._enqueue(_Item(fn, future, loop))
         return await future
 
     async def submit_batched(self, handler: BatchHandler, payload: Any) -> Any:
@@ -80,9 +107,74 @@ class GroupCommitter:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._ensure_thread()
-        self._queue.put(_Item(None, future, loop, handler, payload))
+        self._enqueue(_Item(None, future, loop, handler, payload))
         return await future
+
+    def _enqueue(self, item: _Item) -> None:
+        if self._inline is None:
+            self._ensure_thread()
+            self._queue.put(item)
+            return
+        self._pending.setdefault(item.loop, []).append(item)
+        if item.loop not in self._flushers:
+            # Runs once the requests already scheduled in this turn of the loop have queued
+            # their writes too.
+            self._flushers[item.loop] = item.loop.create_task(self._flush(item.loop))
+
+    async def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while pending := self._pending.get(loop):
+                batch = pending[: self._max_batch]
+                del pending[: self._max_batch]
+                await self._commit_inline(loop, batch)
+        finally:
+            del self._flushers[loop]
+
+    async def _commit_inline(self, loop: asyncio.AbstractEventLoop, batch: list[_Item]) -> None:
+        lock = self._inline
+        assert lock is not None
+        if not lock.acquire(blocking=False):
+            waiting = loop.run_in_executor(None, lock.acquire)
+            try:
+                await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                # The thread still takes the lock: give it back once it has.
+                waiting.add_done_callback(lambda _: lock.release())
+                self._to_thread(batch)
+                raise
+        try:
+            outcomes = self._attempt(batch, final=False, connection=self._inline_connection(loop))
+        finally:
+            lock.release()
+        if outcomes is None:  # busy: a writer outside Tidings holds the database
+            self._to_thread(batch)
+            return
+        self.inline_batches += 1
+        _resolve_all(outcomes)
+
+    def _inline_connection(self, loop: asyncio.AbstractEventLoop) -> sa.Connection:
+        """The connection inline commits on ``loop`` use, kept between batches (a pool
+        checkout and return cost more than a small batch's statements), with a short busy
+        timeout: the event loop must not wait SQLite's usual 30 s for a writer outside
+        Tidings."""
+        connection = self._connections.get(loop)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._engine.connect()
+            dialects.sqlite_busy_timeout(connection, _INLINE_BUSY_MS)
+            connection.execution_options(**{dialects.WRITE_OPTION: True})
+            self._connections[loop] = connection
+        return connection
+
+    def _drop_inline_connection(self) -> None:
+        for loop, connection in list(self._connections.items()):
+            if connection.invalidated or connection.in_transaction():
+                connection.close()
+                del self._connections[loop]
+
+    def _to_thread(self, batch: list[_Item]) -> None:
+        self._ensure_thread()
+        for item in batch:
+            self._queue.put(item)
 
     def _ensure_thread(self) -> None:
         if self._thread is not None:
@@ -95,6 +187,12 @@ class GroupCommitter:
                 self._thread.start()
 
     def close(self) -> None:
+        for connection in self._connections.values():
+            if not connection.closed:
+                with contextlib.suppress(sa.exc.DBAPIError):
+                    dialects.sqlite_busy_timeout(connection, None)
+                connection.close()
+        self._connections.clear()
         with self._lock:
             thread, self._thread = self._thread, None
         if thread is not None:
@@ -118,27 +216,46 @@ class GroupCommitter:
                 batch.append(item)
             self._commit(batch)
 
+    def _attempt(
+        self, batch: list[_Item], *, final: bool = True, connection: sa.Connection | None = None
+    ) -> list[tuple[_Item, Any, BaseException | None]] | None:
+        """Write ``batch`` in one transaction (the caller holds the write lock): each item's
+        outcome, or None when the database was busy and the batch may be tried again (never
+        when ``final``). ``connection``: the inline commits' own, else one from the pool."""
+        try:
+            if connection is not None:
+                outcomes = _lean_batch(connection, batch)
+                if outcomes is None:
+                    with connection.begin():
+                        outcomes = _run_batch(connection, batch)
+            else:
+                with self._engine.connect() as raw:
+                    pooled = raw.execution_options(**{dialects.WRITE_OPTION: True})
+                    with pooled.begin():
+                        outcomes = _run_batch(pooled, batch)
+        except sa.exc.DBAPIError as exc:
+            if connection is not None:
+                self._drop_inline_connection()
+            if not final and dialects.is_retryable(exc):
+                return None
+            log.exception("group commit of %d writes failed", len(batch))
+            outcomes = [(item, None, exc) for item in batch]
+        except BaseException as exc:
+            log.exception("group commit of %d writes failed", len(batch))
+            outcomes = [(item, None, exc) for item in batch]
+        self.batches += 1
+        self.items += len(batch)
+        return outcomes
+
     def _commit(self, batch: list[_Item]) -> None:
         delay = 0.005
         for attempt in range(self._max_retries + 1):
-            outcomes: list[tuple[_Item, Any, BaseException | None]] = []
-            try:
-                with self._write_lock, self._engine.connect() as raw:
-                    connection = raw.execution_options(**{dialects.WRITE_OPTION: True})
-                    with connection.begin():
-                        outcomes = _run_batch(connection, batch)
-            except sa.exc.DBAPIError as exc:
-                if attempt < self._max_retries and dialects.is_retryable(exc):
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.5)
-                    continue
-                log.exception("group commit of %d writes failed", len(batch))
-                outcomes = [(item, None, exc) for item in batch]
-            except BaseException as exc:
-                log.exception("group commit of %d writes failed", len(batch))
-                outcomes = [(item, None, exc) for item in batch]
-            self.batches += 1
-            self.items += len(batch)
+            with self._write_lock:
+                outcomes = self._attempt(batch, final=attempt == self._max_retries)
+            if outcomes is None:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+                continue
             # One wake-up per event loop, not one per caller: each call_soon_threadsafe is a
             # write to the loop's self-pipe.
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, Any, Any]]] = {}
@@ -147,6 +264,40 @@ class GroupCommitter:
             for loop, resolved in by_loop.items():
                 loop.call_soon_threadsafe(_resolve_all, resolved)
             return
+
+
+def _lean_batch(
+    connection: sa.Connection, batch: list[_Item]
+) -> list[tuple[_Item, Any, BaseException | None]] | None:
+    """A batch that is one piece of work (the usual inline batch: many ``POST /sms``, one
+    handler) written without a SAVEPOINT around it: its transaction is its savepoint. None,
+    with nothing written, when it is more than one piece or the piece failed, for
+    ``_run_batch`` to write with savepoints (and report the failure as it does)."""
+    first = batch[0]
+    if first.handler is None:
+        if len(batch) > 1:
+            return None
+        fn = first.fn
+        assert fn is not None
+        work: Callable[[sa.Connection], Any] = fn
+    else:
+        handler = first.handler
+        if any(item.handler is not handler for item in batch):
+            return None
+        payloads = [item.payload for item in batch]
+        work = functools.partial(_apply, handler, payloads)
+    try:
+        with connection.begin():
+            result = work(connection)
+    except sa.exc.DBAPIError as exc:
+        if dialects.is_retryable(exc):
+            raise
+        return None
+    except Exception:
+        return None
+    if first.handler is None:
+        return [(first, result, None)]
+    return [(item, r, None) for item, r in zip(batch, result, strict=True)]
 
 
 def _run_batch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -87,8 +88,13 @@ def routes(services: Services) -> list[Route]:
 
 
 async def send_sms(services: Services, raw: bytes) -> Response:
-    """``POST /sms`` once authenticated and its api-version checked: the route's work, shared
-    with the fast path (``api/fast_sms.py``)."""
+    """``POST /sms`` once authenticated and its api-version checked."""
+    return Response(await accept_sms(services, raw), 202, media_type="application/json")
+
+
+async def accept_sms(services: Services, raw: bytes) -> bytes:
+    """The work of ``POST /sms`` once authenticated and its api-version checked: the 202's
+    body. Shared with the fast path (``api/fast_sms.py``)."""
     body: schemas.SendMessageRequest = schemas.decode(raw, schemas.SendMessageRequest)
     options = body.sms_send_options or schemas.SmsSendOptions()
     connect = options.messaging_connect
@@ -109,7 +115,7 @@ async def send_sms(services: Services, raw: bytes) -> Response:
         ),
     )
     results = await services.sms.send_async(send_request)
-    return json(
+    return msgspec.json.encode(
         schemas.SmsSendResponse(
             [
                 schemas.SmsSendResponseItem(
@@ -122,6 +128,5 @@ async def send_sms(services: Services, raw: bytes) -> Response:
                 )
                 for r in results
             ]
-        ),
-        202,
+        )
     )
