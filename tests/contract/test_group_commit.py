@@ -1,0 +1,202 @@
+"""Group commit on SQLite (inline, on the event loop) and PostgreSQL (the writer thread)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import pytest
+import sqlalchemy as sa
+
+from tidings.errors import Conflict
+from tidings.storage import migrations
+from tidings.storage.database import Database, SqlTx
+from tidings.storage.schema import jobs
+from tidings.storage.write_lock import WriteLock
+
+pytestmark = pytest.mark.anyio
+T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    migrations.upgrade(database.engine)
+    yield database
+    database.close()
+
+
+def _insert(n: int, key: str | None = None) -> Any:
+    def write(tx: SqlTx) -> int:
+        row = {
+            "kind": "t",
+            "payload": {"n": n},
+            "status": "pending",
+            "run_at": T0,
+            "attempts": 0,
+            "created_at": T0,
+            "dedupe_key": key,
+        }
+        tx.connection.execute(jobs.insert(), row)
+        return n
+
+    return write
+
+
+def _stored(db: Database) -> list[int]:
+    with db.engine.connect() as c:
+        rows = c.execute(sa.select(jobs.c.payload).where(jobs.c.kind == "t")).scalars()
+        return sorted(p["n"] for p in rows)
+
+
+def _committer(db: Database) -> Any:
+    return db._committer
+
+
+async def _gather(db: Database, writes: list[Any]) -> list[Any]:
+    results: list[Any] = [None] * len(writes)
+
+    async def one(index: int) -> None:
+        try:
+            results[index] = await db.write_async(writes[index])
+        except Exception as exc:
+            results[index] = exc
+
+    async with anyio.create_task_group() as tasks:
+        for index in range(len(writes)):
+            tasks.start_soon(one, index)
+    return results
+
+
+async def test_concurrent_writes_share_transactions(db: Database) -> None:
+    before = _committer(db).batches
+    results = await _gather(db, [_insert(n) for n in range(50)])
+    assert results == list(range(50))
+    assert _stored(db) == list(range(50))
+    batches = _committer(db).batches - before
+    assert 1 <= batches <= 5  # not one transaction per write
+    if db.dialect == "sqlite":
+        assert _committer(db).inline_batches >= batches
+
+
+async def test_a_failing_write_rolls_back_alone(db: Database) -> None:
+    def boom(tx: SqlTx) -> None:
+        _insert(999)(tx)
+        raise ValueError("no")
+
+    writes = [_insert(1), boom, _insert(2), _insert(3, key="k"), _insert(4, key="k")]
+    results = await _gather(db, writes)
+    assert results[0] == 1 and isinstance(results[1], ValueError) and results[2] == 2
+    assert results[3] == 3
+    assert isinstance(results[4], Conflict)  # the same unique key: that caller only
+    assert _stored(db) == [1, 2, 3]  # nothing of the failed writes
+
+
+async def test_a_batch_of_one_handler_fails_as_a_whole_only_if_it_raises(db: Database) -> None:
+    """The lean path (no SAVEPOINT) must leave nothing behind when the handler fails."""
+
+    def handler(tx: SqlTx, items: list[int]) -> list[int]:
+        for n in items:
+            _insert(n)(tx)
+        if 13 in items:
+            raise ValueError("unlucky")
+        return items
+
+    results: list[Any] = []
+
+    async def one(n: int) -> None:
+        try:
+            results.append(await db.write_batched(handler, n))
+        except ValueError as exc:
+            results.append(exc)
+
+    async with anyio.create_task_group() as tasks:
+        for n in (11, 12, 13):
+            tasks.start_soon(one, n)
+    assert all(isinstance(r, ValueError) for r in results)  # one transaction, one failure
+    assert _stored(db) == []
+    async with anyio.create_task_group() as tasks:
+        for n in (21, 22):
+            tasks.start_soon(one, n)
+    assert _stored(db) == [21, 22]
+
+
+async def test_sqlite_hands_a_batch_to_the_writer_thread_when_locked_outside(
+    tmp_path: Any,
+) -> None:
+    """A writer outside Tidings (here the sqlite3 module) holds the database: the inline
+    commit gives up after a short busy timeout, the writer thread retries with back-off and
+    commits once the outsider is done, and the event loop keeps running all along."""
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    migrations.upgrade(db.engine)
+    outsider = sqlite3.connect(tmp_path / "x.db", isolation_level=None, check_same_thread=False)
+    outsider.execute("BEGIN IMMEDIATE")
+    gaps: list[float] = []
+    done = anyio.Event()
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while not done.is_set():
+            await anyio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    def release() -> None:
+        time.sleep(0.4)
+        outsider.execute("COMMIT")
+
+    try:
+        threading.Thread(target=release).start()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(ticker)
+            started = time.monotonic()
+            assert await _gather(db, [_insert(n) for n in range(5)]) == list(range(5))
+            waited = time.monotonic() - started
+            done.set()
+        assert waited >= 0.35  # it did wait for the outsider
+        assert max(gaps) < 0.2  # ...without stopping the loop (SQLite's own timeout is 30 s)
+        assert _stored(db) == list(range(5))
+    finally:
+        outsider.close()
+        db.close()
+
+
+async def test_sqlite_waits_for_the_write_lock_off_the_loop(tmp_path: Any) -> None:
+    """Another process's writer (here: another WriteLock on the file) holds the lock: the
+    inline commit waits for it in a thread, then commits on the loop."""
+    db = Database(f"sqlite:///{tmp_path / 'y.db'}")
+    migrations.upgrade(db.engine)
+    other = WriteLock(str(tmp_path / "y.db") + ".lock")
+    other.acquire()
+    threading.Timer(0.3, other.release).start()
+    gaps: list[float] = []
+    try:
+        async with anyio.create_task_group() as tasks:
+
+            async def ticker() -> None:
+                last = time.monotonic()
+                for _ in range(40):
+                    await anyio.sleep(0.01)
+                    gaps.append(time.monotonic() - last)
+                    last = time.monotonic()
+
+            tasks.start_soon(ticker)
+            started = time.monotonic()
+            assert await _gather(db, [_insert(n) for n in range(3)]) == [0, 1, 2]
+            assert time.monotonic() - started >= 0.25
+        assert max(gaps) < 0.2
+        assert _committer(db).inline_batches >= 1
+    finally:
+        other.close()
+        db.close()
