@@ -11,7 +11,7 @@ application, so handlers read exactly the bytes that were signed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -95,7 +95,7 @@ class HmacVerifier:
             if len(self._dates) >= 4096:
                 self._dates.clear()
             self._dates[date] = when
-        skew = abs((self._now().astimezone(UTC) - when).total_seconds())
+        skew = abs((self._now() - when).total_seconds())  # aware datetimes: any zone
         if skew > self._skew:
             raise AuthError(
                 401,
@@ -111,7 +111,7 @@ class HmacVerifier:
             raise AuthError(
                 401, "Denied", "Request 'x-ms-content-sha256' differs from generated content hash."
             )
-        keys = await self._keys.valid_keys_async()
+        keys = self._keys.cached_keys() or await self._keys.valid_keys_async()
         target = scope.get("raw_path") or scope["path"].encode()
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):

@@ -18,32 +18,65 @@ from tidings.storage import dialects
 from tidings.storage.schema import jobs, messages
 
 
+def message_values(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
+    """A message as the values of a ``messages`` row, in ``MESSAGE_COLUMNS`` order."""
+    return (
+        message.id,
+        message.direction.value,
+        message.status.value,
+        message.origin.value,
+        message.sender,
+        message.recipient,
+        message.body,
+        message.segments,
+        message.encoding,
+        message.tag,
+        message.enable_delivery_report,
+        message.report_timeout_seconds,
+        repeatability_id,
+        message.conversation_id,
+        message.created_at,
+        message.scheduled_at,
+        message.sent_at,
+        message.final_at,
+        message.delivery_code,
+        attempts_json(message.attempts) if message.attempts else None,
+        message.carrier_message_id,
+        message.partner,
+    )
+
+
+MESSAGE_COLUMNS = (
+    "id",
+    "direction",
+    "status",
+    "origin",
+    "sender",
+    "recipient",
+    "body",
+    "segments",
+    "encoding",
+    "tag",
+    "enable_delivery_report",
+    "report_timeout_seconds",
+    "repeatability_id",
+    "conversation_id",
+    "created_at",
+    "scheduled_at",
+    "sent_at",
+    "final_at",
+    "delivery_code",
+    "attempts",
+    "carrier_message_id",
+    "partner",
+)
+assert set(MESSAGE_COLUMNS) == set(messages.c.keys()), "MESSAGE_COLUMNS must name every column"
+_ATTEMPTS = MESSAGE_COLUMNS.index("attempts")
+
+
 def message_row(message: Message, repeatability_id: str | None) -> dict[str, Any]:
     """A message as a row of ``messages`` (every column)."""
-    return {
-        "id": message.id,
-        "direction": message.direction.value,
-        "status": message.status.value,
-        "origin": message.origin.value,
-        "sender": message.sender,
-        "recipient": message.recipient,
-        "body": message.body,
-        "segments": message.segments,
-        "encoding": message.encoding,
-        "tag": message.tag,
-        "enable_delivery_report": message.enable_delivery_report,
-        "report_timeout_seconds": message.report_timeout_seconds,
-        "repeatability_id": repeatability_id,
-        "conversation_id": message.conversation_id,
-        "created_at": message.created_at,
-        "scheduled_at": message.scheduled_at,
-        "sent_at": message.sent_at,
-        "final_at": message.final_at,
-        "delivery_code": message.delivery_code,
-        "attempts": attempts_json(message.attempts) if message.attempts else None,
-        "carrier_message_id": message.carrier_message_id,
-        "partner": message.partner,
-    }
+    return dict(zip(MESSAGE_COLUMNS, message_values(message, repeatability_id), strict=True))
 
 
 def attempts_json(attempts: tuple[DeliveryAttempt, ...]) -> list[dict[str, Any]]:
@@ -96,19 +129,17 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
         results.append(repeated)
     # Straight through the driver: SQLAlchemy's per-row bind processing was most of the
     # writer's time (docs/performance.md).
-    dialects.fast_insert(connection, messages, _INTAKE_COLUMNS, message_rows)
+    dialects.fast_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
     dialects.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
     return results
 
 
-_INTAKE_COLUMNS = tuple(messages.c.keys())
 _JOB_COLUMNS = ("kind", "payload", "status", "run_at", "attempts", "created_at")
 
 
 def _intake_row(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
-    """``message_row`` as a plain row of ``_INTAKE_COLUMNS``, for ``dialects.fast_insert``
-    (JSON encoded here, as SQLAlchemy's JSON type would: a message without attempts stores
-    the JSON ``null``)."""
-    row = message_row(message, repeatability_id)
-    row["attempts"] = dialects.json_text(row["attempts"])
-    return tuple(row[column] for column in _INTAKE_COLUMNS)
+    """``message_values`` for ``dialects.fast_insert``: JSON encoded here, as SQLAlchemy's
+    JSON type would (a message without attempts stores the JSON ``null``)."""
+    values = message_values(message, repeatability_id)
+    attempts = dialects.json_text(values[_ATTEMPTS])
+    return (*values[:_ATTEMPTS], attempts, *values[_ATTEMPTS + 1 :])
