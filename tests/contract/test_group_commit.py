@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tidings.errors import Conflict
-from tidings.storage import migrations
+from tidings.storage import dialects, migrations
 from tidings.storage.database import Database, SqlTx
 from tidings.storage.schema import jobs
 from tidings.storage.write_lock import WriteLock
@@ -200,3 +200,23 @@ async def test_sqlite_waits_for_the_write_lock_off_the_loop(tmp_path: Any) -> No
     finally:
         other.close()
         db.close()
+
+
+async def test_sqlite_wal_is_checkpointed_in_the_background(tmp_path: Any) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    migrations.upgrade(db.engine)
+    try:
+        checkpointer = db._checkpointer
+        assert checkpointer is not None
+        await _gather(db, [_insert(n) for n in range(200)])
+        busy, frames, done = checkpointer.checkpoint()
+        assert busy == 0 and frames == done  # everything copied back into the database
+        before = checkpointer.checkpoints
+        await anyio.sleep(1.2)
+        assert checkpointer.checkpoints >= before + 2  # the thread runs every 0.5 s
+        with db.engine.connect() as c:  # commits checkpoint only past a far larger bound
+            pages = c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+            assert pages == dialects.WAL_AUTOCHECKPOINT_PAGES
+    finally:
+        db.close()
+    assert not checkpointer._thread.is_alive()

@@ -22,6 +22,7 @@ from tidings.storage import dialects
 from tidings.storage.analytics import SqlAnalyticsRepo
 from tidings.storage.bulk import SqlBulkLoader
 from tidings.storage.chat import SqlChatRepo
+from tidings.storage.checkpointer import WalCheckpointer
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
@@ -137,6 +138,9 @@ class Database:
             max_retries=max_retries,
             inline=dialects.inline_lock(self._write_lock),
         )
+        self._checkpointer = (
+            WalCheckpointer(self.engine).start() if dialects.is_sqlite_file(self.engine) else None
+        )
         self._adapted: dict[
             Callable[..., Any], Callable[[sa.Connection, list[Any]], list[Any]]
         ] = {}
@@ -201,6 +205,8 @@ class Database:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._committer.close()
         self.engine.dispose()
         if isinstance(self._write_lock, WriteLock):

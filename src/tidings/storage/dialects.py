@@ -27,6 +27,8 @@ from sqlalchemy.engine import Engine
 from tidings.storage.write_lock import WriteLock
 
 WRITE_OPTION = "tidings_write"
+#: The WAL size (in 4 KB pages) past which a commit checkpoints by itself.
+WAL_AUTOCHECKPOINT_PAGES = 100_000
 #: How long SQLite waits for a lock another connection holds.
 BUSY_TIMEOUT_MS = 30000
 
@@ -63,10 +65,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        # Checkpoint the WAL every ~40 MB rather than every 4 MB: each checkpoint is done by
-        # the committing writer and syncs the database file, which for bulk event writes
-        # (a chat fan-out writes ~100 KB per message) cost more than the writes themselves.
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")
+        # A background thread checkpoints the WAL (``storage/checkpointer.py``); a commit
+        # does only past ~400 MB of log. Each such checkpoint syncs the database file while
+        # the committer holds the write lock, which for bulk writes (a chat fan-out writes
+        # ~100 KB per message) cost more than the writes themselves.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -107,13 +110,22 @@ def write_lock(engine: Engine) -> AbstractContextManager[object]:
     """
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    database = engine.url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        return WriteLock(os.path.abspath(database) + ".lock")
+    if is_sqlite_file(engine):
+        return WriteLock(os.path.abspath(str(engine.url.database)) + ".lock")
     return _MEMORY_LOCKS.setdefault(str(engine.url), threading.Lock())
 
 
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    return (
+        engine.dialect.name == "sqlite"
+        and bool(database)
+        and database != ":memory:"
+        and not str(database).startswith("file:")
+    )
 
 
 def inline_lock(lock: AbstractContextManager[object]) -> Any:
