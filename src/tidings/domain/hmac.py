@@ -8,6 +8,7 @@ content_hash``, signed with the base64-decoded access key; the ``Authorization``
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -17,7 +18,12 @@ SCHEME = "HMAC-SHA256"
 
 
 def content_hash(body: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+    return _b64(hashlib.sha256(body).digest())
+
+
+def _b64(raw: bytes) -> str:
+    """``base64.b64encode(raw).decode()``, without the module's Python wrapper."""
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
 def string_to_sign(method: str, path_and_query: str, date: str, host: str, body_hash: str) -> str:
@@ -26,8 +32,7 @@ def string_to_sign(method: str, path_and_query: str, date: str, host: str, body_
 
 def signature(access_key: str, text: str) -> str:
     """``base64(HMAC_SHA256(base64decode(access_key), text))``."""
-    digest = hmac.digest(_key_bytes(access_key), text.encode("utf-8"), "sha256")
-    return base64.b64encode(digest).decode("ascii")
+    return _b64(hmac.digest(_key_bytes(access_key), text.encode("utf-8"), "sha256"))
 
 
 @functools.lru_cache(maxsize=64)

@@ -79,7 +79,9 @@ def _configure_sqlite(engine: Engine) -> None:
         _sqlite_execute(connection, "BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _sqlite_execute(connection: sa.Connection, sql: str, params: tuple[Any, ...] = ()) -> None:
+def _sqlite_execute(
+    connection: sa.Connection, sql: str, params: tuple[Any, ...] | list[Any] = ()
+) -> None:
     """Run one statement on the sqlite3 connection itself, without SQLAlchemy's execution
     machinery (a fifth of a small write transaction's time), its errors raised as
     SQLAlchemy would have raised them (``IntegrityError``, ``OperationalError``...)."""
@@ -154,9 +156,12 @@ def upsert(
 
 
 def _sqlite_datetime(value: datetime) -> str:
-    """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text)."""
+    """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text), spelled
+    as ``strftime("%Y-%m-%d %H:%M:%S.%f")`` would, faster."""
+    if value.tzinfo is UTC:
+        return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
     utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-    return utc.isoformat(" ", "microseconds")  # as strftime("%Y-%m-%d %H:%M:%S.%f"), faster
+    return utc.isoformat(" ", "microseconds")
 
 
 def fast_insert(
@@ -169,8 +174,9 @@ def fast_insert(
 
     For the hottest bulk writes (the event outbox's fan-out): SQLite gets one
     ``executemany``, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
-    must be plain: ``str``, ``int``, ``bool``, ``datetime``, or JSON documents already encoded
-    (``json_text``). Timestamps are spelled here as each dialect's ``DateTime`` expects them.
+    must be plain: ``str``, ``int``, ``bool``, ``datetime`` (in ``DateTime`` columns only), or
+    JSON documents already encoded (``json_text``). Timestamps are spelled here as each
+    dialect's ``DateTime`` expects them.
     """
     if not rows:
         return
@@ -190,14 +196,21 @@ def fast_insert(
             ) from exc
         return
     spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
+    # Only timestamp columns can hold datetimes (their values are converted; others as given).
+    stamps = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.DateTime)]
 
-    def plain(v: Any) -> Any:
-        if not isinstance(v, datetime):
-            return v
-        text = spelled.get(v)
-        if text is None:
-            text = spelled[v] = _sqlite_datetime(v)
-        return text
+    def plain(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+        if not stamps:
+            return row
+        values = list(row)
+        for i in stamps:
+            v = values[i]
+            if v is not None:
+                text = spelled.get(v)
+                if text is None:
+                    text = spelled[v] = _sqlite_datetime(v)
+                values[i] = text
+        return values
 
     # One multi-row ``INSERT`` per chunk rather than ``executemany``: the sqlite3 module
     # releases and re-takes the GIL around every row's step, and under load each re-take
@@ -209,11 +222,10 @@ def fast_insert(
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         values = ", ".join([marks] * len(chunk))
-        _sqlite_execute(
-            connection,
-            f"INSERT INTO {table.name} ({names}) VALUES {values}",
-            tuple(plain(v) for row in chunk for v in row),
-        )
+        params: list[Any] = []
+        for row in chunk:
+            params.extend(plain(row))
+        _sqlite_execute(connection, f"INSERT INTO {table.name} ({names}) VALUES {values}", params)
 
 
 def fetch_all(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
