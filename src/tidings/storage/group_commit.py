@@ -262,7 +262,8 @@ class GroupCommitter:
             for outcome in outcomes:
                 by_loop.setdefault(outcome[0].loop, []).append(outcome)
             for loop, resolved in by_loop.items():
-                loop.call_soon_threadsafe(_resolve_all, resolved)
+                with contextlib.suppress(RuntimeError):  # the loop closed: no one waits
+                    loop.call_soon_threadsafe(_resolve_all, resolved)
             return
 
 

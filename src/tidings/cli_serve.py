@@ -1,0 +1,193 @@
+"""``tidings serve``, ``tidings api`` and ``tidings worker``: the long-running commands.
+
+``serve`` runs the API on HTTPS and HTTP and the background worker in one process (with
+``--api-processes N``, N - 1 more API processes beside it: ``processes.py``); ``api`` and
+``worker`` run them apart for scale-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import uvicorn
+
+from tidings import __version__, processes
+from tidings.container import Application
+from tidings.settings import Settings
+from tidings.tls import ensure_dev_tls
+
+log = logging.getLogger("tidings")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to us (we run two, plus a worker)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def serve(
+    app: Application, args: argparse.Namespace, *, api: bool = True, worker: bool = True
+) -> int:
+    settings = app.settings
+    inherited = processes.adopt(getattr(args, "listen_fd", []))
+    if worker and api:
+        app.migrate()
+        released = app.recover()
+        if released:
+            log.info("released %d jobs leased by a process that stopped unexpectedly", released)
+    else:
+        app.check_migrated()
+    keys = app.bootstrap() if api else {}
+    asgi = app.asgi() if api else None
+    servers: list[tuple[_Server, socket.socket | None]] = []
+    sockets = dict(inherited)
+    if asgi is not None and not inherited and settings.api_processes > 1:
+        if settings.tls:
+            sockets["https"] = processes.listen(settings.host, settings.https_port)
+        sockets["http"] = processes.listen(settings.host, settings.http_port)
+    quiet = bool(inherited)  # a child of --api-processes: its parent printed the banner
+    if asgi is not None:
+        if settings.tls:
+            tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames)
+            config = uvicorn.Config(
+                asgi,
+                host=settings.host,
+                port=settings.https_port,
+                ssl_certfile=str(tls.server_cert),
+                ssl_keyfile=str(tls.server_key),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+            )
+            servers.append((_Server(config), sockets.get("https")))
+        config = uvicorn.Config(
+            asgi,
+            host=settings.host,
+            port=settings.http_port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        servers.append((_Server(config), sockets.get("http")))
+        if not quiet:
+            _banner(app, keys, tls.ca_cert if settings.tls else None)
+    children = None
+    if sockets and not inherited:
+        children = processes.ApiChildren(settings, sockets, settings.api_processes - 1)
+        children.start()
+    # The event loop shares the GIL with the group-commit and worker threads; a short switch
+    # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.
+    sys.setswitchinterval(0.0005)
+    _tune_gc()
+    try:
+        anyio.run(
+            _run,
+            app,
+            servers,
+            worker,
+            children,
+            getattr(args, "parent_pid", None),
+            backend_options={"use_uvloop": _has_uvloop()},
+        )
+    finally:
+        if children is not None:
+            children.stop()
+    return 0
+
+
+def _tune_gc() -> None:
+    """Keep the cyclic garbage collector off the hot path: the objects built at start-up
+    (SQLAlchemy's metadata, the routes, the libraries: ~10^5 of them) are frozen out of its
+    scans, and it runs after 20,000 new container objects rather than 700. It took ~8% of
+    the accept path's CPU (docs/performance.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
+
+
+def _banner(app: Application, keys: dict[str, str], ca_cert: Path | None) -> None:
+    settings = app.settings
+    print(f"Tidings {__version__} is ready.", flush=True)
+    if ca_cert is not None:
+        print(
+            f"  Connection string: endpoint=https://{_host(settings)}:"
+            f"{settings.https_port}/;accesskey={keys['primary']}",
+            flush=True,
+        )
+        print(f"  Development CA:    {ca_cert.resolve()}", flush=True)
+        print(
+            f"    (sync SDK: REQUESTS_CA_BUNDLE={ca_cert.resolve()}; async SDK: SSL_CERT_FILE=...)",
+            flush=True,
+        )
+    print(
+        f"  HTTP endpoint:     http://{_host(settings)}:{settings.http_port}/ "
+        f"(SmsClient(endpoint, AzureKeyCredential(key)))",
+        flush=True,
+    )
+    print(f"  Access key:        {keys['primary']}", flush=True)
+    print(
+        f"  Web console:       http://{_host(settings)}:{settings.http_port}/ "
+        "(sign in with the access key)",
+        flush=True,
+    )
+    print(f"  Database:          {app.database.engine.url.render_as_string()}", flush=True)
+    if settings.api_processes > 1:
+        print(f"  API processes:     {settings.api_processes}", flush=True)
+
+
+def _has_uvloop() -> bool:
+    """uvloop (installed with uvicorn[standard]) where available: as uvicorn itself picks."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _host(settings: Settings) -> str:
+    return "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+
+
+async def _run(
+    app: Application,
+    servers: list[tuple[_Server, socket.socket | None]],
+    run_worker: bool,
+    children: processes.ApiChildren | None,
+    parent_pid: int | None,
+) -> None:
+    stop = anyio.Event()
+
+    async def watch_signals() -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                stop.set()
+                return
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch_signals)
+        if run_worker:
+            await app.carrier.start(app.sink)
+            tasks.start_soon(app.worker().run, stop)
+            tasks.start_soon(app.dispatcher.run, stop)
+        if children is not None:
+            tasks.start_soon(children.supervise, stop)
+        if parent_pid is not None:
+            tasks.start_soon(processes.watch_parent, parent_pid, stop)
+        for server, sock in servers:
+            tasks.start_soon(server.serve, None if sock is None else [sock])
+        await stop.wait()
+        for server, _ in servers:
+            server.should_exit = True
+        tasks.cancel_scope.deadline = anyio.current_time() + 10
+    await app.carrier.aclose()
