@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,14 +25,6 @@ T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    migrations.upgrade(database.engine)
-    yield database
-    database.close()
 
 
 def _insert(n: int, key: str | None = None) -> Any:

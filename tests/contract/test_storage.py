@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,14 +27,6 @@ from tidings.storage.schema import messages, metadata
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    migrations.upgrade(database.engine)
-    yield database
-    database.close()
 
 
 def test_migrations_create_exactly_the_schema(db: Database) -> None:
