@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,7 +127,7 @@ def api_only(
     tmp: Path, seconds: int, connections: int, database_url: str | None, processes: int
 ) -> dict[str, float]:
     """The accept path alone: ``tidings api``, no worker in the process."""
-    data = tmp / f"api-data-{processes}"
+    data = Path(tempfile.mkdtemp(prefix=f"api-{processes}-", dir=tmp))
     command = [sys.executable, "-m", "tidings", "migrate", "--data-dir", str(data)]
     if database_url:
         command += ["--database-url", database_url]
@@ -228,17 +229,32 @@ def main() -> int:
     parser.add_argument(
         "--api-processes", type=int, default=os.cpu_count() or 2, help="default: the cores"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="then R rounds of bare / api x1 / api xN back to back: each round's ratios and "
+        "their medians (robust to a machine whose speed drifts)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
+    n = args.api_processes
     with tempfile.TemporaryDirectory() as raw:
         tmp = Path(raw)
-        n = args.api_processes
         base = baseline(tmp, args.seconds, args.connections)
         ours = tidings(tmp, args.seconds, args.connections, args.database_url, n)
         alone = api_only(tmp, args.seconds, args.connections, args.database_url, 1)
         several = api_only(tmp, args.seconds, args.connections, args.database_url, n)
+        rounds = [
+            (
+                baseline(tmp, args.seconds, args.connections),
+                api_only(tmp, args.seconds, args.connections, args.database_url, 1),
+                api_only(tmp, args.seconds, args.connections, args.database_url, n),
+            )
+            for _ in range(args.rounds)
+        ]
     print(f"machine: {os.cpu_count()} cores; wrk -t2 -c{args.connections} -d{args.seconds}s")
 
     def line(name: str, r: dict[str, float]) -> None:
@@ -260,6 +276,16 @@ def main() -> int:
         f"end to end (serve)                {ours['e2e_rate']:>7.0f} msg/s  ({ours['reports']:.0f} "
         f"delivery-report events in {ours['e2e_seconds']:.1f} s from the first accept)"
     )
+    for index, (b, one, many) in enumerate(rounds, 1):
+        print(
+            f"round {index}: bare {b['rps']:.0f}, api x1 {one['rps']:.0f} "
+            f"({one['rps'] / b['rps']:.1%}), api x{n} {many['rps']:.0f} "
+            f"({many['rps'] / b['rps']:.1%})"
+        )
+    if rounds:
+        ones = statistics.median(one["rps"] / b["rps"] for b, one, _ in rounds)
+        manys = statistics.median(many["rps"] / b["rps"] for b, _, many in rounds)
+        print(f"median of {len(rounds)} rounds: api x1 {ones:.1%}, api x{n} {manys:.1%} of bare")
     # Requests still in flight when wrk stops are committed but not counted by wrk.
     return 0 if ours["stored"] >= ours["accepted"] else 1
 
