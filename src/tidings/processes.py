@@ -62,7 +62,6 @@ class ApiChildren:
         # Where the parent listens, for the children's own sockets.
         self._addresses = {name: sock.getsockname()[:2] for name, sock in sockets.items()}
         self._children: list[subprocess.Popen[bytes] | None] = [None] * count
-        self.restarts = 0
 
     def start(self) -> None:
         for index in range(len(self._children)):
@@ -82,10 +81,6 @@ class ApiChildren:
             for sock in sockets.values():
                 sock.close()
 
-    @property
-    def pids(self) -> list[int]:
-        return [child.pid for child in self._children if child is not None]
-
     async def supervise(self, stop: anyio.Event) -> None:
         """Restart children that exit while the server runs."""
         while not stop.is_set():
@@ -101,7 +96,6 @@ class ApiChildren:
                         child.returncode,
                     )
                     self._children[index] = self._spawn()
-                    self.restarts += 1
 
     def stop(self, timeout: float = 10.0) -> None:
         for child in self._children:

@@ -26,15 +26,20 @@ SEND = "/sms?api-version=2021-03-07"
 REPORTED = "Microsoft.Communication.SMSDeliveryReportReceived"
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, ...)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            fields = _stat(entry)
+            if fields is not None and int(fields[1]) == pid:
                 found.append(int(entry))
     return sorted(found)
 
@@ -49,11 +54,8 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 def _connection_owners(port: int, pids: list[int]) -> dict[int, int]:

@@ -61,7 +61,7 @@ class HmacVerifier:
 
     async def verify(self, scope: Scope, body: bytes) -> None:
         """Raises ``AuthError`` unless ``scope`` and ``body`` are signed with a valid key."""
-        headers = header_map(scope)
+        headers = _header_map(scope)
         authorization = _text(headers.get(b"authorization"))
         if not authorization:
             raise AuthError(401, "Denied", "The Authorization header is missing.")
@@ -207,7 +207,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def header_map(scope: Scope) -> dict[bytes, bytes]:
+def _header_map(scope: Scope) -> dict[bytes, bytes]:
     """The request's headers by name, the first of repeated ones winning (as ``header``)."""
     return {k: v for k, v in reversed(scope["headers"])}
 

@@ -136,7 +136,7 @@ class Database:
             self.engine,
             self._write_lock,
             max_retries=max_retries,
-            inline=dialects.inline_lock(self._write_lock),
+            inline=dialects.inline_lock(self.engine, self._write_lock),
         )
         self._checkpointer = (
             WalCheckpointer(self.engine).start() if dialects.is_sqlite_file(self.engine) else None

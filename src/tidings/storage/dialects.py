@@ -96,9 +96,7 @@ def _sqlite_execute(
 def sqlite_busy_timeout(connection: sa.Connection, ms: int | None) -> None:
     """Set an SQLite connection's busy timeout (``None``: back to ``BUSY_TIMEOUT_MS``),
     outside any transaction."""
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if ms is None else int(ms)}")
+    _sqlite_execute(connection, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if ms is None else int(ms)}")
 
 
 def write_lock(engine: Engine) -> AbstractContextManager[object]:
@@ -130,10 +128,10 @@ def is_sqlite_file(engine: Engine) -> bool:
     )
 
 
-def inline_lock(lock: AbstractContextManager[object]) -> Any:
-    """The write lock when group commits run on the event loop (SQLite: see
-    ``storage/group_commit.py``), else None."""
-    return lock if isinstance(lock, WriteLock | type(threading.Lock())) else None
+def inline_lock(engine: Engine, lock: AbstractContextManager[object]) -> Any:
+    """``lock`` (from ``write_lock``) when group commits run on the event loop, on SQLite
+    (``storage/group_commit.py``); None on PostgreSQL, which keeps the writer thread."""
+    return lock if engine.dialect.name == "sqlite" else None
 
 
 def is_sqlite(connection: sa.Connection) -> bool:
@@ -172,8 +170,8 @@ def fast_insert(
 ) -> None:
     """``INSERT`` many rows straight through the driver, without per-row SQLAlchemy processing.
 
-    For the hottest bulk writes (the event outbox's fan-out): SQLite gets one
-    ``executemany``, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
+    For the hottest bulk writes (accepted messages, the event outbox's fan-out): SQLite gets
+    multi-row ``INSERT``s, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
     must be plain: ``str``, ``int``, ``bool``, ``datetime`` (in ``DateTime`` columns only), or
     JSON documents already encoded (``json_text``). Timestamps are spelled here as each
     dialect's ``DateTime`` expects them.
