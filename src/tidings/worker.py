@@ -151,4 +151,6 @@ def _settle(tx: Tx, outcomes: list[JobOutcome]) -> None:
         if outcome.dead:
             tx.jobs.dead(outcome.job.id, outcome.error or "failed")
         elif outcome.retry_at is not None:
-            tx.jobs.retry(outcome.job.id, outcome.retry_at, outcome.error or "retry")
+            tx.jobs.retry(
+                outcome.job.id, outcome.retry_at, outcome.error or "retry", outcome.payload
+            )

@@ -13,12 +13,14 @@ from alembic.runtime.migration import MigrationContext
 
 from tidings.domain.conversations import OptOutEntry
 from tidings.domain.messages import (
+    SEND_JOB_MESSAGES,
     DeliveryAttempt,
     Direction,
     Message,
     MessageOrigin,
     MessageStatus,
     OutboundBatch,
+    send_job_ids,
 )
 from tidings.errors import Conflict
 from tidings.storage import dialects, migrations
@@ -158,13 +160,21 @@ def test_message_lifecycle(db: Database) -> None:
     db.write(lambda tx: tx.messages.add_many([_message("m1", "r1"), _message("m2")]))
     retry = OutboundBatch(
         [_message("m3", "r1"), _message("m4", "r9")],
-        [("sms.send", {"messageId": "m3"}, T0), ("sms.send", {"messageId": "m4"}, T0)],
+        [
+            ("sms.report_timeout", {"messageId": "m3"}, T0),
+            ("sms.report_timeout", {"messageId": "m4"}, T0),
+        ],
         T0,
     )
     assert db.write(lambda tx: tx.messages.accept(retry)) == {"r1": "m1"}
     assert db.read(lambda tx: tx.messages.get("m3")) is None  # the repeat wrote nothing
     assert db.read(lambda tx: tx.messages.get("m4")) is not None
-    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1
+    # m4's send job (the store's) and its own timeout job; nothing for the repeat m3.
+    pending = db.read(lambda tx: tx.jobs.pending_payloads("sms.send"))
+    assert pending == [{"messageId": "m4"}]
+    assert db.read(lambda tx: tx.jobs.pending_payloads("sms.report_timeout")) == [
+        {"messageId": "m4"}
+    ]
     assert db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
     assert not db.write(lambda tx: tx.messages.mark_sent("m1", T0, "c1"))
     attempts = (DeliveryAttempt(T0 + timedelta(seconds=1), 1, 0),)
@@ -244,20 +254,18 @@ def test_accept_writes_what_add_many_writes(db: Database) -> None:
     as one written through SQLAlchemy, over more rows than one SQLite statement holds."""
     db.write(lambda tx: tx.messages.add_many([_message("via-sqlalchemy", "r0")]))
     rows = [_message(f"m{i:04d}", f"r{i}" if i % 2 else None) for i in range(1200)]
-    jobs: list[tuple[str, dict[str, object], datetime]] = [
-        ("sms.send", {"messageId": m.id}, T0) for m, _ in rows
-    ]
-    assert db.write(lambda tx: tx.messages.accept(OutboundBatch(rows, jobs, T0))) == {}
+    assert db.write(lambda tx: tx.messages.accept(OutboundBatch(rows, [], T0))) == {}
     reference = db.read(lambda tx: tx.messages.get("via-sqlalchemy"))
     stored = db.read(lambda tx: tx.messages.get_many([m.id for m, _ in rows]))
     assert len(stored) == 1200
     assert reference is not None
     assert stored["m0001"] == dataclasses.replace(reference, id="m0001")
-    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1200
+    # One send job per SEND_JOB_MESSAGES messages, covering each message once, in order.
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 1200 // SEND_JOB_MESSAGES
     claimed = db.write(
-        lambda tx: tx.jobs.claim(["sms.send"], limit=5, now=T0, lease=LEASE, worker="w")
+        lambda tx: tx.jobs.claim(["sms.send"], limit=1000, now=T0, lease=LEASE, worker="w")
     )
-    assert {job.payload["messageId"] for job in claimed} <= {m.id for m, _ in rows}
+    assert [i for job in claimed for i in send_job_ids(job.payload)] == [m.id for m, _ in rows]
     repeat = OutboundBatch([_message("again", "r1")], [], T0)
     assert db.write(lambda tx: tx.messages.accept(repeat)) == {"r1": "m0001"}
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
 from tests.services.conftest import Driver
+from tidings.container import Application
 from tidings.domain.events import SMS_DELIVERY_REPORT_RECEIVED
-from tidings.domain.messages import MessageStatus
-from tidings.errors import InvalidInput, Unauthenticated
+from tidings.domain.messages import (
+    SEND_JOB,
+    SEND_JOB_MESSAGES,
+    MessageStatus,
+    OutboundSms,
+    send_job_ids,
+)
+from tidings.errors import CarrierError, InvalidInput, Unauthenticated
+from tidings.ports import SubmitResult
+from tidings.services.delivery import DeliveryService
 from tidings.services.sms import Recipient, SendRequest
+from tidings.worker import Worker
 
 pytestmark = pytest.mark.anyio
 SENDER = "+18005550100"
@@ -146,3 +159,70 @@ async def test_segments_are_counted(driver: Driver) -> None:
     assert message_id is not None
     message = driver.app.services.queries.message(message_id)
     assert (message.encoding, message.segments) == ("UCS-2", 2)
+
+
+async def test_a_window_boundary_inside_a_send_job_splits_it(driver: Driver) -> None:
+    """Send jobs carry up to SEND_JOB_MESSAGES messages; when the throughput window runs
+    out part-way through one, the rest move to a job of their own, and every message is
+    still sent exactly once."""
+    recipients = [f"+1555555{i:04d}" for i in range(95)]  # jobs of 20, 20, 20, 20, 15
+    sent = [i for _ in range(3) for i in _send(driver, *recipients, enable_delivery_report=True)]
+    ids = [i for i in sent if i is not None]
+    jobs = driver.app.services.store.read(lambda tx: tx.jobs.pending_payloads(SEND_JOB))
+    assert sum(len(send_job_ids(p)) for p in jobs) == 285
+    assert max(len(send_job_ids(p)) for p in jobs) == SEND_JOB_MESSAGES
+    await driver.settle()
+    queries = driver.app.services.queries
+    assert len(queries.messages(status=MessageStatus.SENT, limit=1000)) == 200  # 95 + 95 + 10
+    waiting = driver.app.services.store.read(lambda tx: tx.jobs.pending_payloads(SEND_JOB))
+    left = [i for p in waiting for i in send_job_ids(p)]
+    assert sorted(left) == sorted(ids[200:])  # each waiting message in exactly one job
+    await driver.settle(advance=60.0)
+    await driver.settle(advance=1.0)
+    reports = driver.events(SMS_DELIVERY_REPORT_RECEIVED)
+    assert sorted(r["data"]["MessageId"] for r in reports) == sorted(ids)  # once each
+    assert driver.app.services.store.read(lambda tx: tx.jobs.stats(driver.clock.now())).pending == 0
+
+
+class _Refusing:
+    """The simulator, refusing (retryably) the first submission to ``refused``."""
+
+    def __init__(self, carrier: Any, refused: str) -> None:
+        self._carrier = carrier
+        self._refused = refused
+        self.submitted: list[str] = []
+
+    async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
+        self.submitted += [m.message_id for m in messages]
+        answers = await self._carrier.submit(messages)
+        refuse, self._refused = self._refused, ""
+        return [
+            CarrierError("busy", code="busy", retryable=True) if m.recipient == refuse else a
+            for m, a in zip(messages, answers, strict=True)
+        ]
+
+
+async def test_a_retried_send_job_keeps_only_the_refused_messages(
+    driver: Driver, application: Application
+) -> None:
+    refusing = _Refusing(application.carrier, "+15555550112")
+    delivery = DeliveryService(application.services.delivery._ctx, refusing)  # type: ignore[arg-type]
+    worker = Worker(
+        application.services.store,
+        application.services.clock,
+        application.carrier,
+        delivery,
+        application.services.numbers,
+        application.settings.worker,
+    )
+    ids = [i for i in _send(driver, "+15555550111", "+15555550112", "+15555550113") if i]
+    await application.carrier.start(application.sink)
+    await worker.step()
+    store = application.services.store
+    assert store.read(lambda tx: tx.jobs.pending_payloads(SEND_JOB)) == [{"messageId": ids[1]}]
+    driver.clock.advance(5.0)
+    await worker.step()
+    assert store.read(lambda tx: tx.jobs.pending_payloads(SEND_JOB)) == []
+    assert sorted(refusing.submitted) == sorted([*ids, ids[1]])  # the refused one twice
+    queries = application.services.queries
+    assert all(queries.message(i).status is not MessageStatus.QUEUED for i in ids if i)

@@ -1,15 +1,16 @@
-"""``SingleFlight``: concurrent callers share one call; ``_guid``: pooled version-4 UUIDs."""
+"""``SingleFlight``: concurrent callers share one call; ``_guid``: pooled version-4 UUIDs
+(and the time-ordered version-7 ones of message ids)."""
 
 from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
 
-from tidings.domain.ids import outgoing_message_id
+from tidings.domain.ids import incoming_message_id, outgoing_message_id
 from tidings.services.singleflight import SingleFlight
 
 pytestmark = pytest.mark.anyio
@@ -79,15 +80,23 @@ async def test_failures_reach_every_caller_and_are_not_kept() -> None:
     assert await flight.run("k", lambda: "back") == "back"
 
 
-def test_message_ids_carry_random_version_4_guids() -> None:
-    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+def test_message_ids_carry_time_ordered_version_7_guids() -> None:
+    now = datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=UTC)
     ids = {outgoing_message_id(now) for _ in range(1000)}  # more than one pool
     assert len(ids) == 1000
     for message_id in ids:
         assert message_id.startswith("Outgoing_20261123120000")
         guid = uuid.UUID(message_id.removeprefix("Outgoing_20261123120000"))
-        assert guid.version == 4
+        assert guid.version == 7
+        assert guid.variant == uuid.RFC_4122
         assert str(guid) == message_id[-36:]
+        assert guid.int >> 80 == int(now.timestamp() * 1000)  # Unix milliseconds
+    # Later messages sort after earlier ones, within a second too.
+    stamps = [now + timedelta(milliseconds=k) for k in range(0, 1000, 7)]
+    made = [outgoing_message_id(t) for t in stamps]
+    assert made == sorted(made)
+    assert incoming_message_id(now).startswith("Incoming_20261123120000")
+    assert uuid.UUID(incoming_message_id(now)[-36:]).version == 7
 
 
 def test_message_ids_keep_their_second_across_timezones_and_seconds() -> None:

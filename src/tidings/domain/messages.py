@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Direction(StrEnum):
@@ -170,10 +171,33 @@ class Message:
         return None if self.delivery_code is None else DeliveryCode.details(self.delivery_code)
 
 
+#: The job that sends outbound messages. One job sends many: the store writes one for up to
+#: ``SEND_JOB_MESSAGES`` messages accepted together, not one per message (few enough that a
+#: worker step, up to ``TIDINGS_WORKER_BATCH_SIZE`` jobs, stays well inside its lease).
+SEND_JOB = "sms.send"
+SEND_JOB_MESSAGES = 20
+
+
+def send_job_payload(message_ids: list[str]) -> dict[str, object]:
+    """The payload of an ``sms.send`` job for ``message_ids`` (``messageId`` for one)."""
+    if len(message_ids) == 1:
+        return {"messageId": message_ids[0]}
+    return {"messageIds": list(message_ids)}
+
+
+def send_job_ids(payload: dict[str, Any]) -> list[str]:
+    """The message ids an ``sms.send`` job sends (either payload form)."""
+    if "messageIds" in payload:
+        return [str(i) for i in payload["messageIds"]]
+    return [str(payload["messageId"])]
+
+
 @dataclass(frozen=True)
 class OutboundBatch:
     """The rows of one accepted send request: its messages (with their repeatability ids) and
-    the jobs that will send them (each job's payload names its ``messageId``)."""
+    its other jobs (report timeouts, each payload naming its ``messageId``). The store adds
+    the ``sms.send`` jobs for the messages it keeps, sharing them with the requests committed
+    in the same transaction (``send_job_payload``)."""
 
     messages: list[tuple[Message, str | None]]
     jobs: list[tuple[str, dict[str, object], datetime]]

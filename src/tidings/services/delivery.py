@@ -20,12 +20,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 
 from tidings.domain import throughput
 from tidings.domain.events import Event, sms_delivery_report
 from tidings.domain.messages import (
+    SEND_JOB,
     CarrierInbound,
     CarrierReport,
     DeliveryAttempt,
@@ -36,6 +38,8 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundSms,
+    send_job_ids,
+    send_job_payload,
 )
 from tidings.errors import CarrierError
 from tidings.ports import Carrier, Job, Tx
@@ -56,12 +60,14 @@ class JobOutcome:
     retry_at: datetime | None = None
     error: str | None = None
     dead: bool = False
+    payload: dict[str, Any] | None = None  # a retried job's new payload (fewer messages)
 
 
 @dataclass
 class _Prepared:
-    ready: list[tuple[Job, Message]] = field(default_factory=list)
-    done: list[Job] = field(default_factory=list)  # nothing left to do: ack
+    ready: list[tuple[Job, Message]] = field(default_factory=list)  # to hand the carrier
+    active: list[Job] = field(default_factory=list)  # still claimed: their outcome is ours
+    ids: dict[int, list[str]] = field(default_factory=dict)  # each active job's messages
     deferred: int = 0
 
 
@@ -72,14 +78,18 @@ class DeliveryService:
         self._max_attempts = max_attempts
 
     async def submit(self, jobs: list[Job]) -> list[JobOutcome]:
-        """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned)."""
+        """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned).
+
+        A job names one message or many (``send_job_ids``). It is acked once each of its
+        messages is sent or failed; the ones the carrier refused for now stay in it, retried
+        together later.
+        """
         now = self._ctx.clock.now()
         prepared = await anyio.to_thread.run_sync(
             lambda: self._ctx.store.write(lambda tx: self._prepare(tx, jobs, now))
         )
-        outcomes = [JobOutcome(job) for job in prepared.done]
         if not prepared.ready:
-            return outcomes
+            return [JobOutcome(job) for job in prepared.active]
         answers = await self._carrier.submit(
             [
                 OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments)
@@ -88,39 +98,57 @@ class DeliveryService:
         )
         sent: list[tuple[Message, str]] = []
         failed: list[tuple[Message, int]] = []
+        retries: dict[int, list[str]] = defaultdict(list)
+        errors: dict[int, str] = {}
         for (job, message), answer in zip(prepared.ready, answers, strict=True):
             if not isinstance(answer, CarrierError):
                 sent.append((message, answer.carrier_message_id))
-                outcomes.append(JobOutcome(job))
             elif answer.retryable and job.attempts < self._max_attempts:
-                delay = timedelta(seconds=min(2.0**job.attempts, 300.0))
-                outcomes.append(JobOutcome(job, retry_at=now + delay, error=answer.message))
+                retries[job.id].append(message.id)
+                errors[job.id] = answer.message
             else:
                 failed.append((message, _code(answer)))
-                outcomes.append(JobOutcome(job))
         at = self._ctx.clock.now()
         await anyio.to_thread.run_sync(
             lambda: self._ctx.store.write(lambda tx: self._record(tx, sent, failed, at))
         )
+        outcomes: list[JobOutcome] = []
+        for job in prepared.active:
+            again = retries.get(job.id)
+            if not again:
+                outcomes.append(JobOutcome(job))
+                continue
+            delay = timedelta(seconds=min(2.0**job.attempts, 300.0))
+            narrowed = len(again) < len(prepared.ids[job.id])
+            outcomes.append(
+                JobOutcome(
+                    job,
+                    retry_at=now + delay,
+                    error=errors[job.id],
+                    payload=send_job_payload(again) if narrowed else None,
+                )
+            )
         return outcomes
 
     def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
         prepared = _Prepared()
-        messages = tx.messages.get_many([str(job.payload["messageId"]) for job in jobs], lock=True)
+        ids = {job.id: send_job_ids(job.payload) for job in jobs}
+        messages = tx.messages.get_many([i for job in jobs for i in ids[job.id]], lock=True)
         failures: list[_Failure] = []
         by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
         for job in jobs:
-            message = messages.get(str(job.payload["messageId"]))
-            if message is None or message.status is not MessageStatus.QUEUED:
-                prepared.done.append(job)  # already handled by an earlier attempt
-            else:
-                by_sender[message.sender].append((job, message))
+            for message_id in ids[job.id]:
+                message = messages.get(message_id)
+                if message is not None and message.status is MessageStatus.QUEUED:
+                    by_sender[message.sender].append((job, message))
+                # else: already handled by an earlier attempt
+        deferred: dict[int, list[str]] = defaultdict(list)
+        until = throughput.window_start(now) + throughput.WINDOW
         for sender, items in by_sender.items():
             number = tx.numbers.get(sender)
             if number is None or not number.capabilities.sms.can_send:
-                for job, message in items:
+                for _, message in items:
                     failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
-                    prepared.done.append(job)
                 continue
             blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
             sendable: list[tuple[Job, Message]] = []
@@ -129,13 +157,11 @@ class DeliveryService:
                     # The number changed hands (released, or now leased through another
                     # Messaging Connect partner) since the message was accepted.
                     failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
-                    prepared.done.append(job)
                 # Keyword auto-replies (the opt-out confirmation itself) are exempt.
                 elif (
                     message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY
                 ):
                     failures.append((message, False, DeliveryCode.OPTED_OUT, now, None))
-                    prepared.done.append(job)
                 else:
                     sendable.append((job, message))
             limit = self._ctx.limits.get(number.number_type)
@@ -144,10 +170,24 @@ class DeliveryService:
                 window = throughput.window_start(now)
                 key = throughput.limit_key(number.number_type, sender)
                 granted = tx.rate_windows.take(key, limit, window, len(sendable))
-                for job, _ in sendable[granted:]:
-                    tx.jobs.defer(job.id, window + throughput.WINDOW)
+                for job, message in sendable[granted:]:
+                    deferred[job.id].append(message.id)
                     prepared.deferred += 1
             prepared.ready.extend(sendable[:granted])
+        for job in jobs:
+            later = deferred.get(job.id, [])
+            skip = set(later)
+            rest = [i for i in ids[job.id] if i not in skip]
+            if later and not rest:
+                tx.jobs.defer(job.id, until)  # the whole job waits for the next window
+                continue
+            if later:
+                # The job goes on with the rest; the deferred messages move to a job of
+                # their own, in this transaction, so no message is ever in two jobs.
+                tx.jobs.enqueue(SEND_JOB, send_job_payload(later), until, now=now)
+                tx.jobs.update_payload(job.id, send_job_payload(rest))
+            prepared.active.append(job)
+            prepared.ids[job.id] = rest
         self._finish_all(tx, failures)
         return prepared
 

@@ -19,6 +19,7 @@ import anyio
 from tidings.domain.conversations import conversation_id
 from tidings.domain.encoding import analyze
 from tidings.domain.ids import outgoing_message_id
+from tidings.domain.messages import SEND_JOB as SEND_JOB
 from tidings.domain.messages import (
     Direction,
     Message,
@@ -37,7 +38,6 @@ from tidings.services.singleflight import SingleFlight
 
 MAX_MESSAGE_LENGTH = 2048
 MAX_RECIPIENTS = 100
-SEND_JOB = "sms.send"
 REPORT_TIMEOUT_JOB = "sms.report_timeout"
 SENDER_CACHE_SECONDS = 1.0
 INVALID_TO = "Invalid To phone number format."
@@ -261,8 +261,7 @@ class SmsService:
                 conversation_id=conversation_id(sender, e164),
                 partner=request.messaging_connect.partner if request.messaging_connect else None,
             )
-            rows.append((message, rid))
-            jobs.append((SEND_JOB, {"messageId": message.id}, now))
+            rows.append((message, rid))  # its sms.send job is the store's (OutboundBatch)
             if request.report_timeout_seconds and request.enable_delivery_report:
                 due = now + timedelta(seconds=request.report_timeout_seconds)
                 jobs.append((REPORT_TIMEOUT_JOB, {"messageId": message.id}, due))

@@ -132,12 +132,23 @@ class SqlJobQueue:
             )
         )
 
-    def retry(self, job_id: int, run_at: datetime, error: str) -> None:
-        self._c.execute(
-            jobs.update()
-            .where(jobs.c.id == job_id)
-            .values(run_at=run_at, locked_until=None, locked_by=None, last_error=error[:2000])
-        )
+    def retry(
+        self, job_id: int, run_at: datetime, error: str, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Run a claimed job again at ``run_at`` (with ``payload`` instead, when given)."""
+        values: dict[str, Any] = {
+            "run_at": run_at,
+            "locked_until": None,
+            "locked_by": None,
+            "last_error": error[:2000],
+        }
+        if payload is not None:
+            values["payload"] = payload
+        self._c.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+    def update_payload(self, job_id: int, payload: dict[str, Any]) -> None:
+        """Replace a job's payload (a claimed ``sms.send`` job that hands messages on)."""
+        self._c.execute(jobs.update().where(jobs.c.id == job_id).values(payload=payload))
 
     def dead(self, job_id: int, error: str) -> None:
         self._c.execute(
