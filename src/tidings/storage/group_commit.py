@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 #: How long an inline commit waits for a database locked outside Tidings before handing its
 #: batch to the writer thread (the event loop must not wait SQLite's usual 30 s).
 _INLINE_BUSY_MS = 20
+#: How long an inline commit tries for a busy write lock on the loop (``_poll``).
+POLL_SECONDS = 0.005
 
 #: Writes the payloads of many callers at once; returns one result per payload, in order.
 BatchHandler = Callable[[sa.Connection, list[Any]], list[Any]]
@@ -91,6 +93,8 @@ class GroupCommitter:
         self.batches = 0
         self.items = 0
         self.inline_batches = 0
+        self.lock_polls = 0  # inline batches that took a busy lock by trying again
+        self.lock_waits = 0  # ... and that waited for it in a thread
 
     async def submit(self, fn: Callable[[sa.Connection], Any]) -> Any:
         """Run ``fn(connection)`` in the next shared transaction; its result once committed."""
@@ -123,25 +127,37 @@ class GroupCommitter:
 
     async def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            while pending := self._pending.get(loop):
-                batch = pending[: self._max_batch]
-                del pending[: self._max_batch]
-                await self._commit_inline(loop, batch)
+            while self._pending.get(loop):
+                await self._commit_inline(loop)
         finally:
             del self._flushers[loop]
 
-    async def _commit_inline(self, loop: asyncio.AbstractEventLoop, batch: list[_Item]) -> None:
+    def _take(self, loop: asyncio.AbstractEventLoop, limit: int | None = None) -> list[_Item]:
+        """The next ``limit`` (default: every) pending writes of ``loop``."""
+        pending = self._pending.get(loop, [])
+        batch = pending[:limit]
+        del pending[:limit]
+        return batch
+
+    async def _commit_inline(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Take the write lock, then commit what is pending on ``loop`` (what arrived while
+        the lock was busy included)."""
         lock = self._inline
         assert lock is not None
-        if not lock.acquire(blocking=False):
-            waiting = loop.run_in_executor(None, lock.acquire)
-            try:
-                await asyncio.shield(waiting)
-            except asyncio.CancelledError:
-                # The thread still takes the lock: give it back once it has.
-                waiting.add_done_callback(lambda _: lock.release())
-                self._to_thread(batch)
-                raise
+        try:
+            if not lock.acquire(blocking=False) and not await self._poll(loop, lock):
+                self.lock_waits += 1
+                waiting = loop.run_in_executor(None, lock.acquire)
+                try:
+                    await asyncio.shield(waiting)
+                except asyncio.CancelledError:
+                    # The thread still takes the lock: give it back once it has.
+                    waiting.add_done_callback(lambda _: lock.release())
+                    raise
+        except asyncio.CancelledError:
+            self._to_thread(self._take(loop))  # the writer thread commits them
+            raise
+        batch = self._take(loop, self._max_batch)
         try:
             outcomes = self._attempt(batch, final=False, connection=self._inline_connection(loop))
         finally:
@@ -151,6 +167,26 @@ class GroupCommitter:
             return
         self.inline_batches += 1
         _resolve_all(outcomes)
+
+    async def _poll(self, loop: asyncio.AbstractEventLoop, lock: Lock) -> bool:
+        """Try for the lock held elsewhere once per turn of the loop, for up to
+        ``POLL_SECONDS``: whether it was taken.
+
+        Another process's commit takes about a millisecond. Waiting for the lock in a thread
+        kept it idle about as long again after that thread got it (the thread waits for the
+        GIL, then the loop for its turn) while the other process queued behind it: with two
+        API processes, half the commits waited so. A try per turn takes it on the loop, in
+        the turn it is free, for a few system calls a try, and the loop answers requests
+        meanwhile, so the batch grows. Past ``POLL_SECONDS`` (an idle loop spins here) a
+        thread waits instead, in the turnstile's fair order.
+        """
+        deadline = loop.time() + POLL_SECONDS
+        while loop.time() < deadline:
+            await asyncio.sleep(0)
+            if lock.acquire(blocking=False):
+                self.lock_polls += 1
+                return True
+        return False
 
     def _inline_connection(self, loop: asyncio.AbstractEventLoop) -> sa.Connection:
         """The connection inline commits on ``loop`` use, kept between batches (a pool
