@@ -32,3 +32,14 @@ def test_parse_authorization_header() -> None:
     assert hmac.parse_authorization("Bearer xyz") is None
     assert hmac.parse_authorization("HMAC-SHA256 Signature=only") is None
     assert hmac.parse_authorization("HMAC-SHA256 garbage") is None
+
+
+def test_the_canonical_header_parses_as_any_other_spelling() -> None:
+    """The SDKs' exact spelling is parsed by a shortcut; it must agree with the general
+    parser on it and on everything that only starts like it."""
+    canonical = hmac.authorization_header("")
+    tails = ["abc=", "abc==", " abc= ", "a=b", "a&b", "a&Signature=b", "", "=", "x" * 44]
+    tails += ["abc=&SignedHeaders=host", "abc= &Extra=1", "ab=cd=", "abc\t"]
+    for tail in tails:
+        value = canonical + tail
+        assert hmac.parse_authorization(value) == hmac._parse_parts(value), value

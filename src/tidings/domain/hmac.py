@@ -44,8 +44,21 @@ def authorization_header(sig: str) -> str:
     return f"{SCHEME} SignedHeaders={SIGNED_HEADERS}&Signature={sig}"
 
 
+#: The header as the SDKs write it, up to the signature (parsed without splitting it up).
+_CANONICAL = f"{SCHEME} SignedHeaders={SIGNED_HEADERS}&Signature="
+
+
 def parse_authorization(value: str) -> tuple[str, str] | None:
     """Return ``(signed_headers, signature)`` from an HMAC ``Authorization`` header."""
+    if value.startswith(_CANONICAL):
+        signature_ = value[len(_CANONICAL) :].strip()
+        if "&" not in signature_ and "=" not in signature_.rstrip("="):
+            return SIGNED_HEADERS, signature_
+    return _parse_parts(value)
+
+
+def _parse_parts(value: str) -> tuple[str, str] | None:
+    """``parse_authorization`` for any spelling: ``name=value`` pairs joined by ``&``."""
     scheme, _, rest = value.partition(" ")
     if scheme != SCHEME:
         return None
