@@ -15,14 +15,20 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import time
 from collections.abc import Callable, Iterable
 
 import anyio
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
@@ -39,36 +45,58 @@ SNAPSHOT_TTL = 15.0
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
-class HttpMetrics:
-    """The per-process HTTP metrics, in their own registry (one per app)."""
+#: Latency histogram bounds, in seconds.
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LE = (*(str(bound) for bound in _BUCKETS), "+Inf")  # as prometheus_client spells them
+
+
+class HttpMetrics(Collector):
+    """The per-process HTTP metrics, in their own registry (one per app): requests by route
+    template, method and status, and their latency by route and method.
+
+    Counted in plain dictionaries by the event loop and turned into Prometheus families when
+    scraped: ``prometheus_client``'s ``Counter.inc`` and ``Histogram.observe`` take a lock
+    per value and walk the buckets in Python, ~2 µs a request on the hottest path.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
+        self._requests: dict[tuple[str, str, int], int] = {}
+        # per (route, method): a count per bucket, then +Inf, then the sum of the seconds
+        self._latency: dict[tuple[str, str], list[float]] = {}
+        registry.register(self)
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        key = (route, method, status)
+        self._requests[key] = self._requests.get(key, 0) + 1
+        series = self._latency.get((route, method))
+        if series is None:
+            series = self._latency[(route, method)] = [0.0] * (len(_BUCKETS) + 2)
+        series[bisect.bisect_left(_BUCKETS, seconds)] += 1  # the first bound >= seconds
+        series[-1] += seconds
+
+    def collect(self) -> Iterable[Metric]:
+        requests = CounterMetricFamily(
             "tidings_http_requests",
             "HTTP requests by route template, method and status",
-            ["route", "method", "status"],
-            registry=registry,
+            labels=["route", "method", "status"],
         )
-        self.latency = Histogram(
+        for (route, method, status), count in list(self._requests.items()):
+            requests.add_metric([route, method, str(status)], count)
+        yield requests
+        latency = HistogramMetricFamily(
             "tidings_http_request_duration_seconds",
             "HTTP request latency by route template and method",
-            ["route", "method"],
-            registry=registry,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            labels=["route", "method"],
         )
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-
-    def children(self, route: str, method: str, status: int) -> tuple[Counter, Histogram]:
-        """The request counter and latency histogram of one route, method and status
-        (``labels()`` looked up once: it costs more than the increment)."""
-        key = (route, method, status)
-        found = self._children.get(key)
-        if found is None:
-            found = self._children[key] = (
-                self.requests.labels(route, method, str(status)),
-                self.latency.labels(route, method),
-            )
-        return found
+        for (route, method), series in list(self._latency.items()):
+            counts = list(series)
+            buckets: list[tuple[str, float]] = []
+            total = 0.0
+            for le, n in zip(_LE, counts[:-1], strict=True):
+                total += n
+                buckets.append((le, total))
+            latency.add_metric([route, method], buckets, sum_value=counts[-1])
+        yield latency
 
 
 class RequestContext:
@@ -108,9 +136,7 @@ class RequestContext:
         route = route or getattr(scope.get("route"), "path", None) or "unmatched"
         method = scope["method"]
         status = self.status
-        counter, timer = metrics.children(route, method, status)
-        counter.inc()
-        timer.observe(elapsed)
+        metrics.observe(route, method, status, elapsed)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s %d %.1f ms",

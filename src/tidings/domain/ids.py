@@ -46,9 +46,17 @@ def _time_ordered_guid(now: datetime) -> str:
     on a random page of that second's (at thousands of messages a second, a random page
     per message was most of what each group commit wrote to the WAL: docs/performance.md).
     """
+    global _millisecond
+    ms = int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    cached = _millisecond
+    if cached[0] != ms:  # spelled once a millisecond
+        t = f"{ms:012x}"
+        cached = _millisecond = (ms, f"{t[:8]}-{t[8:]}-7")
     h = _random_hex()
-    t = f"{int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF:012x}"
-    return f"{t[:8]}-{t[8:]}-7{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    return f"{cached[1]}{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_millisecond: tuple[int, str] = (-1, "")  # (Unix ms, the GUID's text up to its version digit)
 
 
 _stamp: tuple[int, str] = (-1, "")
