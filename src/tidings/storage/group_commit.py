@@ -159,6 +159,8 @@ class GroupCommitter:
             raise
         batch = self._take(loop, self._max_batch)
         try:
+            if not batch:  # nothing left (only this flusher takes; kept safe all the same)
+                return
             outcomes = self._attempt(batch, final=False, connection=self._inline_connection(loop))
         finally:
             lock.release()
