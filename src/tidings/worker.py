@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 
 import anyio
 
+from tidings.domain.messages import SEND_JOB
 from tidings.ports import Carrier, Clock, Job, Store, Tx
 from tidings.services.delivery import DeliveryService, JobOutcome
 from tidings.services.numbers import OPERATION_JOB, NumbersService
-from tidings.services.sms import REPORT_TIMEOUT_JOB, SEND_JOB
+from tidings.services.sms import REPORT_TIMEOUT_JOB
 from tidings.services.subscriptions import REPLAY_JOB, SubscriptionService
 from tidings.settings import WorkerSettings
 

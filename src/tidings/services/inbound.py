@@ -18,16 +18,17 @@ from tidings.domain.events import sms_received
 from tidings.domain.ids import incoming_message_id, outgoing_message_id
 from tidings.domain.keywords import KeywordAction, KeywordMatch, default_reply, match_keyword
 from tidings.domain.messages import (
+    SEND_JOB,
     CarrierInbound,
     Direction,
     Message,
     MessageOrigin,
     MessageStatus,
+    send_job_payload,
 )
 from tidings.domain.phone import region_of
 from tidings.ports import Tx
 from tidings.services.context import ServiceContext
-from tidings.services.sms import SEND_JOB
 
 log = logging.getLogger(__name__)
 
@@ -156,5 +157,5 @@ class InboundService:
             partner=partner,  # a partner's number answers through that partner
         )
         tx.messages.add_many([(reply, None)])
-        tx.jobs.enqueue(SEND_JOB, {"messageId": reply.id}, now, now=now)
+        tx.jobs.enqueue(SEND_JOB, send_job_payload([reply.id]), now, now=now)
         return reply.id

@@ -19,7 +19,6 @@ import anyio
 from tidings.domain.conversations import conversation_id
 from tidings.domain.encoding import analyze
 from tidings.domain.ids import outgoing_message_id
-from tidings.domain.messages import SEND_JOB as SEND_JOB
 from tidings.domain.messages import (
     Direction,
     Message,
