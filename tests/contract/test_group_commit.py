@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,6 +124,49 @@ async def test_a_batch_of_one_handler_fails_as_a_whole_only_if_it_raises(db: Dat
     assert _stored(db) == [21, 22]
 
 
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the loop run until ``condition()`` holds."""
+    with anyio.fail_after(timeout):
+        while not condition():
+            await anyio.sleep(0.001)
+
+
+class _Once:
+    """``release`` called once: by the test, or by a watchdog 30 s on, so that a committer
+    that blocks the event loop fails the test instead of hanging it."""
+
+    def __init__(self, release: Callable[[], object]) -> None:
+        self._release = release
+        self._lock = threading.Lock()
+        self._done = False
+        self._watchdog = threading.Timer(30, self)
+        self._watchdog.start()
+
+    def __call__(self) -> None:
+        with self._lock:
+            if not self._done:
+                self._done = True
+                self._watchdog.cancel()
+                self._release()
+
+
+class _Ticker:
+    """Counts the turns of the event loop (10 ms apart) and the longest gap between them."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.gaps: list[float] = []
+        self.done = anyio.Event()
+
+    async def run(self) -> None:
+        last = time.monotonic()
+        while not self.done.is_set():
+            await anyio.sleep(0.01)
+            now = time.monotonic()
+            self.gaps.append(now - last)
+            self.ticks, last = self.ticks + 1, now
+
+
 async def test_sqlite_hands_a_batch_to_the_writer_thread_when_locked_outside(
     tmp_path: Any,
 ) -> None:
@@ -131,35 +175,33 @@ async def test_sqlite_hands_a_batch_to_the_writer_thread_when_locked_outside(
     commits once the outsider is done, and the event loop keeps running all along."""
     db = Database(f"sqlite:///{tmp_path / 'x.db'}")
     migrations.upgrade(db.engine)
+    committer = _committer(db)
     outsider = sqlite3.connect(tmp_path / "x.db", isolation_level=None, check_same_thread=False)
     outsider.execute("BEGIN IMMEDIATE")
-    gaps: list[float] = []
-    done = anyio.Event()
+    release = _Once(lambda: outsider.execute("COMMIT"))
+    ticker = _Ticker()
+    results: list[Any] = []
 
-    async def ticker() -> None:
-        last = time.monotonic()
-        while not done.is_set():
-            await anyio.sleep(0.01)
-            now = time.monotonic()
-            gaps.append(now - last)
-            last = now
-
-    def release() -> None:
-        time.sleep(0.4)
-        outsider.execute("COMMIT")
+    async def write() -> None:
+        results.extend(await _gather(db, [_insert(n) for n in range(5)]))
 
     try:
-        threading.Thread(target=release).start()
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(ticker)
-            started = time.monotonic()
-            assert await _gather(db, [_insert(n) for n in range(5)]) == list(range(5))
-            waited = time.monotonic() - started
-            done.set()
-        assert waited >= 0.35  # it did wait for the outsider
-        assert max(gaps) < 0.2  # ...without stopping the loop (SQLite's own timeout is 30 s)
+            tasks.start_soon(ticker.run)
+            tasks.start_soon(write)
+            await _until(lambda: committer._thread is not None)  # handed over
+            handed = ticker.ticks
+            await _until(lambda: ticker.ticks >= handed + 10)  # the loop runs meanwhile
+            assert results == [] and _stored(db) == []  # nothing past the outsider
+            release()
+            await _until(lambda: results != [])
+            ticker.done.set()
+        assert results == list(range(5))
+        assert committer.inline_batches == 0  # the writer thread committed them
+        assert max(ticker.gaps) < 0.2  # ...without stopping the loop (SQLite's own timeout is 30 s)
         assert _stored(db) == list(range(5))
     finally:
+        release()
         outsider.close()
         db.close()
 
@@ -170,28 +212,33 @@ async def test_sqlite_waits_for_the_write_lock_off_the_loop(tmp_path: Any) -> No
     the loop."""
     db = Database(f"sqlite:///{tmp_path / 'y.db'}")
     migrations.upgrade(db.engine)
+    committer = _committer(db)
     other = WriteLock(str(tmp_path / "y.db") + ".lock")
     other.acquire()
-    threading.Timer(0.3, other.release).start()
-    gaps: list[float] = []
+    release = _Once(other.release)
+    ticker = _Ticker()
+    results: list[Any] = []
+
+    async def write() -> None:
+        results.extend(await _gather(db, [_insert(n) for n in range(3)]))
+
     try:
         async with anyio.create_task_group() as tasks:
-
-            async def ticker() -> None:
-                last = time.monotonic()
-                for _ in range(40):
-                    await anyio.sleep(0.01)
-                    gaps.append(time.monotonic() - last)
-                    last = time.monotonic()
-
-            tasks.start_soon(ticker)
-            started = time.monotonic()
-            assert await _gather(db, [_insert(n) for n in range(3)]) == [0, 1, 2]
-            assert time.monotonic() - started >= 0.25
-        assert max(gaps) < 0.2
-        assert _committer(db).inline_batches >= 1
-        assert _committer(db).lock_waits == 1
+            tasks.start_soon(ticker.run)
+            tasks.start_soon(write)
+            await _until(lambda: committer.lock_waits == 1)  # waiting in a thread
+            waiting = ticker.ticks
+            await _until(lambda: ticker.ticks >= waiting + 10)  # the loop runs meanwhile
+            assert results == []
+            release()
+            await _until(lambda: results != [])
+            ticker.done.set()
+        assert results == [0, 1, 2]
+        assert max(ticker.gaps) < 0.2
+        assert committer.inline_batches == 1  # committed on the loop once it had the lock
+        assert committer.lock_waits == 1
     finally:
+        release()
         other.close()
         db.close()
 
@@ -237,9 +284,22 @@ async def test_sqlite_wal_is_checkpointed_in_the_background(tmp_path: Any) -> No
         await _gather(db, [_insert(n) for n in range(200)])
         busy, frames, done = checkpointer.checkpoint()
         assert busy == 0 and frames == done  # everything copied back into the database
-        before = checkpointer.checkpoints
-        await anyio.sleep(1.2)
-        assert checkpointer.checkpoints >= before + 2  # the thread runs every 0.5 s
+        # The background thread's own rounds, seen as they happen.
+        rounds: list[tuple[float, tuple[int, int, int]]] = []
+        own = checkpointer.checkpoint
+
+        def watched() -> tuple[int, int, int]:
+            outcome = own()
+            rounds.append((time.monotonic(), outcome))
+            return outcome
+
+        checkpointer.checkpoint = watched  # type: ignore[method-assign]
+        await _gather(db, [_insert(n) for n in range(200, 400)])
+        written = time.monotonic()
+        await _until(lambda: len([r for r in rounds if r[0] > written]) >= 2)
+        (first_at, first), (second_at, _) = [r for r in rounds if r[0] > written][:2]
+        assert first[0] == 0 and first[1] == first[2] > 0  # it copied the new writes back
+        assert second_at - first_at >= 0.45  # the thread runs every 0.5 s
         with db.engine.connect() as c:  # commits checkpoint only past a far larger bound
             pages = c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
             assert pages == dialects.WAL_AUTOCHECKPOINT_PAGES

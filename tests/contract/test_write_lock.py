@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +24,33 @@ def _count(path: str, counter: str, times: int) -> None:
     lock.close()
 
 
-def _greedy(path: str, seconds: float, started: Any, taken: Any) -> None:
-    """Hold the lock 2 ms at a time and take it back at once, as a busy writer does;
-    ``taken`` counts its acquisitions."""
+def _greedy(path: str, stop: Any, holding: Any, taken: Any) -> None:
+    """Hold the lock 2 ms at a time and take it back at once, as a busy writer does, until
+    ``stop``; ``taken`` counts its acquisitions, ``holding`` is set while it holds it."""
     lock = WriteLock(path)
-    deadline = time.monotonic() + seconds
-    started.set()
-    while time.monotonic() < deadline:
+    while not stop.is_set():
         with lock:
             with taken.get_lock():
                 taken.value += 1
+            holding.set()
             time.sleep(0.002)
+            holding.clear()
     lock.close()
+
+
+def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.0001)
+
+
+def _waits_for_a_file_lock(thread: threading.Thread) -> bool:
+    """Whether ``thread`` sleeps in the kernel on an ``flock`` (Linux)."""
+    try:
+        return "lock" in Path(f"/proc/self/task/{thread.native_id}/wchan").read_text()
+    except FileNotFoundError:  # the thread has ended
+        return False
 
 
 def test_processes_take_turns(tmp_path: Path) -> None:
@@ -51,28 +67,31 @@ def test_processes_take_turns(tmp_path: Path) -> None:
 
 def test_a_waiting_process_is_not_starved_by_a_busy_one(tmp_path: Path) -> None:
     path = str(tmp_path / "db.lock")
-    started, taken = _SPAWN.Event(), _SPAWN.Value("i", 0)
-    greedy = _SPAWN.Process(target=_greedy, args=(path, 3.0, started, taken))
+    stop, holding, taken = _SPAWN.Event(), _SPAWN.Event(), _SPAWN.Value("i", 0)
+    greedy = _SPAWN.Process(target=_greedy, args=(path, stop, holding, taken))
     greedy.start()
-    assert started.wait(30)
     lock = WriteLock(path)
-    overtaken, waits = [], []
+    overtaken, contended = [], 0
     try:
         for _ in range(60):
-            time.sleep(0.003)  # let the busy process take the lock back
-            before, asked = taken.value, time.monotonic()
+            released = taken.value
+            # Ask only once the busy process has the lock again: every round is contended.
+            _until(lambda: taken.value > released)  # noqa: B023
+            before = taken.value
+            contended += holding.is_set()
             with lock:
-                waits.append(time.monotonic() - asked)
                 overtaken.append(taken.value - before)
     finally:
         lock.close()
+        stop.set()
         greedy.join(30)
     assert greedy.exitcode == 0
-    # The busy process did hold the lock when this one asked (it waited ~a hold each time).
-    assert sum(waits) > 60 * 0.0005, waits
+    assert contended >= 30, contended  # it held the lock when this one asked (not always:
+    # the check and the ask are two steps, and it lets go every 2 ms)
     # The turnstile: once this process waits, the busy one gets the lock at most once more
     # (the take already under way); without it, it can take it back again and again.
     assert max(overtaken) <= 1, overtaken
+    assert sum(overtaken) <= 6, overtaken  # and seldom even that
 
 
 def test_two_locks_of_one_process_exclude_each_other(tmp_path: Path) -> None:
@@ -87,7 +106,8 @@ def test_two_locks_of_one_process_exclude_each_other(tmp_path: Path) -> None:
 
         thread = threading.Thread(target=other)
         thread.start()
-        time.sleep(0.2)
+        _until(lambda: _waits_for_a_file_lock(thread) or not thread.is_alive())
+        assert order == []  # the second lock waits for the first
         order.append("first")
     thread.join(10)
     assert order == ["first", "second"]

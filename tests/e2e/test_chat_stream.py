@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,6 +23,14 @@ def _user(server: ServerProcess) -> tuple[str, str]:
             "/identities?api-version=2023-10-01", json={"createTokenWithScopes": ["chat"]}
         ).json()
     return body["identity"]["id"], body["accessToken"]["token"]
+
+
+def _connected(lines: Iterator[str]) -> None:
+    """Read up to the stream's ``: connected`` comment: from then on it gets every event."""
+    for line in lines:
+        if line == ": connected":
+            return
+    raise AssertionError("the stream ended before it was connected")
 
 
 def _events(lines: Any, count: int) -> list[dict[str, Any]]:
@@ -60,7 +69,6 @@ def test_stream_pushes_the_users_events_and_resumes(server: ServerProcess) -> No
     ).json()["chatThread"]["id"]
 
     def later() -> None:
-        time.sleep(0.5)
         bob_chat = httpx.Client(
             base_url=server.http_endpoint, headers={"Authorization": f"Bearer {bob_token}"}
         )
@@ -69,13 +77,15 @@ def test_stream_pushes_the_users_events_and_resumes(server: ServerProcess) -> No
 
     sender = threading.Thread(target=later)
     started = time.monotonic()
-    sender.start()
     # Alice gets Bob's typing indicator; Bob's own stream would not carry it.
     url = f"/chat/notifications?access_token={alice_token}"
     with httpx.stream("GET", server.http_endpoint + url, timeout=10) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        [typing] = _events(response.iter_lines(), 1)
+        lines = response.iter_lines()
+        _connected(lines)
+        sender.start()  # Bob types and Alice writes once Alice's stream listens
+        [typing] = _events(lines, 1)
     assert typing["event"] == "Microsoft.Communication.ChatTypingIndicatorReceivedInThread"
     sender.join()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from typing import Any
@@ -28,20 +31,26 @@ def _wait_until_final(tidings: TidingsClient, ids: set[str], timeout: float = 60
 
 
 def test_messages_accepted_before_kill_are_sent_after_restart(fresh_server: ServerProcess) -> None:
-    # A slow worker makes it certain that the messages are still queued when the server dies.
-    fresh_server.env["TIDINGS_WORKER_POLL_INTERVAL"] = "30"
+    # An API process without a worker makes it certain that the messages are still queued
+    # when it dies; the server started after it sends them.
+    env = {**os.environ, "TIDINGS_DATA_DIR": str(fresh_server.data_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "tidings", "migrate"], env=env, check=True, capture_output=True
+    )
+    fresh_server.command = "api"
     fresh_server.start()
     client = SmsClient(
         fresh_server.http_endpoint, AzureKeyCredential(fresh_server.access_key), retry_total=0
     )
-    time.sleep(0.3)  # let the worker go idle
     recipients = [f"+1555555{i:04d}" for i in range(20)]
     results = client.send(from_=SENDER, to=recipients, message="survive", tag="kill")
     ids = {r.message_id for r in results}
     assert len(ids) == 20
+    with TidingsClient(fresh_server.http_endpoint, fresh_server.access_key) as tidings:
+        assert {tidings.message(i)["status"] for i in ids} == {"queued"}
     fresh_server.kill()
 
-    fresh_server.env["TIDINGS_WORKER_POLL_INTERVAL"] = "0.05"
+    fresh_server.command = "serve"
     fresh_server.start()
     with TidingsClient(fresh_server.http_endpoint, fresh_server.access_key) as tidings:
         statuses = _wait_until_final(tidings, ids)

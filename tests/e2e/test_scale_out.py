@@ -98,7 +98,12 @@ def test_two_apis_and_two_workers(
             if len(set(delivered)) >= len(ids):
                 break
             time.sleep(0.2)
-        time.sleep(1.0)  # room for a duplicate to show up, if there were one
+        # Stop the workers: once they have exited, the receiver holds every post they made,
+        # a duplicate included, if there were one.
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            assert worker.wait(30) == 0
         posts = [
             e for e in receiver.log(hook) if e["headers"].get("aeg-event-type") == "Notification"
         ]
@@ -110,8 +115,9 @@ def test_two_apis_and_two_workers(
         for api in apis:
             api.stop()
         for worker in workers:
-            worker.terminate()
-            worker.wait(15)
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(15)
         for log in logs:
             log.close()
     for i in range(2):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -21,26 +22,39 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the other tasks run until ``condition()`` holds (5 s at most)."""
+    with anyio.fail_after(5):
+        while not condition():
+            await anyio.sleep(0)
+
+
 async def test_concurrent_callers_share_one_call() -> None:
     flight = SingleFlight()
     calls = 0
-    release = threading.Event()
+    looking, release = threading.Event(), threading.Event()
 
     def lookup() -> str:
         nonlocal calls
         calls += 1
+        looking.set()
         release.wait(5)
         return "found"
 
+    arrived = 0
     results: list[str] = []
 
     async def caller() -> None:
+        nonlocal arrived
+        arrived += 1  # run() starts or joins the call before this task yields
         results.append(await flight.run("k", lookup))
 
     async with anyio.create_task_group() as tasks:
         for _ in range(20):
             tasks.start_soon(caller)
-        await anyio.sleep(0.05)
+        await _until(lambda: arrived == 20)
+        assert await anyio.to_thread.run_sync(looking.wait, 5)
+        assert results == []  # every caller is waiting on the call still under way
         release.set()
     assert results == ["found"] * 20
     assert calls == 1
@@ -49,24 +63,39 @@ async def test_concurrent_callers_share_one_call() -> None:
 
 async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
     flight = SingleFlight()
-    release = threading.Event()
+    calls = 0
+    looking, release = threading.Event(), threading.Event()
 
     def lookup() -> int:
+        nonlocal calls
+        calls += 1
+        looking.set()
         release.wait(5)
         return 7
 
     got: list[int] = []
+    joined = False
+    impatient = anyio.CancelScope()
+
+    async def first() -> None:
+        with impatient:
+            await flight.run("k", lookup)
 
     async def patient() -> None:
+        nonlocal joined
+        joined = True
         got.append(await flight.run("k", lookup))
 
     async with anyio.create_task_group() as tasks:
-        with anyio.move_on_after(0.02):
-            await flight.run("k", lookup)  # gives up first
-        tasks.start_soon(patient)
-        await anyio.sleep(0.02)
+        tasks.start_soon(first)
+        assert await anyio.to_thread.run_sync(looking.wait, 5)  # the first caller's call
+        impatient.cancel()  # ...which it gives up on
+        await _until(lambda: impatient.cancelled_caught)
+        tasks.start_soon(patient)  # joins the call still under way
+        await _until(lambda: joined)
         release.set()
     assert got == [7]
+    assert calls == 1  # the patient caller shared the cancelled caller's call
 
 
 async def test_failures_reach_every_caller_and_are_not_kept() -> None:
