@@ -255,6 +255,7 @@ def test_create_a_subscription_and_see_its_deliveries(
     edit = page.get_by_role("form", name="Edit subscription")
     edit.get_by_label("Subject begins with").fill("/phonenumber/1800")
     edit.get_by_role("button", name="Save").click()
+    expect(edit).to_be_hidden()  # saved: the form closes once the PUT has answered
     with api(server) as client:
         stored = client.get(
             "/eventSubscriptions/console-hook", params={"api-version": "2022-06-15"}
