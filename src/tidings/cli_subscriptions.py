@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,61 +73,103 @@ def _progress(text: str) -> None:
 
 
 async def subscription_command(app: Application, args: argparse.Namespace) -> int:
-    subs = app.services.subscriptions
-    action = args.action
-    if action == "list":
-        for s in subs.all():
+    if args.action == "list":
+        for s in app.services.subscriptions.all():
             print(_line(s))
         return 0
     if not args.name:
-        print(f"tidings subscriptions {action} NAME", file=sys.stderr)
+        print(f"tidings subscriptions {args.action} NAME", file=sys.stderr)
         return 2
-    name = args.name
-    if action == "create":
-        base = app.settings.public_url or f"http://127.0.0.1:{app.settings.http_port}"
-        _progress(f"validating {args.endpoint or 'the endpoint'} ...")
-        try:
-            sub, created = await subs.put(name, _body(args), base_url=base)
-        finally:
-            await app.sender.aclose()
-        print(("created " if created else "updated ") + _line(sub))
-    elif action == "show":
-        _show(subs.get(name))
-        for label, count in sorted(subs.stats(name).items()):
-            print(f"  {label}: {count}")
-    elif action == "delete":
-        print("deleted" if subs.delete(name) else "no such subscription")
-    elif action in ("enable", "disable"):
-        print(_line(subs.set_enabled(name, action == "enable")))
-    elif action == "rotate-secret":
-        sub = subs.rotate_secret(name, args.grace_minutes)
-        print(f"secret: {sub.secret}")
-        if sub.previous_secret_expires:
-            print(f"previous secret valid until {iso_z(sub.previous_secret_expires)}")
-    elif action in ("deliveries", "dead-letters"):
-        status = DeliveryStatus.DEAD_LETTERED if action == "dead-letters" else None
-        for d, ids in subs.deliveries(name, status=status, event_id=None, limit=100, offset=0):
-            print(
-                f"{d.id}  {d.status.value}  attempts={d.attempts}  "
-                f"last={d.last_status_code or '-'} {d.last_outcome or ''}  "
-                f"{d.dead_letter_reason or ''}  events={','.join(ids)}"
-            )
-    elif action == "redeliver":
-        if args.event_id:
-            print(f"queued delivery {subs.redeliver_event(name, args.event_id)}")
-        else:
-            print(f"queued {subs.redeliver_dead_letters(name)} dead-lettered deliveries again")
-    elif action == "replay":
-        if not args.start:
-            print("tidings subscriptions replay NAME --start ISO [--end ISO]", file=sys.stderr)
-            return 2
-        start = parse_iso(args.start)
-        end = parse_iso(args.end) if args.end else datetime.now(UTC)
-        subs.replay(name, start, end)
-        print(f"replay of {iso_z(start)} .. {iso_z(end)} queued; the worker sends it")
-        if args.wait:
-            await _watch_replay(subs, name, start, end)
+    return await _ACTIONS[args.action](app, args)
+
+
+async def _create(app: Application, args: argparse.Namespace) -> int:
+    base = app.settings.public_url or f"http://127.0.0.1:{app.settings.http_port}"
+    _progress(f"validating {args.endpoint or 'the endpoint'} ...")
+    try:
+        sub, created = await app.services.subscriptions.put(args.name, _body(args), base_url=base)
+    finally:
+        await app.sender.aclose()
+    print(("created " if created else "updated ") + _line(sub))
     return 0
+
+
+async def _show_one(app: Application, args: argparse.Namespace) -> int:
+    subs = app.services.subscriptions
+    _show(subs.get(args.name))
+    for label, count in sorted(subs.stats(args.name).items()):
+        print(f"  {label}: {count}")
+    return 0
+
+
+async def _delete(app: Application, args: argparse.Namespace) -> int:
+    print("deleted" if app.services.subscriptions.delete(args.name) else "no such subscription")
+    return 0
+
+
+async def _set_enabled(app: Application, args: argparse.Namespace) -> int:
+    print(_line(app.services.subscriptions.set_enabled(args.name, args.action == "enable")))
+    return 0
+
+
+async def _rotate_secret(app: Application, args: argparse.Namespace) -> int:
+    sub = app.services.subscriptions.rotate_secret(args.name, args.grace_minutes)
+    print(f"secret: {sub.secret}")
+    if sub.previous_secret_expires:
+        print(f"previous secret valid until {iso_z(sub.previous_secret_expires)}")
+    return 0
+
+
+async def _deliveries(app: Application, args: argparse.Namespace) -> int:
+    status = DeliveryStatus.DEAD_LETTERED if args.action == "dead-letters" else None
+    found = app.services.subscriptions.deliveries(
+        args.name, status=status, event_id=None, limit=100, offset=0
+    )
+    for d, ids in found:
+        print(
+            f"{d.id}  {d.status.value}  attempts={d.attempts}  "
+            f"last={d.last_status_code or '-'} {d.last_outcome or ''}  "
+            f"{d.dead_letter_reason or ''}  events={','.join(ids)}"
+        )
+    return 0
+
+
+async def _redeliver(app: Application, args: argparse.Namespace) -> int:
+    subs = app.services.subscriptions
+    if args.event_id:
+        print(f"queued delivery {subs.redeliver_event(args.name, args.event_id)}")
+    else:
+        print(f"queued {subs.redeliver_dead_letters(args.name)} dead-lettered deliveries again")
+    return 0
+
+
+async def _replay(app: Application, args: argparse.Namespace) -> int:
+    if not args.start:
+        print("tidings subscriptions replay NAME --start ISO [--end ISO]", file=sys.stderr)
+        return 2
+    subs = app.services.subscriptions
+    start = parse_iso(args.start)
+    end = parse_iso(args.end) if args.end else datetime.now(UTC)
+    subs.replay(args.name, start, end)
+    print(f"replay of {iso_z(start)} .. {iso_z(end)} queued; the worker sends it")
+    if args.wait:
+        await _watch_replay(subs, args.name, start, end)
+    return 0
+
+
+#: ``tidings subscriptions ACTION NAME``: each action but ``list`` names a subscription.
+_ACTIONS: dict[str, Callable[[Application, argparse.Namespace], Awaitable[int]]] = {
+    "create": _create,
+    "show": _show_one,
+    "delete": _delete,
+    "enable": _set_enabled,
+    "disable": _set_enabled,
+    "rotate-secret": _rotate_secret,
+    "deliveries": _deliveries,
+    "dead-letters": _deliveries,
+    "redeliver": _redeliver,
+    "replay": _replay,
+}
 
 
 async def _watch_replay(
