@@ -41,6 +41,7 @@ from tidings.domain.messages import (
     send_job_ids,
     send_job_payload,
 )
+from tidings.domain.numbers import PurchasedNumber
 from tidings.errors import CarrierError
 from tidings.ports import Carrier, Job, Tx
 from tidings.services.context import ServiceContext
@@ -131,65 +132,37 @@ class DeliveryService:
         return outcomes
 
     def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
+        """Screen the queued messages of ``jobs``, take their room in this minute's window,
+        and move the ones without room to a job for the next."""
         prepared = _Prepared()
         ids = {job.id: send_job_ids(job.payload) for job in jobs}
-        messages = tx.messages.get_many([i for job in jobs for i in ids[job.id]], lock=True)
         failures: list[_Failure] = []
-        by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
-        for job in jobs:
-            for message_id in ids[job.id]:
-                message = messages.get(message_id)
-                if message is not None and message.status is MessageStatus.QUEUED:
-                    by_sender[message.sender].append((job, message))
-                # else: already handled by an earlier attempt
         deferred: dict[int, list[str]] = defaultdict(list)
-        until = throughput.window_start(now) + throughput.WINDOW
-        for sender, items in by_sender.items():
-            number = tx.numbers.get(sender)
-            if number is None or not number.capabilities.sms.can_send:
-                for _, message in items:
-                    failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
-                continue
-            blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
-            sendable: list[tuple[Job, Message]] = []
-            for job, message in items:
-                if message.partner != number.partner:
-                    # The number changed hands (released, or now leased through another
-                    # Messaging Connect partner) since the message was accepted.
-                    failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
-                # Keyword auto-replies (the opt-out confirmation itself) are exempt.
-                elif (
-                    message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY
-                ):
-                    failures.append((message, False, DeliveryCode.OPTED_OUT, now, None))
-                else:
-                    sendable.append((job, message))
-            limit = self._ctx.limits.get(number.number_type)
-            granted = len(sendable)
-            if limit is not None and sendable:
-                window = throughput.window_start(now)
-                key = throughput.limit_key(number.number_type, sender)
-                granted = tx.rate_windows.take(key, limit, window, len(sendable))
-                for job, message in sendable[granted:]:
-                    deferred[job.id].append(message.id)
-                    prepared.deferred += 1
+        for sender, items in _queued_by_sender(tx, jobs, ids).items():
+            number, sendable = _screen(tx, sender, items, now, failures)
+            granted = self._room(tx, sender, number, sendable, now)
+            for job, message in sendable[granted:]:
+                deferred[job.id].append(message.id)
+            prepared.deferred += len(sendable) - granted
             prepared.ready.extend(sendable[:granted])
-        for job in jobs:
-            later = deferred.get(job.id, [])
-            skip = set(later)
-            rest = [i for i in ids[job.id] if i not in skip]
-            if later and not rest:
-                tx.jobs.defer(job.id, until)  # the whole job waits for the next window
-                continue
-            if later:
-                # The job goes on with the rest; the deferred messages move to a job of
-                # their own, in this transaction, so no message is ever in two jobs.
-                tx.jobs.enqueue(SEND_JOB, send_job_payload(later), until, now=now)
-                tx.jobs.update_payload(job.id, send_job_payload(rest))
-            prepared.active.append(job)
-            prepared.ids[job.id] = rest
+        _set_aside(tx, jobs, ids, deferred, now, prepared)
         self._finish_all(tx, failures)
         return prepared
+
+    def _room(
+        self,
+        tx: Tx,
+        sender: str,
+        number: PurchasedNumber | None,
+        sendable: list[tuple[Job, Message]],
+        now: datetime,
+    ) -> int:
+        """How many of ``sendable`` this minute's window of the sender has room for."""
+        limit = None if number is None else self._ctx.limits.get(number.number_type)
+        if number is None or limit is None or not sendable:
+            return len(sendable)
+        key = throughput.limit_key(number.number_type, sender)
+        return tx.rate_windows.take(key, limit, throughput.window_start(now), len(sendable))
 
     def _record(
         self,
@@ -266,6 +239,75 @@ class DeliveryService:
 
         await anyio.to_thread.run_sync(lambda: self._ctx.store.write(expire_all))
         return [JobOutcome(job) for job in jobs]
+
+
+def _queued_by_sender(
+    tx: Tx, jobs: list[Job], ids: dict[int, list[str]]
+) -> dict[str, list[tuple[Job, Message]]]:
+    """The jobs' messages still queued (locked), by sender; the others were handled by an
+    earlier attempt."""
+    messages = tx.messages.get_many([i for job in jobs for i in ids[job.id]], lock=True)
+    by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
+    for job in jobs:
+        for message_id in ids[job.id]:
+            message = messages.get(message_id)
+            if message is not None and message.status is MessageStatus.QUEUED:
+                by_sender[message.sender].append((job, message))
+    return by_sender
+
+
+def _screen(
+    tx: Tx,
+    sender: str,
+    items: list[tuple[Job, Message]],
+    now: datetime,
+    failures: list[_Failure],
+) -> tuple[PurchasedNumber | None, list[tuple[Job, Message]]]:
+    """The sender's number and its messages that may go; the others join ``failures``: the
+    sender is no longer ours or cannot send (4001), or the recipient opted out (4007)."""
+    number = tx.numbers.get(sender)
+    if number is None or not number.capabilities.sms.can_send:
+        failures.extend((m, False, DeliveryCode.INVALID_FROM, now, None) for _, m in items)
+        return None, []
+    blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
+    sendable: list[tuple[Job, Message]] = []
+    for job, message in items:
+        if message.partner != number.partner:
+            # The number changed hands (released, or now leased through another
+            # Messaging Connect partner) since the message was accepted.
+            failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
+        # Keyword auto-replies (the opt-out confirmation itself) are exempt.
+        elif message.recipient in blocked and message.origin is not MessageOrigin.AUTO_REPLY:
+            failures.append((message, False, DeliveryCode.OPTED_OUT, now, None))
+        else:
+            sendable.append((job, message))
+    return number, sendable
+
+
+def _set_aside(
+    tx: Tx,
+    jobs: list[Job],
+    ids: dict[int, list[str]],
+    deferred: dict[int, list[str]],
+    now: datetime,
+    prepared: _Prepared,
+) -> None:
+    """Defer the messages without room to the next window: a job of only such messages
+    waits as it is; a job with others goes on with them, the deferred ones moving to a job
+    of their own in this transaction, so no message is ever in two jobs."""
+    until = throughput.window_start(now) + throughput.WINDOW
+    for job in jobs:
+        later = deferred.get(job.id, [])
+        skip = set(later)
+        rest = [i for i in ids[job.id] if i not in skip]
+        if later and not rest:
+            tx.jobs.defer(job.id, until)
+            continue
+        if later:
+            tx.jobs.enqueue(SEND_JOB, send_job_payload(later), until, now=now)
+            tx.jobs.update_payload(job.id, send_job_payload(rest))
+        prepared.active.append(job)
+        prepared.ids[job.id] = rest
 
 
 def _code(exc: CarrierError) -> int:
