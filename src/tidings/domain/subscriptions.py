@@ -194,51 +194,71 @@ def validate_endpoint(
 def _advanced(raw: Any, index: int) -> AdvancedFilter:
     target = f"properties.filter.advancedFilters[{index}]"
     item = _object(raw, target)
-    op = item.get("operatorType")
-    if op not in OPERATORS:
-        raise _invalid(
-            f"{target}.operatorType",
-            f"'{target}.operatorType' must be one of {', '.join(OPERATORS)}; got {op!r}.",
-        )
+    op = _operator(item, target)
     key = item.get("key")
     if not isinstance(key, str) or not key.strip():
         raise _invalid(f"{target}.key", f"'{target}.key' is required.")
     if op in NULL_OPERATORS:
         return AdvancedFilter(op, key)
     if op in NUMBER_OPERATORS_SCALAR or op == "BoolEquals":
-        value = item.get("value")
-        ok = isinstance(value, bool) if op == "BoolEquals" else _number(value)
-        if not ok:
-            kind = "true or false" if op == "BoolEquals" else "a number"
-            raise _invalid(f"{target}.value", f"'{target}.value' must be {kind} for {op}.")
-        return AdvancedFilter(op, key, value=value)
+        return AdvancedFilter(op, key, value=_scalar(item, op, target))
     values = item.get("values")
     if not isinstance(values, list) or not values:
         raise _invalid(f"{target}.values", f"'{target}.values' must be a non-empty array.")
     if op in RANGE_OPERATORS:
-        ranges: list[tuple[float, float]] = []
-        for pair in values:
-            if not (isinstance(pair, list) and len(pair) == 2 and all(map(_number, pair))):
-                raise _invalid(
-                    f"{target}.values", f"'{target}.values' must be [[low, high], ...] numbers."
-                )
-            if pair[0] > pair[1]:
-                raise _invalid(f"{target}.values", f"range {pair} in '{target}' is inverted.")
-            ranges.append((pair[0], pair[1]))
-        return AdvancedFilter(op, key, values=tuple(ranges))
+        return AdvancedFilter(op, key, values=_ranges(values, target))
+    _check_values(values, op, target)
+    return AdvancedFilter(op, key, values=tuple(values))
+
+
+def _operator(item: dict[str, Any], target: str) -> str:
+    op = item.get("operatorType")
+    if op not in OPERATORS:
+        raise _invalid(
+            f"{target}.operatorType",
+            f"'{target}.operatorType' must be one of {', '.join(OPERATORS)}; got {op!r}.",
+        )
+    return str(op)
+
+
+def _scalar(item: dict[str, Any], op: str, target: str) -> Any:
+    """The ``value`` of a one-value operator: true or false for BoolEquals, else a number."""
+    value = item.get("value")
+    ok = isinstance(value, bool) if op == "BoolEquals" else _number(value)
+    if not ok:
+        kind = "true or false" if op == "BoolEquals" else "a number"
+        raise _invalid(f"{target}.value", f"'{target}.value' must be {kind} for {op}.")
+    return value
+
+
+def _ranges(values: list[Any], target: str) -> tuple[tuple[float, float], ...]:
+    """``[[low, high], ...]`` of numbers, each low at most its high."""
+    ranges: list[tuple[float, float]] = []
+    for pair in values:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(map(_number, pair))):
+            raise _invalid(
+                f"{target}.values", f"'{target}.values' must be [[low, high], ...] numbers."
+            )
+        if pair[0] > pair[1]:
+            raise _invalid(f"{target}.values", f"range {pair} in '{target}' is inverted.")
+        ranges.append((pair[0], pair[1]))
+    return tuple(ranges)
+
+
+def _check_values(values: list[Any], op: str, target: str) -> None:
+    """The ``values`` of a list operator: numbers for Number*, else strings."""
     if op.startswith("Number"):
         if not all(map(_number, values)):
             raise _invalid(f"{target}.values", f"'{target}.values' must all be numbers.")
-    else:
-        for value in values:
-            if not isinstance(value, str):
-                raise _invalid(f"{target}.values", f"'{target}.values' must all be strings.")
-            if len(value) > MAX_STRING_VALUE:
-                raise _invalid(
-                    f"{target}.values",
-                    f"'{target}.values' strings are at most {MAX_STRING_VALUE} characters.",
-                )
-    return AdvancedFilter(op, key, values=tuple(values))
+        return
+    for value in values:
+        if not isinstance(value, str):
+            raise _invalid(f"{target}.values", f"'{target}.values' must all be strings.")
+        if len(value) > MAX_STRING_VALUE:
+            raise _invalid(
+                f"{target}.values",
+                f"'{target}.values' strings are at most {MAX_STRING_VALUE} characters.",
+            )
 
 
 def _number(value: Any) -> bool:
