@@ -206,61 +206,15 @@ def build_report(
 
     ``reason`` spells a failure's delivery code (``4007: Sender blocked ...``).
     """
-    starts = query.bucket_starts()
-    series: dict[datetime, dict[str, int]] = {
-        s: {**_EMPTY_ROW, "optOuts": 0, "optIns": 0} for s in starts
-    }
-
-    def slot(unit_start: datetime) -> dict[str, int]:
-        return series[query.bucket.floor(unit_start)]
-
-    for unit_start, status, n, segments in counts.outbound:
-        row = slot(unit_start)
-        _outbound_row(row, status, n)
-        row["segments"] += segments
-    for unit_start, n, _segments in counts.inbound:
-        slot(unit_start)["received"] += n
-    for unit_start, action, n in counts.opt_changes:
-        slot(unit_start)["optOuts" if action == "optOut" else "optIns"] += n
-
-    totals = {key: sum(row[key] for row in series.values()) for key in series[starts[0]]}
-    latency = percentiles(counts.latency_ms, (0.5, 0.9, 0.99))
-    chats = counts.conversations
-    wait = [None if ms is None else ms / 1000 for ms in sorted_percentiles(chats.waits, (0.5, 0.9))]
-
-    by_number: dict[str, dict[str, int]] = {number: dict(_EMPTY_ROW) for number in counts.numbers}
-    by_tag: dict[str, dict[str, int]] = {}
-    failures: dict[int | None, int] = {}
-    for number, tag, status, code, n in counts.breakdown:
-        _outbound_row(by_number.setdefault(number, dict(_EMPTY_ROW)), status, n)
-        if tag is not None:
-            _outbound_row(by_tag.setdefault(tag, dict(_EMPTY_ROW)), status, n)
-        if status == _FINAL_FAILED:
-            failures[code] = failures.get(code, 0) + n
-    for number, n in counts.by_number_in:
-        by_number.setdefault(number, dict(_EMPTY_ROW))["received"] += n
-
+    series = _series(query, counts)
+    by_number, by_tag, failures = _breakdown(counts)
     return {
         "from": _iso_exact(query.start),
         "to": _iso_exact(query.end),
         "bucket": query.bucket.value,
         "number": query.number,
         "tag": query.tag,
-        "totals": {
-            "sent": totals["sent"],
-            "received": totals["received"],
-            "delivered": totals["delivered"],
-            "failed": totals["failed"],
-            "pending": totals["sent"] - totals["delivered"] - totals["failed"],
-            "segments": totals["segments"],
-            "deliveryRate": rate(totals["delivered"], totals["delivered"] + totals["failed"]),
-            "optOuts": totals["optOuts"],
-            "optIns": totals["optIns"],
-            "activeConversations": chats.active,
-            "replyRate": rate(chats.replied, chats.started),
-            "deliveryLatencyMs": dict(zip(("p50", "p90", "p99"), latency, strict=True)),
-            "timeToFirstReplySeconds": dict(zip(("p50", "p90"), wait, strict=True)),
-        },
+        "totals": _totals(series, counts),
         "series": [{"start": _iso(start), **row} for start, row in series.items()],
         "failureReasons": [
             {"reason": reason(code), "count": n}
@@ -289,6 +243,67 @@ def build_report(
             for tag, row in sorted(by_tag.items(), key=lambda i: (-i[1]["sent"], i[0]))
         ],
     }
+
+
+def _series(query: AnalyticsQuery, counts: AnalyticsCounts) -> dict[datetime, dict[str, int]]:
+    """Each bucket's row, from its start: every bucket of the range, idle ones included."""
+    series: dict[datetime, dict[str, int]] = {
+        s: {**_EMPTY_ROW, "optOuts": 0, "optIns": 0} for s in query.bucket_starts()
+    }
+
+    def slot(unit_start: datetime) -> dict[str, int]:
+        return series[query.bucket.floor(unit_start)]
+
+    for unit_start, status, n, segments in counts.outbound:
+        row = slot(unit_start)
+        _outbound_row(row, status, n)
+        row["segments"] += segments
+    for unit_start, n, _segments in counts.inbound:
+        slot(unit_start)["received"] += n
+    for unit_start, action, n in counts.opt_changes:
+        slot(unit_start)["optOuts" if action == "optOut" else "optIns"] += n
+    return series
+
+
+def _totals(series: dict[datetime, dict[str, int]], counts: AnalyticsCounts) -> dict[str, Any]:
+    first = next(iter(series.values()))
+    totals = {key: sum(row[key] for row in series.values()) for key in first}
+    latency = percentiles(counts.latency_ms, (0.5, 0.9, 0.99))
+    chats = counts.conversations
+    wait = [None if ms is None else ms / 1000 for ms in sorted_percentiles(chats.waits, (0.5, 0.9))]
+    return {
+        "sent": totals["sent"],
+        "received": totals["received"],
+        "delivered": totals["delivered"],
+        "failed": totals["failed"],
+        "pending": totals["sent"] - totals["delivered"] - totals["failed"],
+        "segments": totals["segments"],
+        "deliveryRate": rate(totals["delivered"], totals["delivered"] + totals["failed"]),
+        "optOuts": totals["optOuts"],
+        "optIns": totals["optIns"],
+        "activeConversations": chats.active,
+        "replyRate": rate(chats.replied, chats.started),
+        "deliveryLatencyMs": dict(zip(("p50", "p90", "p99"), latency, strict=True)),
+        "timeToFirstReplySeconds": dict(zip(("p50", "p90"), wait, strict=True)),
+    }
+
+
+def _breakdown(
+    counts: AnalyticsCounts,
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]], dict[int | None, int]]:
+    """Rows by number (ours listed even when idle) and by tag, and failures by code."""
+    by_number: dict[str, dict[str, int]] = {number: dict(_EMPTY_ROW) for number in counts.numbers}
+    by_tag: dict[str, dict[str, int]] = {}
+    failures: dict[int | None, int] = {}
+    for number, tag, status, code, n in counts.breakdown:
+        _outbound_row(by_number.setdefault(number, dict(_EMPTY_ROW)), status, n)
+        if tag is not None:
+            _outbound_row(by_tag.setdefault(tag, dict(_EMPTY_ROW)), status, n)
+        if status == _FINAL_FAILED:
+            failures[code] = failures.get(code, 0) + n
+    for number, n in counts.by_number_in:
+        by_number.setdefault(number, dict(_EMPTY_ROW))["received"] += n
+    return by_number, by_tag, failures
 
 
 #: The tables ``format=csv`` can export, and the keys of their rows.
