@@ -85,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     _add_common(worker)
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     _add_common(migrate)
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 and list the pending revisions if the schema is behind",
+    )
     keys = commands.add_parser("keys", help="show or regenerate access keys")
     _add_common(keys)
     keys.add_argument("action", choices=["show", "regenerate"], nargs="?", default="show")
@@ -183,9 +188,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _migrate(app: Application, _args: argparse.Namespace) -> int:
+def _migrate(app: Application, args: argparse.Namespace) -> int:
+    if args.check:
+        return _check_migrations(app)
     with _progress("migrating", unit="revision") as bar:
         app.migrate(progress=bar.update)
+    print(f"Database schema is up to date ({app.database.dialect}).")
+    return 0
+
+
+def _check_migrations(app: Application) -> int:
+    """``tidings migrate --check``: 0 when up to date, 1 when behind (2: an unknown one)."""
+    behind = app.pending_migrations()
+    if behind:
+        print(f"Database schema is behind ({app.database.dialect}): pending revisions:")
+        for revision in behind:
+            print(f"  {revision}")
+        print("Run `tidings migrate` to apply them.")
+        return 1
     print(f"Database schema is up to date ({app.database.dialect}).")
     return 0
 

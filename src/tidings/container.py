@@ -81,6 +81,10 @@ class Application:
     def migrate(self, progress: Callable[[int], object] | None = None) -> None:
         migrations.upgrade(self.database.engine, progress)
 
+    def pending_migrations(self) -> list[str]:
+        """The schema revisions ``migrate`` would apply, in order (none: up to date)."""
+        return migrations.pending_revisions(self.database.engine)
+
     def check_migrated(self) -> None:
         if migrations.pending(self.database.engine):
             raise TidingsError(

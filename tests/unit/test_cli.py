@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tidings.cli import main
 
@@ -54,6 +55,44 @@ def test_api_refuses_an_unmigrated_database(
 ) -> None:
     assert main(["api", "--data-dir", str(tmp_path), "--access-key", KEY]) == 2
     assert "tidings migrate" in capsys.readouterr().err
+
+
+def test_migrate_check_lists_the_pending_revisions_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic import command
+
+    from tidings.storage import migrations
+
+    data = ["--data-dir", str(tmp_path / "data")]
+    url = f"sqlite:///{tmp_path / 'data' / 'tidings.db'}"
+    files = sorted(p.name[:4] for p in (migrations.HERE / "versions").glob("[0-9]*.py"))
+    assert main(["migrate", "--check", *data]) == 1  # a new database lacks every revision
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Database schema is behind (sqlite): pending revisions:"
+    listed = [line.strip() for line in lines[1:-1]]
+    assert sorted(listed) == files and listed[0] == "0001"
+    assert lines[-1] == "Run `tidings migrate` to apply them."
+    assert main(["migrate", "--check", *data]) == 1  # ...and still does: nothing was applied
+    assert capsys.readouterr().out.splitlines() == lines
+
+    command.upgrade(migrations.alembic_config(url), listed[1])  # part of the way
+    assert main(["migrate", "--check", *data]) == 1
+    assert [line.strip() for line in capsys.readouterr().out.splitlines()[1:-1]] == listed[2:]
+
+    assert main(["migrate", *data]) == 0
+    capsys.readouterr()
+    assert main(["migrate", "--check", *data]) == 0
+    assert capsys.readouterr().out == "Database schema is up to date (sqlite).\n"
+
+    engine = sa.create_engine(url)  # as a newer Tidings would leave it
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    assert main(["migrate", "--check", *data]) == 2
+    assert "schema revision 9999, which this version of Tidings does not know" in (
+        capsys.readouterr().err
+    )
 
 
 def test_partners(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

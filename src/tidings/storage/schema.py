@@ -1,7 +1,8 @@
 """The SQL schema, one set of SQLAlchemy Core tables for SQLite and PostgreSQL.
 
 Alembic migrations in ``migrations/`` create and evolve these tables; keep both in step
-(``tidings migrate --check`` and the contract tests compare them).
+(``tests/contract/test_storage.py`` compares them; ``tidings migrate --check`` tells whether
+a database still lacks some of the migrations).
 """
 
 from __future__ import annotations
