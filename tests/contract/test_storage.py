@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from tidings.domain.messages import (
     OutboundBatch,
     send_job_ids,
 )
+from tidings.domain.simulator import CarrierRule, Outcome
 from tidings.errors import Conflict
 from tidings.storage import dialects, migrations
 from tidings.storage.database import Database, SqlTx
@@ -39,9 +41,22 @@ def test_migrations_create_exactly_the_schema(db: Database) -> None:
     migrations.upgrade(db.engine)  # idempotent
 
 
-def test_default_carrier_rules_are_seeded(db: Database) -> None:
-    rules = db.read(lambda tx: tx.carrier_rules.all())
-    assert [r.outcome for r in rules][:2] == ["unreachable", "fail"]
+def _documented_rules() -> list[CarrierRule]:
+    """The table after "A new installation starts with:" in docs/simulator.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "simulator.md").read_text()
+    table = text.split("A new installation starts with:", 1)[1].split("\n\n")[1]
+    rules = []
+    for line in table.splitlines()[2:]:  # after the header and its rule
+        pattern, outcome, delay = (cell.strip() for cell in line.strip("|").split("|"))
+        rules.append(CarrierRule(pattern.strip("`"), outcome, float(delay.rstrip(" s")), None))
+    return rules
+
+
+def test_default_carrier_rules_are_seeded_as_documented(db: Database) -> None:
+    documented = _documented_rules()
+    assert len(documented) == 6
+    assert {Outcome(r.outcome) for r in documented} == set(Outcome) - {Outcome.DELIVER}
+    assert db.read(lambda tx: tx.carrier_rules.all()) == documented
 
 
 def test_claim_takes_due_jobs_once_and_leases_them(db: Database) -> None:

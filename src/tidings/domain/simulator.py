@@ -2,6 +2,7 @@
 
 A rule matches a recipient by E.164 prefix (``+1555000``) or glob (``+1555000019?``, ``*``);
 the first matching rule decides the outcome and how long the carrier takes to report it.
+The rules a new installation starts with are seeded by migration 0001 (docs/simulator.md).
 """
 
 from __future__ import annotations
@@ -55,17 +56,6 @@ class CarrierRule:
         if any(ch in self.pattern for ch in "*?["):
             return fnmatch.fnmatchcase(recipient, self.pattern)
         return recipient.startswith(self.pattern)
-
-
-#: Rules a new installation starts with (documented in docs/simulator.md).
-DEFAULT_RULES: tuple[CarrierRule, ...] = (
-    CarrierRule("+15550000", Outcome.UNREACHABLE.value, 2.0, None),
-    CarrierRule("+15550001", Outcome.FAIL.value, 0.2, None),
-    CarrierRule("+15550002", Outcome.LATE.value, 30.0, None),
-    CarrierRule("+15550003", Outcome.NO_REPORT.value, 0.0, None),
-    CarrierRule("+15550004", Outcome.NOT_EXIST.value, 0.2, None),
-    CarrierRule("+15550005", Outcome.BLOCKED.value, 0.2, None),
-)
 
 
 @dataclass(frozen=True)
