@@ -1,0 +1,32 @@
+"""The start-up banner the README shows is the one ``tidings serve`` prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tidings.cli_serve import _banner
+from tidings.container import build
+from tidings.settings import load_settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_banner() -> str:
+    """The code block after "which prints:" in the README."""
+    after = README.read_text().split("`tidings serve`, which prints:\n\n```\n", 1)[1]
+    return after.split("```", 1)[0]
+
+
+def test_the_readme_shows_the_banner_tidings_serve_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / ".tidings"
+    app = build(load_settings(environ={"TIDINGS_DATA_DIR": str(data_dir)}))
+    try:
+        _banner(app, {"primary": "<key>"}, data_dir / "tls" / "ca.pem")
+    finally:
+        app.close()
+    printed = capsys.readouterr().out.replace(str(tmp_path.resolve()), "/path/to")
+    assert printed == _readme_banner()
