@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.messages import SEND_JOB
-from tidings.ports import Carrier, Clock, Job, Store, Tx
+from tidings.ports import Carrier, Clock, Job, Store, WorkerTx
 from tidings.services.delivery import DeliveryService, JobOutcome
 from tidings.services.numbers import OPERATION_JOB, NumbersService
 from tidings.services.sms import REPORT_TIMEOUT_JOB
@@ -34,7 +34,7 @@ Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
 class Worker:
     def __init__(
         self,
-        store: Store,
+        store: Store[WorkerTx],
         clock: Clock,
         carrier: Carrier,
         delivery: DeliveryService,
@@ -117,7 +117,7 @@ class Worker:
             return
         self._last_housekeeping = time.monotonic()
 
-        def prune(tx: Tx) -> None:
+        def prune(tx: WorkerTx) -> None:
             tx.rate_windows.prune(now - timedelta(hours=1))
             tx.searches.prune(now - timedelta(days=1))
             tx.operations.prune(now - timedelta(days=7))
@@ -146,7 +146,7 @@ class Worker:
         return outcomes
 
 
-def _settle(tx: Tx, outcomes: list[JobOutcome]) -> None:
+def _settle(tx: WorkerTx, outcomes: list[JobOutcome]) -> None:
     tx.jobs.ack([o.job.id for o in outcomes if o.retry_at is None and not o.dead])
     for outcome in outcomes:
         if outcome.dead:

@@ -22,7 +22,7 @@ import anyio
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
 from tidings.domain.simulator import Decision, HandsetMessage, Outcome, decide, script_reply
 from tidings.errors import CarrierError
-from tidings.ports import CarrierSink, Clock, Job, Store, SubmitResult, Tx
+from tidings.ports import CarrierSink, Clock, Job, SimulatedCarrierTx, Store, SubmitResult
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class SimulatedCarrier:
 
     def __init__(
         self,
-        store: Store,
+        store: Store[SimulatedCarrierTx],
         clock: Clock,
         *,
         default_delay: float = 0.2,
@@ -62,7 +62,7 @@ class SimulatedCarrier:
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
         now = self._clock.now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: SimulatedCarrierTx) -> None:
             rules = tx.carrier_rules.all()
             rows = []
             for message in messages:
@@ -110,7 +110,7 @@ class SimulatedCarrier:
             log.exception("simulated carrier failed; its jobs will be retried")
             retry_at = self._clock.now() + timedelta(seconds=1)
 
-            def retry_all(tx: Tx) -> None:
+            def retry_all(tx: SimulatedCarrierTx) -> None:
                 for job in jobs:
                     tx.jobs.retry(job.id, retry_at, "simulated carrier error")
 
@@ -137,7 +137,7 @@ class SimulatedCarrier:
 
         delivered = [j.payload for j in jobs if Outcome(j.payload["outcome"]) in _DELIVERED]
 
-        def write(tx: Tx) -> None:
+        def write(tx: SimulatedCarrierTx) -> None:
             handsets = {p["to"] for p in delivered}
             tx.handsets.ensure_many(handsets, done_at)
             tx.handsets.record_many(
@@ -166,7 +166,7 @@ class SimulatedCarrier:
         now = self._clock.now()
         await sink.inbound(CarrierInbound(p["from"], p["to"], p["body"], now))
 
-        def write(tx: Tx) -> None:
+        def write(tx: SimulatedCarrierTx) -> None:
             tx.handsets.record(p["from"], "sent", p["to"], p["body"], None, now)
             tx.jobs.ack([job.id])
 

@@ -19,11 +19,11 @@ from tidings.domain.analytics import (
 )
 from tidings.domain.messages import DeliveryCode
 from tidings.errors import InvalidInput
-from tidings.ports import QueueStats, Tx
+from tidings.ports import AnalyticsTx, QueueStats
 from tidings.services.context import ServiceContext
 
 
-def _roll_up(day: datetime, now: datetime, tx: Tx) -> None:
+def _roll_up(day: datetime, now: datetime, tx: AnalyticsTx) -> None:
     tx.analytics.roll_up(day, now)
 
 
@@ -32,7 +32,7 @@ def failure_reason(code: int | None) -> str:
 
 
 class AnalyticsService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[AnalyticsTx]) -> None:
         self._ctx = ctx
 
     def query(
@@ -121,7 +121,7 @@ class OperationsSnapshot:
 
 
 class OperationsService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[AnalyticsTx]) -> None:
         self._ctx = ctx
 
     def snapshot(self) -> OperationsSnapshot:
@@ -129,7 +129,7 @@ class OperationsService:
         return self._ctx.store.read(lambda tx: self._read(tx, now))
 
     @staticmethod
-    def _read(tx: Tx, now: datetime) -> OperationsSnapshot:
+    def _read(tx: AnalyticsTx, now: datetime) -> OperationsSnapshot:
         kinds = {n.number: n.number_type.value for n in tx.numbers.page(0, 100_000)}
         counted: dict[tuple[str, str, str], int] = {}
         for direction, status, number, n in tx.analytics.message_counts():

@@ -24,7 +24,7 @@ from tidings.domain.chat import (
 from tidings.domain.identity import CHAT_SCOPES, Caller, is_user_id
 from tidings.domain.timefmt import iso_z, parse_iso
 from tidings.errors import InvalidInput, NotFound
-from tidings.ports import Tx
+from tidings.ports import ChatTx
 from tidings.services.chat_access import (
     MANAGE,
     MEMBERSHIP,
@@ -62,7 +62,7 @@ class ChatService(MessageOps, ChatAccess):
         key = f"{caller.user_id} {repeatability_id}" if repeatability_id else None
         now = self._now()
 
-        def write(tx: Tx) -> tuple[Thread, list[InvalidParticipant]]:
+        def write(tx: ChatTx) -> tuple[Thread, list[InvalidParticipant]]:
             check_caller(tx, caller)
             if key is not None:
                 existing = tx.chat.thread_by_repeatability(key)
@@ -103,7 +103,7 @@ class ChatService(MessageOps, ChatAccess):
         caller.require(CHAT_SCOPES)
         before = _decode_thread_cursor(cursor) if cursor else None
 
-        def read(tx: Tx) -> list[Thread]:
+        def read(tx: ChatTx) -> list[Thread]:
             check_caller(tx, caller)
             return tx.chat.threads_of(caller.user_id, since=since, before=before, limit=limit + 1)
 
@@ -125,7 +125,7 @@ class ChatService(MessageOps, ChatAccess):
         new_metadata = check_metadata(metadata, "metadata") if metadata is not None else None
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             thread, participants = self._member(tx, caller, thread_id, lock=True)
             updated = replace(
                 thread,
@@ -151,7 +151,7 @@ class ChatService(MessageOps, ChatAccess):
         caller.require(MANAGE)
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             check_caller(tx, caller)
             thread = tx.chat.thread(thread_id, lock=True)
             if thread is None or thread.deleted_at is not None:
@@ -187,7 +187,7 @@ class ChatService(MessageOps, ChatAccess):
             check_display_name(p.display_name, f"participants[{i}].displayName")
         now = self._now()
 
-        def write(tx: Tx) -> list[InvalidParticipant]:
+        def write(tx: ChatTx) -> list[InvalidParticipant]:
             thread, current = self._member(tx, caller, thread_id, lock=True)
             valid, invalid = _split(tx, participants)
             known = {p.user_id for p in current}
@@ -220,7 +220,7 @@ class ChatService(MessageOps, ChatAccess):
             caller.require(CHAT_SCOPES)
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             thread, current = self._member(tx, caller, thread_id, lock=True)
             removed = next((p for p in current if p.user_id == user_id), None)
             if removed is None:
@@ -244,7 +244,7 @@ def _member_row(thread_id: str, p: NewParticipant, now: datetime) -> Participant
 
 
 def _split(
-    tx: Tx, participants: list[NewParticipant]
+    tx: ChatTx, participants: list[NewParticipant]
 ) -> tuple[list[NewParticipant], list[InvalidParticipant]]:
     """Participants that are users of this resource, and the others (``invalidParticipants``)."""
     shaped = [p for p in participants if is_user_id(p.user_id)]

@@ -23,7 +23,7 @@ from tidings.domain.chat import (
 )
 from tidings.domain.identity import Caller
 from tidings.errors import Forbidden, NotFound
-from tidings.ports import Tx
+from tidings.ports import ChatTx
 from tidings.services.context import ServiceContext
 from tidings.services.identity import check_caller
 
@@ -62,7 +62,7 @@ def thread_not_found(thread_id: str) -> NotFound:
 
 
 class ChatAccess:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[ChatTx]) -> None:
         self._ctx = ctx
 
     # -- shared checks ---------------------------------------------------------------------
@@ -71,14 +71,14 @@ class ChatAccess:
         return self._ctx.clock.now()
 
     def _member(
-        self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
+        self, tx: ChatTx, caller: Caller, thread_id: str, *, lock: bool = False
     ) -> tuple[Thread, list[Participant]]:
         """The live thread and its participants, if the caller is one of them."""
         thread, _ids = self._member_ids(tx, caller, thread_id, lock=lock)
         return thread, tx.chat.participants(thread_id)
 
     def _member_ids(
-        self, tx: Tx, caller: Caller, thread_id: str, *, lock: bool = False
+        self, tx: ChatTx, caller: Caller, thread_id: str, *, lock: bool = False
     ) -> tuple[Thread, list[str]]:
         """The live thread and its participants' ids; 401, 404 or 403 as ACS answers."""
         check_caller(tx, caller)

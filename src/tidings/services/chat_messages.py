@@ -26,7 +26,7 @@ from tidings.domain.chat import (
 from tidings.domain.events import Event
 from tidings.domain.identity import CHAT_SCOPES, Caller
 from tidings.errors import Forbidden, NotFound, TidingsError, Unauthenticated
-from tidings.ports import Tx
+from tidings.ports import ChatTx
 from tidings.services.chat_access import ChatAccess, Page, thread_not_found
 
 
@@ -70,7 +70,7 @@ class MessageOps(ChatAccess):
         assert isinstance(result, Message)
         return result
 
-    def _send_batch(self, tx: Tx, sends: list[_Send]) -> list[Message | TidingsError]:
+    def _send_batch(self, tx: ChatTx, sends: list[_Send]) -> list[Message | TidingsError]:
         generations = tx.identities.generations(sorted({s.caller.user_id for s in sends}))
         threads: dict[str, tuple[Thread, list[str]] | None] = {}
         results: list[Message | TidingsError] = []
@@ -131,7 +131,7 @@ class MessageOps(ChatAccess):
         caller.require(CHAT_SCOPES)
         number = _message_number(message_id)
 
-        def read(tx: Tx) -> Message:
+        def read(tx: ChatTx) -> Message:
             self._member_ids(tx, caller, thread_id)
             message = tx.chat.message(thread_id, number)
             if message is None:
@@ -152,7 +152,7 @@ class MessageOps(ChatAccess):
         caller.require(CHAT_SCOPES)
         before = _message_number(cursor) if cursor else None
 
-        def read(tx: Tx) -> list[Message]:
+        def read(tx: ChatTx) -> list[Message]:
             _thread, participants = self._member(tx, caller, thread_id)
             me = next(p for p in participants if p.user_id == caller.user_id)
             visible = me.share_history_time or me.added_at
@@ -179,7 +179,7 @@ class MessageOps(ChatAccess):
             check_content(content)
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             thread, recipients = self._member_ids(tx, caller, thread_id, lock=True)
             message = self._own_message(tx, caller, thread_id, number, message_id)
             merged = dict(message.metadata)
@@ -207,7 +207,7 @@ class MessageOps(ChatAccess):
         number = _message_number(message_id)
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             thread, recipients = self._member_ids(tx, caller, thread_id, lock=True)
             message = self._own_message(tx, caller, thread_id, number, message_id)
             if message.deleted_at is not None:
@@ -224,7 +224,7 @@ class MessageOps(ChatAccess):
         self._ctx.store.write(write)
 
     def _own_message(
-        self, tx: Tx, caller: Caller, thread_id: str, number: int, message_id: str
+        self, tx: ChatTx, caller: Caller, thread_id: str, number: int, message_id: str
     ) -> Message:
         message = tx.chat.message(thread_id, number)
         if message is None:
@@ -240,7 +240,7 @@ class MessageOps(ChatAccess):
         number = _message_number(message_id)
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             self._member_ids(tx, caller, thread_id)
             if tx.chat.message(thread_id, number) is None:
                 raise NotFound(f"Message {message_id} not found.", code="NotFound")
@@ -253,7 +253,7 @@ class MessageOps(ChatAccess):
     ) -> Page[ReadReceipt]:
         caller.require(CHAT_SCOPES)
 
-        def read(tx: Tx) -> list[ReadReceipt]:
+        def read(tx: ChatTx) -> list[ReadReceipt]:
             self._member_ids(tx, caller, thread_id)
             return tx.chat.read_receipts(thread_id, skip=skip, limit=limit + 1)
 
@@ -266,7 +266,7 @@ class MessageOps(ChatAccess):
         check_display_name(display_name, "senderDisplayName")
         now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: ChatTx) -> None:
             thread, _ids = self._member_ids(tx, caller, thread_id)
             tx.events.append(ev.typing(self._change(thread, caller, now), display_name))
 

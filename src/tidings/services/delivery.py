@@ -43,7 +43,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.numbers import PurchasedNumber
 from tidings.errors import CarrierError
-from tidings.ports import Carrier, Job, Tx
+from tidings.ports import Carrier, DeliveryTx, Job
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundService
 
@@ -73,7 +73,9 @@ class _Prepared:
 
 
 class DeliveryService:
-    def __init__(self, ctx: ServiceContext, carrier: Carrier, *, max_attempts: int = 8) -> None:
+    def __init__(
+        self, ctx: ServiceContext[DeliveryTx], carrier: Carrier, *, max_attempts: int = 8
+    ) -> None:
         self._ctx = ctx
         self._carrier = carrier
         self._max_attempts = max_attempts
@@ -131,7 +133,7 @@ class DeliveryService:
             )
         return outcomes
 
-    def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
+    def _prepare(self, tx: DeliveryTx, jobs: list[Job], now: datetime) -> _Prepared:
         """Screen the queued messages of ``jobs``, take their room in this minute's window,
         and move the ones without room to a job for the next."""
         prepared = _Prepared()
@@ -151,7 +153,7 @@ class DeliveryService:
 
     def _room(
         self,
-        tx: Tx,
+        tx: DeliveryTx,
         sender: str,
         number: PurchasedNumber | None,
         sendable: list[tuple[Job, Message]],
@@ -166,7 +168,7 @@ class DeliveryService:
 
     def _record(
         self,
-        tx: Tx,
+        tx: DeliveryTx,
         sent: list[tuple[Message, str]],
         failed: list[tuple[Message, int]],
         at: datetime,
@@ -177,7 +179,7 @@ class DeliveryService:
         for (ours, peer), count in pairs.items():
             tx.conversations.touch(ours, peer, at, count)
 
-    def apply_reports(self, tx: Tx, reports: Sequence[CarrierReport]) -> int:
+    def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
         """Record delivery reports and emit their events; return how many were new."""
         messages = tx.messages.get_many([r.message_id for r in reports], lock=True)
         return self._finish_all(
@@ -189,7 +191,7 @@ class DeliveryService:
             ],
         )
 
-    def _finish_all(self, tx: Tx, items: list[_Failure]) -> int:
+    def _finish_all(self, tx: DeliveryTx, items: list[_Failure]) -> int:
         """Give messages their final status and emit their delivery report events.
 
         The first final outcome wins: messages already final (or twice in ``items``) are
@@ -231,7 +233,7 @@ class DeliveryService:
         """``deliveryReportTimeoutInSeconds`` ran out with no report: fail with 5002."""
         now = self._ctx.clock.now()
 
-        def expire_all(tx: Tx) -> None:
+        def expire_all(tx: DeliveryTx) -> None:
             ids = [str(job.payload["messageId"]) for job in jobs]
             messages = tx.messages.get_many(ids, lock=True)
             code = DeliveryCode.NO_CARRIER_REPORT
@@ -242,7 +244,7 @@ class DeliveryService:
 
 
 def _queued_by_sender(
-    tx: Tx, jobs: list[Job], ids: dict[int, list[str]]
+    tx: DeliveryTx, jobs: list[Job], ids: dict[int, list[str]]
 ) -> dict[str, list[tuple[Job, Message]]]:
     """The jobs' messages still queued (locked), by sender; the others were handled by an
     earlier attempt."""
@@ -257,7 +259,7 @@ def _queued_by_sender(
 
 
 def _screen(
-    tx: Tx,
+    tx: DeliveryTx,
     sender: str,
     items: list[tuple[Job, Message]],
     now: datetime,
@@ -285,7 +287,7 @@ def _screen(
 
 
 def _set_aside(
-    tx: Tx,
+    tx: DeliveryTx,
     jobs: list[Job],
     ids: dict[int, list[str]],
     deferred: dict[int, list[str]],
@@ -320,7 +322,9 @@ def _code(exc: CarrierError) -> int:
 class DeliverySink:
     """The ``CarrierSink`` that persists what carriers hand back."""
 
-    def __init__(self, ctx: ServiceContext, delivery: DeliveryService, inbound: InboundService):
+    def __init__(
+        self, ctx: ServiceContext[DeliveryTx], delivery: DeliveryService, inbound: InboundService
+    ):
         self._ctx = ctx
         self._delivery = delivery
         self._inbound = inbound

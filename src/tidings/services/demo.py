@@ -16,7 +16,7 @@ from tidings.domain.demo import DemoChunk, DemoPlan, OptChange, demo_numbers, ge
 from tidings.domain.messages import Direction
 from tidings.domain.numbers import NumberType
 from tidings.domain.phone import region_of
-from tidings.ports import Tx
+from tidings.ports import DemoTx
 from tidings.services.context import ServiceContext
 from tidings.services.numbers import NumbersService
 
@@ -30,7 +30,7 @@ class SeedSummary:
 
 
 class DemoService:
-    def __init__(self, ctx: ServiceContext, numbers: NumbersService) -> None:
+    def __init__(self, ctx: ServiceContext[DemoTx], numbers: NumbersService) -> None:
         self._ctx = ctx
         self._numbers = numbers
 
@@ -95,11 +95,13 @@ class _Pair:
         self.count += 1
 
 
-def _write_state(conversations: list[Conversation], opted_out: list[OptOutEntry], tx: Tx) -> None:
+def _write_state(
+    conversations: list[Conversation], opted_out: list[OptOutEntry], tx: DemoTx
+) -> None:
     tx.bulk.conversations(conversations)
     tx.bulk.optouts(opted_out)
 
 
-def _write_chunk(chunk: DemoChunk, tx: Tx) -> None:
+def _write_chunk(chunk: DemoChunk, tx: DemoTx) -> None:
     tx.messages.add_many([(m, None) for m in chunk.messages])
     tx.bulk.opt_changes(chunk.opt_changes)

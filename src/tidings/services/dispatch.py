@@ -39,7 +39,7 @@ from tidings.domain.webhooks import (
     retry_wait,
     signature_header,
 )
-from tidings.ports import Tx, WebhookSender
+from tidings.ports import DispatchTx, WebhookSender
 from tidings.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class DispatchSettings:
 class WebhookDispatcher:
     def __init__(
         self,
-        ctx: ServiceContext,
+        ctx: ServiceContext[DispatchTx],
         sender: WebhookSender,
         settings: DispatchSettings | None = None,
         *,
@@ -80,7 +80,7 @@ class WebhookDispatcher:
         """Route one batch of unrouted events; returns how many events were taken."""
         limit = self._settings.route_batch
 
-        def run(tx: Tx) -> int:
+        def run(tx: DispatchTx) -> int:
             now = self._ctx.clock.now()
             # With no active subscription, mark everything routed without reading it. The
             # bound is read first: a subscription created after this point starts after it.
@@ -105,7 +105,7 @@ class WebhookDispatcher:
         now = self._ctx.clock.now()
         lease_until = now + timedelta(seconds=self._settings.lease_seconds)
 
-        def run(tx: Tx) -> list[tuple[EventSubscription, ClaimedDelivery]]:
+        def run(tx: DispatchTx) -> list[tuple[EventSubscription, ClaimedDelivery]]:
             out: list[tuple[EventSubscription, ClaimedDelivery]] = []
             left = capacity
             for sub in tx.subscriptions.all():
@@ -225,7 +225,7 @@ class WebhookDispatcher:
                 probation = r.probation_seconds
             health[r.subscription] = (ok, failed, probation)
 
-        def run(tx: Tx) -> None:
+        def run(tx: DispatchTx) -> None:
             tx.deliveries.finish(results)
             if health:
                 tx.subscriptions.record_health(health, now, PROBATION_AFTER_FAILURES)

@@ -29,7 +29,7 @@ from tidings.domain.identity import (
     token_kid,
 )
 from tidings.errors import NotFound, Unauthenticated
-from tidings.ports import Tx
+from tidings.ports import IdentityTx
 from tidings.services.context import ServiceContext
 
 CACHE_SECONDS = 5.0
@@ -50,7 +50,7 @@ class NewUser:
 
 
 class IdentityService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[IdentityTx]) -> None:
         self._ctx = ctx
         self.resource = resource_guid(ctx.topic)
         self._keys: dict[str, SigningKey] = {}
@@ -65,7 +65,7 @@ class IdentityService:
         user_id = new_user_id(self.resource)
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> SigningKey:
+        def write(tx: IdentityTx) -> SigningKey:
             tx.identities.add(user_id, now)
             return self._signing_key(tx, now)
 
@@ -80,7 +80,7 @@ class IdentityService:
         span = lifetime(minutes)
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> tuple[int, SigningKey]:
+        def write(tx: IdentityTx) -> tuple[int, SigningKey]:
             generation = tx.identities.generation(user_id)
             if generation is None:
                 raise NotFound(f"Identity {user_id} was not found.", code="IdentityNotFound")
@@ -139,7 +139,7 @@ class IdentityService:
 
     # -- signing keys ----------------------------------------------------------------------
 
-    def _signing_key(self, tx: Tx, now: datetime) -> SigningKey:
+    def _signing_key(self, tx: IdentityTx, now: datetime) -> SigningKey:
         keys = tx.identities.signing_keys()
         if keys:
             return keys[0]
@@ -151,7 +151,7 @@ class IdentityService:
         """A new signing key; keys superseded more than a token lifetime ago are dropped."""
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> SigningKey:
+        def write(tx: IdentityTx) -> SigningKey:
             keys = tx.identities.signing_keys()
             # Strictly newer than the newest key, so it signs from now on.
             created = max([now, *(k.created_at + timedelta(microseconds=1) for k in keys[:1])])
@@ -208,7 +208,7 @@ class IdentityService:
         return seen[0]
 
 
-def check_caller(tx: Tx, caller: Caller) -> None:
+def check_caller(tx: IdentityTx, caller: Caller) -> None:
     """Refuse a token of a deleted user or one issued before its user's last revocation."""
     if tx.identities.generation(caller.user_id) != caller.generation:
         raise Unauthenticated("Invalid token", code="Unauthorized")

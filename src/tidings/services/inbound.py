@@ -27,7 +27,7 @@ from tidings.domain.messages import (
     send_job_payload,
 )
 from tidings.domain.phone import region_of
-from tidings.ports import Tx
+from tidings.ports import InboundTx
 from tidings.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,13 @@ class InboundResult:
 
 
 class InboundService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[InboundTx]) -> None:
         self._ctx = ctx
 
     def receive(self, message: CarrierInbound) -> InboundResult:
         return self._ctx.store.write(lambda tx: self.receive_in(tx, message))
 
-    def receive_in(self, tx: Tx, inbound: CarrierInbound) -> InboundResult:
+    def receive_in(self, tx: InboundTx, inbound: CarrierInbound) -> InboundResult:
         """Record ``inbound`` inside the caller's transaction."""
         number = tx.numbers.get(inbound.recipient)
         if number is None:
@@ -106,7 +106,7 @@ class InboundService:
         return InboundResult(message.id, keyword, reply_id)
 
     def _apply_keyword(
-        self, tx: Tx, keyword: KeywordMatch, inbound: CarrierInbound, now: datetime
+        self, tx: InboundTx, keyword: KeywordMatch, inbound: CarrierInbound, now: datetime
     ) -> None:
         if keyword.action is KeywordAction.OPT_OUT:
             tx.optouts.add(
@@ -122,7 +122,7 @@ class InboundService:
             tx.optouts.remove(inbound.recipient, inbound.sender, at=now, source="keyword")
 
     @staticmethod
-    def _reply_text(tx: Tx, keyword: KeywordMatch, our_number: str) -> str:
+    def _reply_text(tx: InboundTx, keyword: KeywordMatch, our_number: str) -> str:
         overrides = tx.numbers.keyword_replies(our_number)
         for key in (f"{keyword.action.value}:{keyword.language}", keyword.action.value):
             if key in overrides:
@@ -131,7 +131,7 @@ class InboundService:
 
     def _queue_reply(
         self,
-        tx: Tx,
+        tx: InboundTx,
         inbound: CarrierInbound,
         text: str,
         conversation: str,

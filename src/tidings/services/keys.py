@@ -11,7 +11,7 @@ import secrets
 import time
 
 from tidings.errors import InvalidInput
-from tidings.ports import Tx
+from tidings.ports import KeysTx
 from tidings.services.context import ServiceContext
 from tidings.services.singleflight import SingleFlight
 
@@ -25,7 +25,7 @@ def new_key() -> str:
 
 
 class KeyService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[KeysTx]) -> None:
         self._ctx = ctx
         self._cache: tuple[float, tuple[str, ...]] | None = None
         self._refresh = SingleFlight()
@@ -38,7 +38,7 @@ class KeyService:
                 _check(value)
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> dict[str, str]:
+        def write(tx: KeysTx) -> dict[str, str]:
             keys = tx.keys.all()
             for name in KEY_NAMES:
                 pinned = wanted[name]

@@ -22,7 +22,7 @@ from tidings.domain import chat_events as ev
 from tidings.domain.events import Event
 from tidings.domain.identity import CHAT_SCOPES, Caller
 from tidings.errors import Unauthenticated
-from tidings.ports import Tx
+from tidings.ports import NotificationsTx
 from tidings.services.context import ServiceContext
 from tidings.services.identity import check_caller
 
@@ -59,7 +59,7 @@ class Subscription:
 
 
 class ChatNotifier:
-    def __init__(self, ctx: ServiceContext, *, poll_interval: float = 0.1) -> None:
+    def __init__(self, ctx: ServiceContext[NotificationsTx], *, poll_interval: float = 0.1) -> None:
         self._ctx = ctx
         self._poll_interval = poll_interval
         self._queues: dict[str, set[asyncio.Queue[Notification]]] = defaultdict(set)
@@ -70,7 +70,7 @@ class ChatNotifier:
         """Start the caller's stream, first replaying what came after ``last_event_id``."""
         caller.require(CHAT_SCOPES)
 
-        def start(tx: Tx) -> tuple[int, list[tuple[int, Event]]]:
+        def start(tx: NotificationsTx) -> tuple[int, list[tuple[int, Event]]]:
             check_caller(tx, caller)
             head = tx.events.last_seq()
             missed: list[tuple[int, Event]] = []
@@ -95,7 +95,7 @@ class ChatNotifier:
     async def still_valid(self, caller: Caller) -> bool:
         """False once the caller's token was revoked or its user deleted."""
 
-        def check(tx: Tx) -> bool:
+        def check(tx: NotificationsTx) -> bool:
             try:
                 check_caller(tx, caller)
             except Unauthenticated:
@@ -139,7 +139,7 @@ class ChatNotifier:
         self._task = None
 
     def _read(self, after: int) -> list[tuple[int, Event, set[str]]]:
-        def read(tx: Tx) -> list[tuple[int, Event, set[str]]]:
+        def read(tx: NotificationsTx) -> list[tuple[int, Event, set[str]]]:
             members: dict[str, set[str]] = {}
             rows = self._fetch(tx, after, None)
             out = []
@@ -154,7 +154,7 @@ class ChatNotifier:
         return self._ctx.store.read(read)
 
     @staticmethod
-    def _fetch(tx: Tx, after: int, upto: int | None) -> list[tuple[int, Event]]:
+    def _fetch(tx: NotificationsTx, after: int, upto: int | None) -> list[tuple[int, Event]]:
         rows = tx.events.page(after=after, event_types=STREAM_TYPES, limit=BATCH)
         return [(seq, e) for seq, e in rows if upto is None or seq <= upto]
 

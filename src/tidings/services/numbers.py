@@ -29,7 +29,7 @@ from tidings.domain.numbers import (
 )
 from tidings.domain.phone import parse_e164, region_of
 from tidings.errors import Conflict, InvalidInput, NotFound
-from tidings.ports import Job, Tx
+from tidings.ports import Job, NumbersTx
 from tidings.services.context import ServiceContext
 
 SEARCH_TTL = timedelta(minutes=15)
@@ -53,7 +53,7 @@ def number_location(number: str) -> str:
 
 
 class NumbersService:
-    def __init__(self, ctx: ServiceContext, rng: random.Random | None = None) -> None:
+    def __init__(self, ctx: ServiceContext[NumbersTx], rng: random.Random | None = None) -> None:
         self._ctx = ctx
         self._rng = rng or random.Random()
 
@@ -87,7 +87,7 @@ class NumbersService:
         )
         operation = self._operation("search", f"search_{search_id}", now, {"searchId": search_id})
 
-        def write(tx: Tx) -> None:
+        def write(tx: NumbersTx) -> None:
             tx.searches.add(search)
             self._start(tx, operation, now)
 
@@ -103,7 +103,7 @@ class NumbersService:
             {"searchId": search_id, "agreeToNotResell": agree_to_not_resell},
         )
 
-        def write(tx: Tx) -> None:
+        def write(tx: NumbersTx) -> None:
             search = tx.searches.get(search_id)
             if search is None:
                 raise NotFound(f"Search {search_id} was not found.", code="SearchIdNotFound")
@@ -120,7 +120,7 @@ class NumbersService:
             "releasePhoneNumber", f"release_{new_guid()}", now, {"phoneNumber": number}
         )
 
-        def write(tx: Tx) -> None:
+        def write(tx: NumbersTx) -> None:
             _acs_number(tx, number)
             self._start(tx, operation, now)
 
@@ -140,7 +140,7 @@ class NumbersService:
             "updatePhoneNumberCapabilities", f"capabilities_{new_guid()}", now, payload
         )
 
-        def write(tx: Tx) -> None:
+        def write(tx: NumbersTx) -> None:
             _acs_number(tx, number)
             self._start(tx, operation, now)
 
@@ -204,7 +204,7 @@ class NumbersService:
             partner=partner,
         )
 
-        def write(tx: Tx) -> PurchasedNumber:
+        def write(tx: NumbersTx) -> PurchasedNumber:
             if partner is not None and tx.partners.get(partner) is None:
                 raise NotFound(f"Messaging Connect partner {partner!r} was not found.")
             existing = tx.numbers.get(number)
@@ -236,7 +236,7 @@ class NumbersService:
             if len(text) > 2048:
                 raise InvalidInput(f"The reply for {key!r} is longer than 2048 characters.")
 
-        def write(tx: Tx) -> dict[str, str]:
+        def write(tx: NumbersTx) -> dict[str, str]:
             if tx.numbers.get(number) is None:
                 raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
             tx.numbers.set_keyword_replies(number, replies)
@@ -251,7 +251,7 @@ class NumbersService:
         operation_id = str(job.payload["operationId"])
         self._ctx.store.write(lambda tx: self._run(tx, operation_id))
 
-    def _run(self, tx: Tx, operation_id: str) -> None:
+    def _run(self, tx: NumbersTx, operation_id: str) -> None:
         operation = tx.operations.get(operation_id)
         if operation is None or operation.status in {"succeeded", "failed"}:
             return  # cancelled, or already done by an earlier attempt
@@ -275,7 +275,7 @@ class NumbersService:
             return
         tx.operations.finish(operation_id, status="succeeded", at=now, resource_location=location)
 
-    def _do_search(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
+    def _do_search(self, tx: NumbersTx, operation: Operation, now: datetime) -> str | None:
         search = tx.searches.get(str(operation.payload["searchId"]))
         if search is None:
             raise OperationFailed("SearchIdNotFound", "The search no longer exists.")
@@ -297,7 +297,7 @@ class NumbersService:
         tx.searches.set_result(search.id, picked, None)
         return f"/availablePhoneNumbers/searchResults/{search.id}"
 
-    def _do_purchase(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
+    def _do_purchase(self, tx: NumbersTx, operation: Operation, now: datetime) -> str | None:
         search = tx.searches.get(str(operation.payload["searchId"]))
         if search is None:
             raise OperationFailed("SearchIdNotFound", "The search no longer exists.")
@@ -325,7 +325,7 @@ class NumbersService:
         tx.searches.mark_purchased(search.id)
         return None
 
-    def _do_release(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
+    def _do_release(self, tx: NumbersTx, operation: Operation, now: datetime) -> str | None:
         number = str(operation.payload["phoneNumber"])
         current = tx.numbers.get(number)
         if current is None or not current.from_acs:
@@ -333,7 +333,7 @@ class NumbersService:
         tx.numbers.delete(number)
         return None
 
-    def _do_capabilities(self, tx: Tx, operation: Operation, now: datetime) -> str | None:
+    def _do_capabilities(self, tx: NumbersTx, operation: Operation, now: datetime) -> str | None:
         number = str(operation.payload["phoneNumber"])
         current = tx.numbers.get(number)
         if current is None or not current.from_acs:
@@ -368,12 +368,12 @@ class NumbersService:
         )
 
     @staticmethod
-    def _start(tx: Tx, operation: Operation, now: datetime) -> None:
+    def _start(tx: NumbersTx, operation: Operation, now: datetime) -> None:
         tx.operations.add(operation)
         tx.jobs.enqueue(OPERATION_JOB, {"operationId": operation.id}, now, now=now)
 
 
-def _acs_number(tx: Tx, number: str) -> PurchasedNumber:
+def _acs_number(tx: NumbersTx, number: str) -> PurchasedNumber:
     """A number bought from ACS; partner-leased numbers are not part of the numbers API."""
     found = tx.numbers.get(number)
     if found is None or not found.from_acs:

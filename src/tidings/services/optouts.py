@@ -8,7 +8,7 @@ from enum import StrEnum
 from tidings.domain.conversations import OptOutEntry
 from tidings.domain.phone import parse_e164, parse_sender, region_of
 from tidings.errors import InvalidInput, Unauthenticated
-from tidings.ports import Tx
+from tidings.ports import OptOutsTx
 from tidings.services.context import ServiceContext
 
 MAX_RECIPIENTS = 100
@@ -30,7 +30,7 @@ class OptOutResult:
 
 
 class OptOutService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[OptOutsTx]) -> None:
         self._ctx = ctx
 
     def apply(self, action: OptOutAction, sender: str, recipients: list[str]) -> list[OptOutResult]:
@@ -49,7 +49,7 @@ class OptOutService:
             )
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> list[OptOutResult]:
+        def run(tx: OptOutsTx) -> list[OptOutResult]:
             if tx.numbers.get(parsed_sender.value) is None:
                 raise Unauthenticated(
                     f"The number {parsed_sender.value} is not provisioned for this resource.",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tidings.domain.numbers import Capability, NumberType, PurchasedNumber
 from tidings.domain.partners import Partner, partner_name, validate_keys
 from tidings.errors import Conflict, NotFound
-from tidings.ports import Tx
+from tidings.ports import PartnersTx
 from tidings.services.context import ServiceContext
 from tidings.services.numbers import NumbersService
 
@@ -26,7 +26,7 @@ class PartnerView:
 
 
 class PartnerService:
-    def __init__(self, ctx: ServiceContext, numbers: NumbersService) -> None:
+    def __init__(self, ctx: ServiceContext[PartnersTx], numbers: NumbersService) -> None:
         self._ctx = ctx
         self._numbers = numbers
 
@@ -36,7 +36,7 @@ class PartnerService:
         digests = validate_keys(api_keys)
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> tuple[PartnerView, bool]:
+        def write(tx: PartnersTx) -> tuple[PartnerView, bool]:
             created = tx.partners.put(key, digests, now)
             return self._view(tx, key), created
 
@@ -55,7 +55,7 @@ class PartnerService:
         """Remove a partner that leases no numbers any more."""
         key = partner_name(name)
 
-        def write(tx: Tx) -> None:
+        def write(tx: PartnersTx) -> None:
             view = self._view(tx, key)
             if view.number_count:
                 raise Conflict(
@@ -83,7 +83,7 @@ class PartnerService:
     def numbers(self, name: str, skip: int = 0, top: int = 100) -> list[PurchasedNumber]:
         key = partner_name(name)
 
-        def read(tx: Tx) -> list[PurchasedNumber]:
+        def read(tx: PartnersTx) -> list[PurchasedNumber]:
             self._view(tx, key)
             return tx.numbers.page(skip, top, partner=key)
 
@@ -92,7 +92,7 @@ class PartnerService:
     def release(self, name: str, number: str) -> None:
         key = partner_name(name)
 
-        def write(tx: Tx) -> None:
+        def write(tx: PartnersTx) -> None:
             found = tx.numbers.get(number)
             if found is None or found.partner != key:
                 raise NotFound(
@@ -104,7 +104,7 @@ class PartnerService:
         self._ctx.store.write(write)
 
     @staticmethod
-    def _view(tx: Tx, key: str) -> PartnerView:
+    def _view(tx: PartnersTx, key: str) -> PartnerView:
         partner = tx.partners.get(key)
         if partner is None:
             raise NotFound(f"Messaging Connect partner {key!r} was not found.")

@@ -12,12 +12,12 @@ from tidings.domain.deliveries import Attempt, Delivery
 from tidings.domain.events import Event
 from tidings.domain.messages import Direction, Message, MessageStatus
 from tidings.errors import NotFound
-from tidings.ports import Tx
+from tidings.ports import QueriesTx
 from tidings.services.context import ServiceContext
 
 
 class QueryService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[QueriesTx]) -> None:
         self._ctx = ctx
 
     def message(self, message_id: str) -> Message:
@@ -74,7 +74,7 @@ class QueryService:
         ``SMSDeliveryReportReceived`` for outbound ones), which links the three.
         """
 
-        def read(tx: Tx) -> MessageTimeline:
+        def read(tx: QueriesTx) -> MessageTimeline:
             message = tx.messages.get(message_id)
             if message is None:
                 raise NotFound(f"Message {message_id} was not found.")
@@ -97,7 +97,7 @@ class QueryService:
     def chat_thread(self, thread_id: str, limit: int = 200) -> ChatThreadView:
         """A thread, its participants and its newest ``limit`` messages (newest first)."""
 
-        def read(tx: Tx) -> ChatThreadView:
+        def read(tx: QueriesTx) -> ChatThreadView:
             thread = tx.chat.thread(thread_id)
             if thread is None or thread.deleted_at is not None:
                 raise NotFound(f"Chat thread {thread_id} was not found.")

@@ -15,7 +15,7 @@ from tidings.domain.messages import CarrierInbound
 from tidings.domain.phone import parse_e164
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage, Outcome
 from tidings.errors import InvalidInput, NotFound
-from tidings.ports import Tx
+from tidings.ports import SimulatorTx
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundResult, InboundService
 
@@ -47,7 +47,7 @@ def validate_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class SimulatorService:
-    def __init__(self, ctx: ServiceContext, inbound: InboundService) -> None:
+    def __init__(self, ctx: ServiceContext[SimulatorTx], inbound: InboundService) -> None:
         self._ctx = ctx
         self._inbound = inbound
 
@@ -61,7 +61,7 @@ class SimulatorService:
             raise InvalidInput(f"message is longer than {MAX_BODY} characters.", target="message")
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> InboundResult:
+        def write(tx: SimulatorTx) -> InboundResult:
             if tx.numbers.get(recipient) is None:
                 raise NotFound(f"{to} is not a number of this resource.", target="to")
             tx.handsets.ensure(number, now)
@@ -75,7 +75,7 @@ class SimulatorService:
         cleaned = validate_script(script or [])
         now = self._ctx.clock.now()
 
-        def write(tx: Tx) -> Handset:
+        def write(tx: SimulatorTx) -> Handset:
             tx.handsets.ensure(number, now)
             if script is not None:
                 tx.handsets.set_script(number, cleaned)

@@ -31,7 +31,7 @@ from tidings.domain.partners import Partner, PartnerRoute
 from tidings.domain.phone import parse_e164, parse_sender
 from tidings.domain.timefmt import parse_rfc1123
 from tidings.errors import InvalidInput, Unauthenticated
-from tidings.ports import Tx
+from tidings.ports import SmsTx
 from tidings.services.context import ServiceContext
 from tidings.services.singleflight import SingleFlight
 
@@ -156,7 +156,7 @@ def _check_partner(
 
 
 def _lookup(
-    tx: Tx, sender: str, request: SendRequest
+    tx: SmsTx, sender: str, request: SendRequest
 ) -> tuple[PurchasedNumber | None, PartnerRoute | None, Partner | None]:
     route = request.messaging_connect
     partner = tx.partners.get(route.partner) if route is not None else None
@@ -171,7 +171,7 @@ class _Plan:
 
 
 class SmsService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext[SmsTx]) -> None:
         self._ctx = ctx
         self._senders: dict[str, tuple[float, PurchasedNumber]] = {}
         self._lookups = SingleFlight()

@@ -34,7 +34,7 @@ from tidings.domain.subscriptions import (
 from tidings.domain.timefmt import iso_z
 from tidings.domain.webhooks import RESPONSE_TIMEOUT_SECONDS, envelope, new_secret
 from tidings.errors import Conflict, InvalidInput, NotFound
-from tidings.ports import Job, Tx, WebhookSender
+from tidings.ports import Job, SubscriptionsTx, WebhookSender
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import JobOutcome
 
@@ -55,7 +55,7 @@ class Handshake:
 class SubscriptionService:
     def __init__(
         self,
-        ctx: ServiceContext,
+        ctx: ServiceContext[SubscriptionsTx],
         sender: WebhookSender,
         *,
         origin: str = "eventgrid.azure.net",
@@ -93,7 +93,7 @@ class SubscriptionService:
             else None
         )
 
-        def save(tx: Tx) -> EventSubscription:
+        def save(tx: SubscriptionsTx) -> EventSubscription:
             current = tx.subscriptions.get(name, lock=True)
             subscription = EventSubscription(
                 name=name,
@@ -174,7 +174,7 @@ class SubscriptionService:
         """The asynchronous handshake: the endpoint GETs the validation URL it was sent."""
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> EventSubscription:
+        def run(tx: SubscriptionsTx) -> EventSubscription:
             sub = tx.subscriptions.get(name, lock=True)
             if sub is None or not sub.validation_code or sub.validation_code != code:
                 raise NotFound("No subscription awaits this validation code.")
@@ -201,7 +201,7 @@ class SubscriptionService:
         """AwaitingManualAction subscriptions whose 5 minutes ran out become Failed."""
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> int:
+        def run(tx: SubscriptionsTx) -> int:
             count = 0
             for sub in tx.subscriptions.all():
                 if (
@@ -230,7 +230,7 @@ class SubscriptionService:
         return self._ctx.store.read(lambda tx: tx.subscriptions.all())
 
     def delete(self, name: str) -> bool:
-        def run(tx: Tx) -> bool:
+        def run(tx: SubscriptionsTx) -> bool:
             tx.deliveries.delete_subscription(name)
             return tx.subscriptions.delete(name)
 
@@ -239,7 +239,7 @@ class SubscriptionService:
     def set_enabled(self, name: str, enabled: bool) -> EventSubscription:
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> EventSubscription:
+        def run(tx: SubscriptionsTx) -> EventSubscription:
             sub = self._locked(tx, name)
             changed = replace(sub, enabled=enabled, updated_at=now)
             tx.subscriptions.save(changed)
@@ -257,7 +257,7 @@ class SubscriptionService:
             )
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> EventSubscription:
+        def run(tx: SubscriptionsTx) -> EventSubscription:
             sub = self._locked(tx, name)
             rotated = replace(
                 sub,
@@ -273,7 +273,7 @@ class SubscriptionService:
 
         return self._ctx.store.write(run)
 
-    def _locked(self, tx: Tx, name: str) -> EventSubscription:
+    def _locked(self, tx: SubscriptionsTx, name: str) -> EventSubscription:
         sub = tx.subscriptions.get(name, lock=True)
         if sub is None:
             raise NotFound(f"Event subscription '{name}' was not found.", code="ResourceNotFound")
@@ -290,7 +290,7 @@ class SubscriptionService:
         limit: int,
         offset: int,
     ) -> list[tuple[Delivery, list[str]]]:
-        def run(tx: Tx) -> list[tuple[Delivery, list[str]]]:
+        def run(tx: SubscriptionsTx) -> list[tuple[Delivery, list[str]]]:
             self._exists(tx, name)
             rows = tx.deliveries.page(
                 name, status=status, event_id=event_id, limit=limit, offset=offset
@@ -301,7 +301,7 @@ class SubscriptionService:
         return self._ctx.store.read(run)
 
     def delivery(self, name: str, delivery_id: str) -> tuple[Delivery, list[str], list[Attempt]]:
-        def run(tx: Tx) -> tuple[Delivery, list[str], list[Attempt]]:
+        def run(tx: SubscriptionsTx) -> tuple[Delivery, list[str], list[Attempt]]:
             found = tx.deliveries.get(delivery_id)
             if found is None or found.subscription != name:
                 raise NotFound(f"Delivery '{delivery_id}' was not found.")
@@ -312,7 +312,7 @@ class SubscriptionService:
         return self._ctx.store.read(run)
 
     def attempts(self, name: str, *, limit: int, offset: int) -> list[Attempt]:
-        def run(tx: Tx) -> list[Attempt]:
+        def run(tx: SubscriptionsTx) -> list[Attempt]:
             self._exists(tx, name)
             return tx.deliveries.attempts(name, limit=limit, offset=offset)
 
@@ -321,20 +321,20 @@ class SubscriptionService:
     def dead_letters(
         self, name: str, *, limit: int, offset: int
     ) -> tuple[EventSubscription, list[DeadLetter]]:
-        def run(tx: Tx) -> tuple[EventSubscription, list[DeadLetter]]:
+        def run(tx: SubscriptionsTx) -> tuple[EventSubscription, list[DeadLetter]]:
             sub = self._exists(tx, name)
             return sub, tx.deliveries.dead_letters(name, limit=limit, offset=offset)
 
         return self._ctx.store.read(run)
 
     def stats(self, name: str) -> dict[str, int]:
-        def run(tx: Tx) -> dict[str, int]:
+        def run(tx: SubscriptionsTx) -> dict[str, int]:
             self._exists(tx, name)
             return tx.deliveries.counts(name)
 
         return self._ctx.store.read(run)
 
-    def _exists(self, tx: Tx, name: str) -> EventSubscription:
+    def _exists(self, tx: SubscriptionsTx, name: str) -> EventSubscription:
         sub = tx.subscriptions.get(name)
         if sub is None:
             raise NotFound(f"Event subscription '{name}' was not found.", code="ResourceNotFound")
@@ -346,7 +346,7 @@ class SubscriptionService:
         """Send one event to the subscription again, as a new delivery; returns its id."""
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> str:
+        def run(tx: SubscriptionsTx) -> str:
             self._exists(tx, name)
             found = tx.deliveries.event_by_id(event_id)
             if found is None:
@@ -363,7 +363,7 @@ class SubscriptionService:
         total = 0
         while True:
 
-            def run(tx: Tx) -> int:
+            def run(tx: SubscriptionsTx) -> int:
                 self._exists(tx, name)
                 ids = tx.deliveries.dead_lettered_ids(name, REDELIVER_CHUNK)
                 if not ids:
@@ -392,7 +392,7 @@ class SubscriptionService:
             raise InvalidInput("endTime must be after startTime.", target="endTime")
         now = self._ctx.clock.now()
 
-        def run(tx: Tx) -> None:
+        def run(tx: SubscriptionsTx) -> None:
             self._exists(tx, name)
             tx.jobs.enqueue(
                 REPLAY_JOB,
@@ -411,7 +411,7 @@ class SubscriptionService:
     def replay_progress(self, name: str, start: datetime, end: datetime) -> tuple[int, int, bool]:
         """(events looked at, events in the window, finished) of a queued replay."""
 
-        def read(tx: Tx) -> tuple[int, int, bool]:
+        def read(tx: SubscriptionsTx) -> tuple[int, int, bool]:
             total = tx.deliveries.count_events_between(start, end)
             for payload in tx.jobs.pending_payloads(REPLAY_JOB):
                 if (payload["subscription"], payload["start"], payload["end"]) == (
@@ -437,7 +437,7 @@ class SubscriptionService:
     def _replay(self, job: Job) -> None:
         self._ctx.store.write(lambda tx: self._replay_chunk(tx, job))
 
-    def _replay_chunk(self, tx: Tx, job: Job) -> None:
+    def _replay_chunk(self, tx: SubscriptionsTx, job: Job) -> None:
         payload = job.payload
         sub = tx.subscriptions.get(payload["subscription"])
         if sub is None:
