@@ -44,6 +44,7 @@ from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.webhooks import TransportError
 from tidings.errors import CarrierError
+from tidings.ports_reservations import ReservationRepo
 
 T = TypeVar("T")
 
@@ -503,6 +504,8 @@ class Tx(Protocol):
     def searches(self) -> SearchRepo: ...
     @property
     def operations(self) -> OperationRepo: ...
+    @property
+    def reservations(self) -> ReservationRepo: ...
     @property
     def messages(self) -> MessageRepo: ...
     @property
