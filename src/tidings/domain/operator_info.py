@@ -71,6 +71,12 @@ def parse(text: str) -> phonenumbers.PhoneNumber | None:
     return parsed if phonenumbers.is_possible_number(parsed) else None
 
 
+def _main_region(calling_code: int | None) -> str | None:
+    """The main region of a calling code (``US`` for 1), for numbers in no assigned range."""
+    main = phonenumbers.region_code_for_country_code(calling_code or 0)
+    return None if main == phonenumbers.UNKNOWN_REGION else str(main)
+
+
 def look_up(parsed: phonenumbers.PhoneNumber, text: str, details: bool) -> OperatorInformation:
     fmt = phonenumbers.PhoneNumberFormat
     info = OperatorInformation(
@@ -80,7 +86,7 @@ def look_up(parsed: phonenumbers.PhoneNumber, text: str, details: bool) -> Opera
     )
     if not details:
         return info
-    region = phonenumbers.region_code_for_number(parsed)
+    region = phonenumbers.region_code_for_number(parsed) or _main_region(parsed.country_code)
     kind = phonenumbers.number_type(parsed)
     if kind == PhoneNumberType.MOBILE:
         number_type = "mobile"
