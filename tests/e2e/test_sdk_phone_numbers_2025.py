@@ -83,7 +83,7 @@ def test_countries_page_as_the_sdk_pages(client: PhoneNumbersClient) -> None:
         [c.country_code for c in page]
         for page in client.list_available_countries(max_page_size=2).by_page()
     ]
-    assert all(len(p) == 2 for p in pages[:-1]) and sum(pages, []) == everything
+    assert all(len(p) == 2 for p in pages[:-1]) and [c for p in pages for c in p] == everything
     assert [c.country_code for c in client.list_available_countries(skip=7)] == everything[7:]
     assert next(iter(client.list_available_countries())).localized_name == "Canada"
 
@@ -101,8 +101,10 @@ def test_localities_and_area_codes(client: PhoneNumbersClient) -> None:
         ("Cork", None),
         ("Dublin", None),
     ]
-    paged = list(client.list_available_localities("US", max_page_size=3).by_page())
-    assert len(paged) == 3 and [len(p) for p in map(list, paged)][0] == 3
+    sizes = [
+        len(list(p)) for p in client.list_available_localities("US", max_page_size=3).by_page()
+    ]
+    assert sizes == [3, 3, 1]
 
     toll_free = [a.area_code for a in client.list_available_area_codes("US", "tollFree")]
     assert toll_free == ["800", "833", "844", "855", "866", "877", "888"]
