@@ -1,3 +1,6 @@
+# The SDK's models type every member Optional (the service may leave any out); these tests
+# read members the server always sends, so the Optional checks are switched off here.
+# mypy: disable-error-code="arg-type,index,union-attr,type-var,list-item"
 """The whole Phone Numbers 2025-06-01 surface through the official SDK (sync and ``.aio``),
 against a real server process on SQLite and on PostgreSQL: inventory listings and their
 paging, operator information, browse, reservations, the do-not-resell agreement, errors."""
@@ -5,9 +8,9 @@ paging, operator information, browse, reservations, the do-not-resell agreement,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from azure.communication.phonenumbers import (
@@ -69,8 +72,13 @@ def _error(excinfo: pytest.ExceptionInfo[HttpResponseError]) -> tuple[int | None
     return error.status_code, error.error
 
 
-def _status(pipeline_response: Any, deserialized: Any, _headers: Any) -> tuple[int, Any]:
-    return pipeline_response.http_response.status_code, deserialized
+def _upsert(client: PhoneNumbersClient, **kwargs: Any) -> tuple[int, Any]:
+    """``create_or_update_reservation`` and the HTTP status it got (201, 200 or 207)."""
+
+    def status(pipeline_response: Any, deserialized: Any, _headers: Any) -> tuple[int, Any]:
+        return pipeline_response.http_response.status_code, deserialized
+
+    return cast(tuple[int, Any], client.create_or_update_reservation(cls=status, **kwargs))
 
 
 # -- listings -------------------------------------------------------------------------------
@@ -302,11 +310,9 @@ def _browse(
 def test_reservation_lifecycle(client: PhoneNumbersClient) -> None:
     first, second, third = _browse(client)[:3]
     rid = str(uuid.uuid4())
-    status, created = client.create_or_update_reservation(reservation_id=rid, cls=_status)
+    status, created = _upsert(client, reservation_id=rid)
     assert (status, created.id, created.status, created.phone_numbers) == (201, rid, "active", {})
-    status, added = client.create_or_update_reservation(
-        reservation_id=rid, numbers_to_add=[first, second], cls=_status
-    )
+    status, added = _upsert(client, reservation_id=rid, numbers_to_add=[first, second])
     assert status == 200
     assert set(added.phone_numbers) == {first.id, second.id}
     assert {n.status for n in added.phone_numbers.values()} == {"reserved"}
@@ -325,9 +331,7 @@ def test_reservation_lifecycle(client: PhoneNumbersClient) -> None:
     # Held numbers are offered to nobody else: not by browse, not to another reservation.
     assert _browse_exact(client, first.phone_number) == []
     other = str(uuid.uuid4())
-    status, partial = client.create_or_update_reservation(
-        reservation_id=other, numbers_to_add=[first, third], cls=_status
-    )
+    status, partial = _upsert(client, reservation_id=other, numbers_to_add=[first, third])
     assert status == 207
     assert partial.phone_numbers[first.id].status == "error"
     assert partial.phone_numbers[first.id].error.code == "FailedToReserveNumber"
@@ -444,7 +448,7 @@ def test_do_not_resell_agreement(client: PhoneNumbersClient) -> None:
 
 @pytest.mark.parametrize("country", ["XX", "U", "123"])
 def test_bad_country_codes(client: PhoneNumbersClient, country: str) -> None:
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: list(client.list_available_localities(country)),
         lambda: list(client.list_available_area_codes(country, "tollFree")),
         lambda: list(client.list_available_offerings(country)),
