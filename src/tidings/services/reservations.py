@@ -44,6 +44,7 @@ from tidings.services.operations import OperationFailed, new_operation, start
 NOT_FOUND = "The reservation was not found and the operation could not be completed."
 NO_CONSENT = "Consent not provided to not resell the phone numbers"
 FAILED_TO_RESERVE = "FailedToReserveNumber"
+_NO_COST = Cost(0.0, "USD")
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,6 @@ class ReservationsService:
         self._ctx.store.write(write)
         return operation
 
-
-_NO_COST = Cost(0.0, "USD")
 
 
 def run_reservation_purchase(tx: Tx, operation: Operation, now: datetime) -> str | None:
