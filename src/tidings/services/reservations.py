@@ -253,7 +253,6 @@ class ReservationsService:
         return operation
 
 
-
 def run_reservation_purchase(tx: Tx, operation: Operation, now: datetime) -> str | None:
     """The worker's half of ``begin_purchase``: buy every number or none."""
     rid = str(operation.payload["reservationId"])
