@@ -595,3 +595,37 @@ async def test_async_surface(numbers_server: ServerProcess) -> None:
         with pytest.raises(HttpResponseError) as excinfo:
             await client.search_operator_information(["+18881231875", "+18881231876"])
         assert excinfo.value.status_code == 400
+
+
+@pytest.mark.anyio
+async def test_async_partial_reservations_and_the_agreement(numbers_server: ServerProcess) -> None:
+    async with AsyncPhoneNumbersClient(
+        numbers_server.http_endpoint,
+        AzureKeyCredential(numbers_server.access_key),
+        retry_total=0,
+    ) as client:
+        french = (
+            await client.browse_available_phone_numbers(
+                country_code="FR", phone_number_type="geographic", phone_number_prefixes=["331"]
+            )
+        ).phone_numbers[:2]
+        assert all(n.phone_number.startswith("+331") for n in french)
+        rid, other = str(uuid.uuid4()), str(uuid.uuid4())
+        await client.create_or_update_reservation(reservation_id=rid, numbers_to_add=french[:1])
+        partial = await client.create_or_update_reservation(
+            reservation_id=other, numbers_to_add=french
+        )
+        assert partial.phone_numbers[french[0].id].error.code == "FailedToReserveNumber"
+        assert partial.phone_numbers[french[1].id].status == "reserved"
+        with pytest.raises(HttpResponseError) as excinfo:
+            await client.begin_purchase_reservation(other, polling_interval=0)
+        assert excinfo.value.error.message == "Consent not provided to not resell the phone numbers"
+        with pytest.raises(ResourceNotFoundError):
+            await client.get_purchased_phone_number(french[1].phone_number)
+        pages = [
+            [r.id async for r in page]
+            async for page in client.list_reservations(max_page_size=1).by_page()
+        ]
+        assert all(len(p) == 1 for p in pages) and {rid, other} <= {i for p in pages for i in p}
+        for reservation_id in (rid, other):
+            await client.delete_reservation(reservation_id)
