@@ -173,3 +173,22 @@ async def test_reservations_are_deleted_after_a_month(driver: Driver) -> None:
     with pytest.raises(NotFound):
         reservations.get(rid)
     assert reservations.page(0, 10) == []
+
+
+async def test_every_offering_can_be_reserved(driver: Driver) -> None:
+    """Browse, then reserve, a number of every offering (CA and US share toll-free ranges)."""
+    from tidings.domain.inventory import OFFERINGS
+
+    inventory = driver.app.services.inventory
+    for offering in OFFERINGS:
+        (number,) = inventory.browse(BrowseRequest(offering.country_code, offering.number_type))[:1]
+        request = NumberRequest(
+            number.id,
+            number.country_code,
+            number.number_type,
+            number.assignment_type,
+            number.capabilities,
+        )
+        result = driver.app.services.reservations.upsert(str(uuid.uuid4()), [request], [])
+        assert not result.failed, (offering.country_code, offering.number_type, result.failed)
+        assert result.reservation.numbers[0].cost == offering.cost

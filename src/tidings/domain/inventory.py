@@ -230,12 +230,15 @@ def area_codes(offering: Offering) -> list[str]:
     return [area.code for area in offering.areas]
 
 
-def locate(number: str) -> tuple[Offering, Area] | None:
-    """The offering and area an E.164 number of the inventory belongs to (longest prefix);
-    None for numbers the inventory does not sell."""
+def locate(number: str, country_code: str | None = None) -> tuple[Offering, Area] | None:
+    """The offering and area an E.164 number of the inventory belongs to (longest prefix;
+    in ``country_code`` if given: NANP toll-free numbers are sold in both US and CA); None
+    for numbers the inventory does not sell."""
     best: tuple[Offering, Area] | None = None
     best_length = 0
     for offering in OFFERINGS:
+        if country_code is not None and offering.country_code != country_code.upper():
+            continue
         for area in offering.areas:
             prefix = f"+{offering.calling_code}{area.code}"
             length = len(offering.calling_code) + offering.national_length + 1

@@ -96,12 +96,10 @@ def _require_active(reservation: Reservation, verb: str) -> None:
 
 def _why_not(request: NumberRequest, number: str, taken: set[str]) -> str | None:
     """Why ``number`` cannot be reserved as ``request`` describes it; None if it can."""
-    found = locate(number)
+    found = locate(number, request.country_code)
     if found is None:
-        return "The number is not available for purchase."
+        return f"The number is not a {request.country_code} number available for purchase."
     offering, _area = found
-    if offering.country_code != request.country_code:
-        return f"The number is not a number of {request.country_code}."
     if offering.number_type is not request.number_type:
         return f"The number is not a {request.number_type.value} number."
     if request.assignment_type not in offering.assignment_types:
@@ -186,7 +184,7 @@ class ReservationsService:
 
     @staticmethod
     def _entry(request: NumberRequest, number: str, status: Availability) -> AvailableNumber:
-        found = locate(number)
+        found = locate(number, request.country_code)
         cost = found[0].cost if found else None
         return AvailableNumber(
             number=number,
