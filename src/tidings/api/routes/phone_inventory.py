@@ -18,6 +18,8 @@ from tidings.services.inventory import BrowseRequest, require_country
 from tidings.services.registry import Services
 
 _PATH = "/availablePhoneNumbers/countries"
+#: What ACS sends on localities and area codes.
+_CACHED = {"Cache-Control": "max-age=21600, private, stale-while-revalidate=86400"}
 
 
 def _division(division: Division | None) -> dict[str, str] | None:
@@ -29,11 +31,17 @@ def _division(division: Division | None) -> dict[str, str] | None:
     }
 
 
-def _type(request: Request, *, required: bool = False) -> NumberType | None:
+def _type(request: Request) -> NumberType | None:
+    return optional_member(
+        NumberType, request.query_params.get("phoneNumberType"), "phoneNumberType"
+    )
+
+
+def _required_type(request: Request) -> NumberType:
     raw = request.query_params.get("phoneNumberType")
-    if raw is None and required:
+    if raw is None:
         raise InvalidInput("phoneNumberType is required.", target="phoneNumberType")
-    return optional_member(NumberType, raw, "phoneNumberType")
+    return member(NumberType, raw, "phoneNumberType")
 
 
 def _assignment(request: Request) -> AssignmentType | None:
@@ -63,22 +71,21 @@ def routes(services: Services) -> list[Route]:
             {"localizedName": loc.name, "administrativeDivision": _division(loc.division)}
             for loc in items
         ]
-        return json({"phoneNumberLocalities": body, "nextLink": link})
+        return json({"phoneNumberLocalities": body, "nextLink": link}, headers=_CACHED)
 
     async def area_codes(request: Request) -> Response:
         version = api_version(request, PHONE_NUMBER_VERSIONS)
         country = require_country(request.path_params["country_code"])
-        number_type = _type(request, required=True)
-        assert number_type is not None
         found = inventory.area_codes(
             country,
-            number_type,
+            _required_type(request),
             assignment_type=_assignment(request),
             locality=request.query_params.get("locality"),
             division=request.query_params.get("administrativeDivision"),
         )
         items, link = page(request, found, version)
-        return json({"areaCodes": [{"areaCode": code} for code in items], "nextLink": link})
+        body = [{"areaCode": code} for code in items]
+        return json({"areaCodes": body, "nextLink": link}, headers=_CACHED)
 
     async def offerings(request: Request) -> Response:
         version = api_version(request, PHONE_NUMBER_VERSIONS)
@@ -147,20 +154,10 @@ def routes(services: Services) -> list[Route]:
             )
         )
 
-    cached = {"Cache-Control": "max-age=21600, private, stale-while-revalidate=86400"}
-
-    def listing(path: str, endpoint: object) -> Route:
-        async def handle(request: Request) -> Response:
-            response: Response = await endpoint(request)  # type: ignore[operator]
-            response.headers.update(cached)
-            return response
-
-        return Route(path, handle, methods=["GET"])
-
     return [
         Route(_PATH, countries, methods=["GET"]),
-        listing(f"{_PATH}/{{country_code}}/localities", localities),
-        listing(f"{_PATH}/{{country_code}}/areaCodes", area_codes),
+        Route(f"{_PATH}/{{country_code}}/localities", localities, methods=["GET"]),
+        Route(f"{_PATH}/{{country_code}}/areaCodes", area_codes, methods=["GET"]),
         Route(f"{_PATH}/{{country_code}}/offerings", offerings, methods=["GET"]),
         Route(f"{_PATH}/{{country_code}}/:browse", browse, methods=["POST"]),
         Route("/operatorInformation/:search", operator_information, methods=["POST"]),
