@@ -29,6 +29,7 @@ from tidings.services.demo import DemoService
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
+from tidings.services.inventory import InventoryService
 from tidings.services.keys import KeyService
 from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
@@ -36,6 +37,7 @@ from tidings.services.optouts import OptOutService
 from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
 from tidings.services.registry import Services
+from tidings.services.reservations import ReservationsService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
@@ -168,6 +170,8 @@ def build(
         keys=KeyService(ctx),
         sms=SmsService(ctx),
         numbers=numbers,
+        inventory=InventoryService(ctx),
+        reservations=ReservationsService(ctx),
         partners=PartnerService(ctx, numbers),
         optouts=OptOutService(ctx),
         inbound=inbound,

@@ -4,6 +4,7 @@
 
     TidingsError                 code + message, the ACS error body
     ├── InvalidInput             malformed or out-of-range input
+    │   └── ValidationFailed     the same, answered as RFC 9110 validation problem details
     ├── Unauthenticated          missing or wrong credentials
     ├── Forbidden                authenticated but not allowed
     ├── NotFound                 no such resource
@@ -32,6 +33,15 @@ class TidingsError(Exception):
 
 class InvalidInput(TidingsError):
     default_code = "InvalidParameter"
+
+
+class ValidationFailed(InvalidInput):
+    """Input the newer ACS APIs refuse with ASP.NET's validation problem details
+    (``{"type", "title", "status": 400, "errors": {field: [message]}, "traceId"}``)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
 
 
 class Unauthenticated(TidingsError):

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.messages import SEND_JOB
+from tidings.domain.reservations import RETENTION as RESERVATION_RETENTION
 from tidings.ports import Carrier, Clock, Job, Store, WorkerTx
 from tidings.services.delivery import DeliveryService, JobOutcome
 from tidings.services.numbers import OPERATION_JOB, NumbersService
@@ -112,7 +113,8 @@ class Worker:
 
     async def _housekeeping(self, now: datetime) -> None:
         """Once a minute: drop throughput windows that can no longer matter, searches a day
-        after they expired and finished operations after a week (ACS keeps them for days)."""
+        after they expired, finished operations after a week (ACS keeps them for days) and
+        reservations after a month (as ACS)."""
         if time.monotonic() - self._last_housekeeping < HOUSEKEEPING_SECONDS:
             return
         self._last_housekeeping = time.monotonic()
@@ -121,6 +123,7 @@ class Worker:
             tx.rate_windows.prune(now - timedelta(hours=1))
             tx.searches.prune(now - timedelta(days=1))
             tx.operations.prune(now - timedelta(days=7))
+            tx.reservations.prune(now - RESERVATION_RETENTION)
             tx.deliveries.prune(now - self._delivery_retention)
 
         await anyio.to_thread.run_sync(lambda: self._store.write(prune))

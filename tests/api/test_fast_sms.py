@@ -41,7 +41,7 @@ REPEATABLE = {
         ],
     }
 }
-_MESSAGE_ID = re.compile(rb"Outgoing_\d{14}[0-9a-f-]{36}")
+_MESSAGE_ID = re.compile(rb"Outgoing_\d{14}[0-9a-f-]{36}|00-[0-9a-f]{32}-[0-9a-f]{16}-00")
 
 #: (name, request keyword arguments, whether the client signs it)
 CASES: list[tuple[str, dict[str, Any], bool]] = [
@@ -81,6 +81,11 @@ CASES: list[tuple[str, dict[str, Any], bool]] = [
     (
         "invalid recipient",
         {"json": {**GOOD, "smsRecipients": [{"to": "12"}, {"to": "+15555550111"}]}},
+        True,
+    ),
+    (
+        "not a phone number",
+        {"json": {**GOOD, "smsRecipients": [{"to": "+15555550111"}, {"to": "Ad155500000000000"}]}},
         True,
     ),
     ("unicode", {"json": {**GOOD, "message": "héllo ✓ " * 30}}, True),

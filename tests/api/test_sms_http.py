@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
 
 from tests.services.conftest import Driver
+from tidings.api.app import create_app
+from tidings.container import Application
 
 pytestmark = pytest.mark.anyio
 SEND = "/sms?api-version=2021-03-07"
@@ -67,17 +70,10 @@ async def test_send_returns_202_with_per_recipient_results(http: httpx.AsyncClie
         (json.dumps(_body(smsRecipients=[{"to": 5}])).encode(), "$.smsRecipients[0].to"),
         (json.dumps(_body(message=None)).encode(), "$.message"),
         (json.dumps({"smsRecipients": [], "message": "x"}).encode(), "from"),
-        (json.dumps(_body(smsRecipients=[])).encode(), "At least one recipient"),
-        (json.dumps(_body(smsRecipients=[{"to": "+15555550111"}] * 101)).encode(), "at most 100"),
-        (json.dumps(_body(message="x" * 2049)).encode(), "2048"),
         (json.dumps(_body(**{"from": "bad sender!"})).encode(), "from is not a valid number"),
         (
             json.dumps(_body(smsSendOptions={"enableDeliveryReport": "yes"})).encode(),
             "enableDeliveryReport",
-        ),
-        (
-            json.dumps(_body(smsSendOptions={"deliveryReportTimeoutInSeconds": 5})).encode(),
-            "deliveryReportTimeoutInSeconds",
         ),
         (
             json.dumps(
@@ -92,6 +88,64 @@ async def test_bad_bodies_get_400(http: httpx.AsyncClient, content: bytes, fragm
     assert fragment in await _error(response, 400)
     listed = (await http.get("/tidings/messages")).json()["value"]
     assert listed == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"smsRecipients": []}, "SmsRecipients", "minimum length of '1'"),
+        (
+            {"smsRecipients": [{"to": "+15555550111"}] * 101},
+            "SmsRecipients",
+            "Max of 100 phone numbers are allowed in the To field.",
+        ),
+        ({"message": "x" * 2049}, "Message", "maximum length of '2048'"),
+        (
+            {"smsSendOptions": {"deliveryReportTimeoutInSeconds": 5}},
+            "SmsSendOptions.DeliveryReportTimeoutInSeconds",
+            "between 60 and 43200",
+        ),
+        (
+            {"smsRecipients": [{"to": "+15555550111"}, {"to": "Ad155500000000000"}]},
+            "SmsRecipients[1].To",
+            "'Ad155500000000000'",
+        ),
+        ({"smsRecipients": [{"to": ""}]}, "SmsRecipients[0].To", "E.164"),
+    ],
+)
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-lane", "full-stack"])
+async def test_validation_problems(
+    http: httpx.AsyncClient,
+    sqlite_application: Application,
+    changes: dict[str, object],
+    field: str,
+    fragment: str,
+    fast: bool,
+) -> None:
+    """Whole-request validation failures answer the 2026-01-23 problem details (400, the
+    field and its messages), on the fast lane and the full stack alike; nothing is stored."""
+    if fast:
+        response = await http.post(SEND, json=_body(**changes))
+    else:
+        async with _full_stack(sqlite_application, http) as client:
+            response = await client.post(SEND, json=_body(**changes))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "https://tools.ietf.org/html/rfc9110#section-15.5.1"
+    assert problem["title"] == "One or more validation errors occurred."
+    assert problem["status"] == 400
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-00", problem["traceId"])
+    assert list(problem["errors"]) == [field]
+    assert any(fragment in message for message in problem["errors"][field])
+    assert (await http.get("/tidings/messages")).json()["value"] == []
+
+
+def _full_stack(app: Application, http: httpx.AsyncClient) -> httpx.AsyncClient:
+    asgi = create_app(app.services, fast_sms=False)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://tidings.test", auth=http.auth
+    )
 
 
 async def test_unknown_sender_is_401(http: httpx.AsyncClient) -> None:

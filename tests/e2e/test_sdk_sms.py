@@ -82,8 +82,15 @@ def test_sdk_error_mapping(server: ServerProcess) -> None:
     with pytest.raises(HttpResponseError) as error:
         client.send(from_=SENDER, to="+15555550111", message="x" * 2049)
     assert error.value.status_code == 400
-    result = client.send(from_=SENDER, to=["Ad155500000000000", "+15555550111"], message="x")
+    # Not a phone number at all: the whole request fails (2026-01-23 validation problem).
+    with pytest.raises(HttpResponseError) as error:
+        client.send(from_=SENDER, to=["Ad155500000000000", "+15555550111"], message="x")
+    assert error.value.status_code == 400
+    assert "SmsRecipients[0].To" in str(error.value)
+    # E.164-shaped but invalid: 202, and that recipient fails on its own.
+    result = client.send(from_=SENDER, to=["+112345678901", "+15555550111"], message="x")
     assert [r.http_status_code for r in result] == [400, 202]
+    assert result[0].error_message == "Invalid To phone number format."
     wrong = SmsClient(
         server.http_endpoint,
         AzureKeyCredential("b3RoZXJrZXlvdGhlcmtleW90aGVya2V5b3RoZXJrZXk="),
@@ -102,6 +109,12 @@ async def test_async_client_over_https(server: ServerProcess) -> None:
             from_=SENDER, to=["+15555550114"], message="async ✓", enable_delivery_report=True
         )
     assert results[0].successful
+    async with AsyncSmsClient(
+        server.http_endpoint, AzureKeyCredential(server.access_key), retry_total=0
+    ) as refused:
+        with pytest.raises(HttpResponseError) as error:
+            await refused.send(from_=SENDER, to="Ad155500000000000", message="async")
+        assert error.value.status_code == 400
     async with AsyncSmsClient(
         server.http_endpoint, AzureKeyCredential(server.access_key), retry_total=0
     ) as plain:

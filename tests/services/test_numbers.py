@@ -114,3 +114,34 @@ async def test_housekeeping_forgets_old_searches_and_operations(driver: Driver) 
         numbers.get_operation(operation.id)
     with pytest.raises(NotFound):
         numbers.get_search(search.id)
+
+
+async def test_search_refuses_what_the_inventory_does_not_sell(driver: Driver) -> None:
+    numbers = driver.app.services.numbers
+    with pytest.raises(InvalidInput) as excinfo:
+        numbers.begin_search(_search(country_code="XX"))
+    assert (excinfo.value.code, excinfo.value.target) == ("InvalidInput", "countrycode")
+    operation, search = numbers.begin_search(
+        _search(assignment_type=AssignmentType.PERSON, area_code=None)
+    )
+    await driver.settle()
+    failed = numbers.get_operation(operation.id)
+    assert (failed.status, failed.error_code) == ("failed", "InvalidOfferModel")
+    assert numbers.get_search(search.id).error_code == "InvalidOfferModel"
+
+
+async def test_french_numbers_need_the_do_not_resell_agreement(driver: Driver) -> None:
+    numbers = driver.app.services.numbers
+    _operation, search = numbers.begin_search(
+        _search(country_code="FR", number_type=NumberType.GEOGRAPHIC, area_code="1", quantity=1)
+    )
+    await driver.settle()
+    with pytest.raises(InvalidInput) as excinfo:
+        numbers.begin_purchase(search.id, False)
+    assert excinfo.value.code == "BadRequest"
+    assert numbers.get_search(search.id).numbers[0] not in {
+        n.number for n in numbers.list_numbers(0, 100)
+    }
+    numbers.begin_purchase(search.id, True)
+    await driver.settle()
+    assert numbers.get_number(numbers.get_search(search.id).numbers[0]).country_code == "FR"

@@ -1,5 +1,6 @@
 import { del, ourNumbers, post, VERSIONS } from "../api.js";
 import { Empty, ErrorBox, fmtTime, formValues, html, useAction, useLoad } from "../ui.js";
+import { BuyNumbers } from "./buy_numbers.js";
 
 const TYPES = ["tollFree", "geographic", "mobile", "shortCode", "alphanumeric"];
 
@@ -44,6 +45,7 @@ export function Numbers() {
         )}
       </tbody>
     </table></div>`}
+    <${BuyNumbers} onBought=${numbers.reload} />
     <form class="card form" onSubmit=${add} aria-label="Add a number">
       <h2>Add a number</h2>
       <div class="row">

@@ -28,11 +28,14 @@ from tidings.api.routes import (
     event_subscriptions,
     identity,
     partners,
+    phone_inventory,
     phone_numbers,
+    reservations,
     sms,
     tidings,
 )
 from tidings.api.routes.common import json
+from tidings.api.supported_versions import SupportedVersionsMiddleware
 from tidings.services.registry import Services
 
 
@@ -56,6 +59,8 @@ def create_app(
         *chat_stream.routes(services),
         *sms.routes(services),
         *phone_numbers.routes(services),
+        *phone_inventory.routes(services),
+        *reservations.routes(services),
         *tidings.routes(services),
         *partners.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
@@ -82,6 +87,7 @@ def create_app(
     )
     middleware = [
         Middleware(RequestContextMiddleware, metrics=metrics.http),
+        Middleware(SupportedVersionsMiddleware),
         Middleware(ChatCorsMiddleware),
         Middleware(ConsoleSessionMiddleware, keys=services.keys, now=clock),
         Middleware(HmacAuthMiddleware, verifier=verifier, max_body=max_body),

@@ -6,6 +6,7 @@ Every error body has the ACS shape ``{"error": {"code": ..., "message": ...}}``.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings import logs
 from tidings.errors import (
     CarrierError,
     Conflict,
@@ -22,6 +24,7 @@ from tidings.errors import (
     QuotaExceeded,
     TidingsError,
     Unauthenticated,
+    ValidationFailed,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,32 @@ async def tidings_error(_request: Request, exc: Exception) -> Response:
     return error_response(status, exc.code, exc.message, exc.target, headers)
 
 
+def problem_body(errors: dict[str, list[str]]) -> bytes:
+    """RFC 9110 validation problem details, as ASP.NET (and so ACS) writes them."""
+    return msgspec.json.encode(
+        {
+            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "errors": errors,
+            "traceId": _trace_id(),
+        }
+    )
+
+
+def _trace_id() -> str:
+    """A W3C trace context id, as ASP.NET puts in ``traceId``: the request id's hex when it
+    is a GUID (so the answer and the logs line up), else random."""
+    request_id = (logs.request_id.get() or "").replace("-", "").lower()
+    trace = request_id if len(request_id) == 32 else secrets.token_hex(16)
+    return f"00-{trace}-{secrets.token_hex(8)}-00"
+
+
+async def validation_problem(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ValidationFailed)
+    return Response(problem_body(exc.errors), 400, media_type="application/problem+json")
+
+
 async def validation_error(_request: Request, exc: Exception) -> Response:
     message = str(exc) or "The request body is not valid."
     if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
@@ -111,6 +140,7 @@ async def unexpected_error(_request: Request, exc: Exception) -> Response:
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 HANDLERS: dict[type[Exception], Handler] = {
+    ValidationFailed: validation_problem,
     TidingsError: tidings_error,
     msgspec.ValidationError: validation_error,
     msgspec.DecodeError: validation_error,

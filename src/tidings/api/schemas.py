@@ -128,6 +128,7 @@ class PhoneNumberSearchResult(Struct, rename="camel", omit_defaults=True):
     capabilities: PhoneNumberCapabilities
     cost: PhoneNumberCost
     search_expires_by: str
+    is_agreement_to_not_resell_required: bool | None = None
     error_code: int | None = None
     error: str | None = None
 

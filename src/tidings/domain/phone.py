@@ -11,6 +11,7 @@ import phonenumbers
 
 _SHORT_CODE = re.compile(r"^\d{5,6}$")
 _ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+_PHONE_LIKE = re.compile(r"^\+?(?=.*\d)[\d ().-]+$")
 
 
 class SenderKind(StrEnum):
@@ -42,6 +43,12 @@ def parse_e164(text: str) -> str | None:
     # E.164 exactly: no spaces or punctuation, and no digit the parser had to drop (in
     # "+112345678901" it reads the second 1 as a national prefix, which E.164 has not).
     return formatted if formatted == text else None
+
+
+def is_phone_like(text: str) -> bool:
+    """Whether ``text`` is written as a phone number at all (digits, an optional leading
+    ``+``, spaces and ``().-``), valid or not: ``Ad155500000000000`` is not."""
+    return _PHONE_LIKE.match(text) is not None
 
 
 @functools.lru_cache(maxsize=4096)

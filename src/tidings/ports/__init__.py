@@ -1,8 +1,8 @@
 """Ports: the narrow interfaces services depend on. Adapters implement them; fakes too.
 
-One module per domain: ``jobs``, ``numbers``, ``messages``, ``events``, ``webhooks``,
-``chat``, ``carriers``, ``identity``, ``analytics``, ``clock``; ``tx`` combines their
-repositories into ``Tx`` and the slices of it each service takes, ``store`` is how a
+One module per domain: ``jobs``, ``numbers``, ``reservations``, ``messages``, ``events``,
+``webhooks``, ``chat``, ``carriers``, ``identity``, ``analytics``, ``clock``; ``tx`` combines
+their repositories into ``Tx`` and the slices of it each service takes, ``store`` is how a
 service reaches them (``Store[SmsTx]``). Every name is importable from ``tidings.ports``.
 """
 
@@ -43,6 +43,7 @@ from tidings.ports.numbers import (
     WithPartners,
     WithSearches,
 )
+from tidings.ports.reservations import ReservationRepo, WithReservations
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
     AnalyticsTx,
@@ -111,6 +112,7 @@ __all__ = [
     "QueriesTx",
     "QueueStats",
     "RateWindows",
+    "ReservationRepo",
     "SearchRepo",
     "SimulatedCarrierTx",
     "SimulatorTx",
@@ -140,6 +142,7 @@ __all__ = [
     "WithOptOuts",
     "WithPartners",
     "WithRateWindows",
+    "WithReservations",
     "WithSearches",
     "WithSubscriptions",
     "WorkerTx",

@@ -19,6 +19,7 @@ from tidings.ports.identity import WithIdentities, WithKeys
 from tidings.ports.jobs import WithJobs, WithRateWindows
 from tidings.ports.messages import WithBulk, WithConversations, WithMessages, WithOptOuts
 from tidings.ports.numbers import WithNumbers, WithOperations, WithPartners, WithSearches
+from tidings.ports.reservations import WithReservations
 from tidings.ports.webhooks import WithDeliveries, WithSubscriptions
 
 
@@ -28,6 +29,7 @@ class Tx(
     WithPartners,
     WithSearches,
     WithOperations,
+    WithReservations,
     WithMessages,
     WithConversations,
     WithOptOuts,
@@ -76,7 +78,9 @@ class DeliveryTx(InboundTx, WithRateWindows, Protocol):
     """``delivery``: submitting to the carrier, its reports, and what it receives."""
 
 
-class NumbersTx(WithNumbers, WithPartners, WithSearches, WithOperations, WithJobs, Protocol):
+class NumbersTx(
+    WithNumbers, WithPartners, WithSearches, WithOperations, WithReservations, WithJobs, Protocol
+):
     """``numbers``: phone numbers, searches and their long-running operations."""
 
 
@@ -125,7 +129,15 @@ class AnalyticsTx(WithAnalytics, WithNumbers, WithJobs, WithDeliveries, Protocol
     """``analytics``: the analytics report and the operations dashboard."""
 
 
-class WorkerTx(WithJobs, WithRateWindows, WithSearches, WithOperations, WithDeliveries, Protocol):
+class WorkerTx(
+    WithJobs,
+    WithRateWindows,
+    WithSearches,
+    WithOperations,
+    WithReservations,
+    WithDeliveries,
+    Protocol,
+):
     """``worker.py``: claiming and settling jobs, and housekeeping."""
 
 

@@ -1,8 +1,5 @@
-"""Phone numbers: search, purchase, release and capability updates as long-running operations.
-
-Each request stores an operation (``notStarted``) and a job in one transaction and returns
-at once; the worker carries the job out and marks the operation ``succeeded`` or ``failed``.
-Clients poll ``/phoneNumbers/operations/{id}`` as the SDK's LRO poller does.
+"""Phone numbers: search, purchase, release and capability updates as long-running operations
+(``services/operations.py``); the worker runs them all here, reservation purchases included.
 """
 
 from __future__ import annotations
@@ -10,10 +7,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import quote
 
 from tidings.domain.ids import new_guid
+from tidings.domain.inventory import find_offering, pick_numbers, requires_agreement
 from tidings.domain.keywords import SUPPORTED_LANGUAGES, KeywordAction
 from tidings.domain.numbers import (
     AssignmentType,
@@ -24,18 +21,20 @@ from tidings.domain.numbers import (
     NumberType,
     Operation,
     PurchasedNumber,
-    find_offering,
-    pick_numbers,
 )
 from tidings.domain.phone import parse_e164, region_of
 from tidings.errors import Conflict, InvalidInput, NotFound
 from tidings.ports import Job, NumbersTx
 from tidings.services.context import ServiceContext
+from tidings.services.inventory import require_country, taken_numbers
+from tidings.services.operations import OPERATION_JOB, OperationFailed, new_operation, start
+from tidings.services.reservations import run_reservation_purchase
 
 SEARCH_TTL = timedelta(minutes=15)
 MAX_QUANTITY = 100
-OPERATION_JOB = "numbers.operation"
+NO_AGREEMENT = "Do not resell agreement was not provided and it is required for this purchase."
 _NO_COST = Cost(0.0, "USD")
+__all__ = ["OPERATION_JOB", "NumbersService", "SearchRequest", "number_location"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,7 @@ class NumbersService:
     # -- requests -------------------------------------------------------------------------
 
     def begin_search(self, request: SearchRequest) -> tuple[Operation, NumberSearch]:
+        country = require_country(request.country_code)
         if not 1 <= request.quantity <= MAX_QUANTITY:
             raise InvalidInput(f"quantity must be between 1 and {MAX_QUANTITY}.", target="quantity")
         if request.number_type in {NumberType.SHORT_CODE, NumberType.ALPHANUMERIC}:
@@ -69,10 +69,10 @@ class NumbersService:
             )
         now = self._ctx.clock.now()
         search_id = new_guid()
-        offering = find_offering(request.country_code.upper(), request.number_type)
+        offering = find_offering(country, request.number_type)
         search = NumberSearch(
             id=search_id,
-            country_code=request.country_code.upper(),
+            country_code=country,
             number_type=request.number_type,
             assignment_type=request.assignment_type,
             capabilities=request.capabilities,
@@ -85,18 +85,18 @@ class NumbersService:
             purchased=False,
             error_code=None,
         )
-        operation = self._operation("search", f"search_{search_id}", now, {"searchId": search_id})
+        operation = new_operation("search", f"search_{search_id}", now, {"searchId": search_id})
 
         def write(tx: NumbersTx) -> None:
             tx.searches.add(search)
-            self._start(tx, operation, now)
+            start(tx, operation, now)
 
         self._ctx.store.write(write)
         return operation, search
 
     def begin_purchase(self, search_id: str, agree_to_not_resell: bool) -> Operation:
         now = self._ctx.clock.now()
-        operation = self._operation(
+        operation = new_operation(
             "purchase",
             f"purchase_{new_guid()}",
             now,
@@ -109,20 +109,22 @@ class NumbersService:
                 raise NotFound(f"Search {search_id} was not found.", code="SearchIdNotFound")
             if search.purchased:
                 raise Conflict(f"Search {search_id} was already purchased.")
-            self._start(tx, operation, now)
+            if not agree_to_not_resell and requires_agreement(search.country_code):
+                raise InvalidInput(NO_AGREEMENT, code="BadRequest", target="agreeToNotResell")
+            start(tx, operation, now)
 
         self._ctx.store.write(write)
         return operation
 
     def begin_release(self, number: str) -> Operation:
         now = self._ctx.clock.now()
-        operation = self._operation(
+        operation = new_operation(
             "releasePhoneNumber", f"release_{new_guid()}", now, {"phoneNumber": number}
         )
 
         def write(tx: NumbersTx) -> None:
             _acs_number(tx, number)
-            self._start(tx, operation, now)
+            start(tx, operation, now)
 
         self._ctx.store.write(write)
         return operation
@@ -136,13 +138,13 @@ class NumbersService:
             "calling": calling.value if calling else None,
             "sms": sms.value if sms else None,
         }
-        operation = self._operation(
+        operation = new_operation(
             "updatePhoneNumberCapabilities", f"capabilities_{new_guid()}", now, payload
         )
 
         def write(tx: NumbersTx) -> None:
             _acs_number(tx, number)
-            self._start(tx, operation, now)
+            start(tx, operation, now)
 
         self._ctx.store.write(write)
         return operation
@@ -261,6 +263,7 @@ class NumbersService:
             "purchase": self._do_purchase,
             "releasePhoneNumber": self._do_release,
             "updatePhoneNumberCapabilities": self._do_capabilities,
+            "reservationPurchase": run_reservation_purchase,
         }[operation.operation_type]
         try:
             location = handler(tx, operation, now)
@@ -286,7 +289,14 @@ class NumbersService:
                 "OutOfStock",
                 f"No {search.number_type.value} numbers are available in {search.country_code}.",
             )
-        taken = tx.numbers.all_numbers() | tx.searches.reserved_numbers(now)
+        if search.assignment_type not in offering.assignment_types:
+            tx.searches.set_result(search.id, [], "InvalidOfferModel")
+            raise OperationFailed(
+                "InvalidOfferModel",
+                f"{search.number_type.value} numbers in {search.country_code} are not sold for "
+                f"assignment type {search.assignment_type.value}.",
+            )
+        taken = taken_numbers(tx, now)
         picked = pick_numbers(offering, search.quantity, taken, self._rng, search.area_code)
         if len(picked) < search.quantity:
             tx.searches.set_result(search.id, [], "OutOfStock")
@@ -349,29 +359,6 @@ class NumbersService:
         )
         return number_location(number)
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _operation(
-        kind: str, operation_id: str, now: datetime, payload: dict[str, Any]
-    ) -> Operation:
-        return Operation(
-            id=operation_id,
-            operation_type=kind,
-            status="notStarted",
-            created_at=now,
-            last_action_at=None,
-            resource_location=None,
-            error_code=None,
-            error_message=None,
-            payload=dict(payload),
-        )
-
-    @staticmethod
-    def _start(tx: NumbersTx, operation: Operation, now: datetime) -> None:
-        tx.operations.add(operation)
-        tx.jobs.enqueue(OPERATION_JOB, {"operationId": operation.id}, now, now=now)
-
 
 def _acs_number(tx: NumbersTx, number: str) -> PurchasedNumber:
     """A number bought from ACS; partner-leased numbers are not part of the numbers API."""
@@ -379,10 +366,3 @@ def _acs_number(tx: NumbersTx, number: str) -> PurchasedNumber:
     if found is None or not found.from_acs:
         raise NotFound(f"Phone number {number} was not found.", code="PhoneNumberNotFound")
     return found
-
-
-class OperationFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message

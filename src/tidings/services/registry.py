@@ -11,12 +11,14 @@ from tidings.services.delivery import DeliveryService
 from tidings.services.demo import DemoService
 from tidings.services.identity import IdentityService
 from tidings.services.inbound import InboundService
+from tidings.services.inventory import InventoryService
 from tidings.services.keys import KeyService
 from tidings.services.notifications import ChatNotifier
 from tidings.services.numbers import NumbersService
 from tidings.services.optouts import OptOutService
 from tidings.services.partners import PartnerService
 from tidings.services.queries import QueryService
+from tidings.services.reservations import ReservationsService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
@@ -29,6 +31,8 @@ class Services:
     keys: KeyService
     sms: SmsService
     numbers: NumbersService
+    inventory: InventoryService
+    reservations: ReservationsService
     partners: PartnerService
     optouts: OptOutService
     inbound: InboundService

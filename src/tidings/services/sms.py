@@ -28,9 +28,9 @@ from tidings.domain.messages import (
 )
 from tidings.domain.numbers import PurchasedNumber
 from tidings.domain.partners import Partner, PartnerRoute
-from tidings.domain.phone import parse_e164, parse_sender
+from tidings.domain.phone import is_phone_like, parse_e164, parse_sender
 from tidings.domain.timefmt import parse_rfc1123
-from tidings.errors import InvalidInput, Unauthenticated
+from tidings.errors import InvalidInput, Unauthenticated, ValidationFailed
 from tidings.ports import SmsTx
 from tidings.services.context import ServiceContext
 from tidings.services.singleflight import SingleFlight
@@ -76,27 +76,35 @@ class RecipientResult:
 
 
 def _validate(request: SendRequest) -> str:
+    """The request as a whole, as the 2026-01-23 API validates it (ASP.NET validation
+    problem details, field names as ACS's models spell them); then the sender."""
+    errors: dict[str, list[str]] = {}
     if len(request.message) > MAX_MESSAGE_LENGTH:
-        raise InvalidInput(
-            f"The message is {len(request.message)} characters long; the limit is "
-            f"{MAX_MESSAGE_LENGTH}.",
-            code="MessageTooLong",
-            target="message",
-        )
+        errors["Message"] = [
+            "The field Message must be a string or array type with a maximum length of "
+            f"'{MAX_MESSAGE_LENGTH}'."
+        ]
     if not request.recipients:
-        raise InvalidInput("At least one recipient is required.", target="smsRecipients")
-    if len(request.recipients) > MAX_RECIPIENTS:
-        raise InvalidInput(
-            f"{len(request.recipients)} recipients given; at most {MAX_RECIPIENTS} are allowed.",
-            target="smsRecipients",
-        )
+        errors["SmsRecipients"] = [
+            "The field SmsRecipients must be a string or array type with a minimum length of '1'."
+        ]
+    elif len(request.recipients) > MAX_RECIPIENTS:
+        errors["SmsRecipients"] = [
+            f"Max of {MAX_RECIPIENTS} phone numbers are allowed in the To field."
+        ]
+    for index, recipient in enumerate(request.recipients[:MAX_RECIPIENTS]):
+        if not is_phone_like(recipient.to):
+            errors[f"SmsRecipients[{index}].To"] = [
+                f"The To field must be a phone number in E.164 format; got {recipient.to!r}."
+            ]
     if request.report_timeout_seconds is not None and not (
         60 <= request.report_timeout_seconds <= 43200
     ):
-        raise InvalidInput(
-            "deliveryReportTimeoutInSeconds must be between 60 and 43200.",
-            target="smsSendOptions.deliveryReportTimeoutInSeconds",
-        )
+        errors["SmsSendOptions.DeliveryReportTimeoutInSeconds"] = [
+            "The field DeliveryReportTimeoutInSeconds must be between 60 and 43200."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
     sender = parse_sender(request.sender)
     if sender is None:
         raise InvalidInput("from is not a valid number", target="from")

@@ -33,6 +33,7 @@ from tidings.storage.messages import SqlConversationRepo, SqlMessageRepo, SqlOpt
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
+from tidings.storage.reservations import SqlReservationRepo
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
 from tidings.storage.write_lock import WriteLock
@@ -66,6 +67,10 @@ class SqlTx:
     @cached_property
     def operations(self) -> SqlOperationRepo:
         return SqlOperationRepo(self.connection)
+
+    @cached_property
+    def reservations(self) -> SqlReservationRepo:
+        return SqlReservationRepo(self.connection)
 
     @cached_property
     def messages(self) -> SqlMessageRepo:

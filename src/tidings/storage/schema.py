@@ -504,3 +504,7 @@ chat_read_receipts = sa.Table(
     sa.Column("message_id", sa.BigInteger, nullable=False),
     sa.Column("read_at", Timestamp, nullable=False),
 )
+
+# Tables defined in their own modules join ``metadata`` here, so that every user of the
+# schema (migrations, ``migrate --check``) sees them all.
+from tidings.storage import reservation_schema  # noqa: E402, F401

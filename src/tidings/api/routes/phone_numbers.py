@@ -1,9 +1,11 @@
-"""The ACS Phone Numbers API: inventory browsing, search/purchase/release LROs, capabilities."""
+"""The ACS Phone Numbers API: search/purchase/release LROs, purchased numbers, capabilities.
+
+The inventory listings, browsing and operator look-ups are in ``phone_inventory.py``,
+reservations in ``reservations.py``.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -12,8 +14,9 @@ from starlette.routing import Route
 
 from tidings.api import schemas
 from tidings.api.routes.common import PHONE_NUMBER_VERSIONS, api_version, int_param, json, run
+from tidings.api.routes.number_wire import caps, cost, lro_headers, member
+from tidings.domain.inventory import requires_agreement
 from tidings.domain.numbers import (
-    OFFERINGS,
     AssignmentType,
     Capabilities,
     Capability,
@@ -21,42 +24,16 @@ from tidings.domain.numbers import (
     NumberType,
     Operation,
     PurchasedNumber,
-    area_codes,
 )
 from tidings.domain.phone import digits
 from tidings.domain.timefmt import iso_offset
 from tidings.errors import InvalidInput
+from tidings.services.inventory import require_country
 from tidings.services.numbers import SearchRequest, number_location
 from tidings.services.registry import Services
 
 _SEARCHABLE = {NumberType.GEOGRAPHIC, NumberType.TOLL_FREE, NumberType.MOBILE}
-_COUNTRY_NAMES = {
-    "US": "United States",
-    "CA": "Canada",
-    "GB": "United Kingdom",
-    "IT": "Italy",
-    "FR": "France",
-    "DE": "Germany",
-    "ES": "Spain",
-    "PT": "Portugal",
-}
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def _enum(enum: type[E], value: str, field: str) -> E:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise InvalidInput(
-            f"{field} must be one of {allowed}; got {value!r}.", target=field
-        ) from None
-
-
-def _caps(caps: Capabilities) -> schemas.PhoneNumberCapabilities:
-    return schemas.PhoneNumberCapabilities(calling=caps.calling.value, sms=caps.sms.value)
+_enum = member
 
 
 def purchased_body(number: PurchasedNumber) -> schemas.PurchasedPhoneNumber:
@@ -65,12 +42,10 @@ def purchased_body(number: PurchasedNumber) -> schemas.PurchasedPhoneNumber:
         phone_number=number.number,
         country_code=number.country_code,
         phone_number_type=number.number_type.value,
-        capabilities=_caps(number.capabilities),
+        capabilities=caps(number.capabilities),
         assignment_type=number.assignment_type.value,
         purchase_date=iso_offset(number.purchased_at),
-        cost=schemas.PhoneNumberCost(
-            number.cost.amount, number.cost.currency_code, number.cost.billing_frequency
-        ),
+        cost=cost(number.cost),
     )
 
 
@@ -80,12 +55,11 @@ def _search_body(search: NumberSearch) -> schemas.PhoneNumberSearchResult:
         phone_numbers=list(search.numbers),
         phone_number_type=search.number_type.value,
         assignment_type=search.assignment_type.value,
-        capabilities=_caps(search.capabilities),
-        cost=schemas.PhoneNumberCost(
-            search.cost.amount, search.cost.currency_code, search.cost.billing_frequency
-        ),
+        capabilities=caps(search.capabilities),
+        cost=cost(search.cost),
         search_expires_by=iso_offset(search.expires_at),
-        error=search.error_code,
+        is_agreement_to_not_resell_required=requires_agreement(search.country_code),
+        error=search.error_code or "NoError",
     )
 
 
@@ -108,25 +82,12 @@ def _operation_body(operation: Operation) -> schemas.PhoneNumberOperation:
     )
 
 
-def _lro_headers(
-    operation: Operation, id_header: str, id_value: str, location: str | None = None
-) -> dict[str, str]:
-    headers = {
-        "Operation-Location": f"/phoneNumbers/operations/{operation.id}",
-        "operation-id": operation.id,
-        id_header: id_value,
-    }
-    if location:
-        headers["Location"] = location
-    return headers
-
-
 def routes(services: Services) -> list[Route]:
     numbers = services.numbers
 
     async def search(request: Request) -> Response:
         api_version(request, PHONE_NUMBER_VERSIONS)
-        country = request.path_params["country_code"].upper()
+        country = require_country(request.path_params["country_code"])
         body: schemas.PhoneNumberSearchRequest = schemas.decode(
             await request.body(), schemas.PhoneNumberSearchRequest
         )
@@ -150,7 +111,7 @@ def routes(services: Services) -> list[Route]:
         operation, found = await run(numbers.begin_search, search_request)
         location = f"/availablePhoneNumbers/searchResults/{found.id}"
         return Response(
-            status_code=202, headers=_lro_headers(operation, "search-id", found.id, location)
+            status_code=202, headers=lro_headers(operation, "search-id", found.id, location)
         )
 
     async def search_result(request: Request) -> Response:
@@ -166,7 +127,7 @@ def routes(services: Services) -> list[Route]:
         operation = await run(numbers.begin_purchase, body.search_id, body.agree_to_not_resell)
         return Response(
             status_code=202,
-            headers=_lro_headers(operation, "purchase-id", operation.id.removeprefix("purchase_")),
+            headers=lro_headers(operation, "purchase-id", operation.id.removeprefix("purchase_")),
         )
 
     async def operation(request: Request) -> Response:
@@ -202,7 +163,7 @@ def routes(services: Services) -> list[Route]:
         operation = await run(numbers.begin_release, request.path_params["number"])
         return Response(
             status_code=202,
-            headers=_lro_headers(operation, "release-id", operation.id.removeprefix("release_")),
+            headers=lro_headers(operation, "release-id", operation.id.removeprefix("release_")),
         )
 
     async def capabilities(request: Request) -> Response:
@@ -218,7 +179,7 @@ def routes(services: Services) -> list[Route]:
         operation = await run(numbers.begin_update_capabilities, number, calling, sms)
         return Response(
             status_code=202,
-            headers=_lro_headers(
+            headers=lro_headers(
                 operation,
                 "capabilities-id",
                 operation.id.removeprefix("capabilities_"),
@@ -226,60 +187,8 @@ def routes(services: Services) -> list[Route]:
             ),
         )
 
-    async def countries(request: Request) -> Response:
-        api_version(request, PHONE_NUMBER_VERSIONS)
-        codes = sorted({o.country_code for o in OFFERINGS})
-        return json(
-            {
-                "countries": [
-                    {"localizedName": _COUNTRY_NAMES.get(c, c), "countryCode": c} for c in codes
-                ]
-            }
-        )
-
-    async def offerings(request: Request) -> Response:
-        api_version(request, PHONE_NUMBER_VERSIONS)
-        country = request.path_params["country_code"].upper()
-        wanted = request.query_params.get("phoneNumberType")
-        items = [
-            {
-                "phoneNumberType": o.number_type.value,
-                "assignmentType": AssignmentType.APPLICATION.value,
-                "availableCapabilities": {"calling": "inbound+outbound", "sms": "inbound+outbound"},
-                "cost": {
-                    "amount": o.cost.amount,
-                    "currencyCode": o.cost.currency_code,
-                    "billingFrequency": o.cost.billing_frequency,
-                },
-            }
-            for o in OFFERINGS
-            if o.country_code == country and (wanted is None or o.number_type.value == wanted)
-        ]
-        return json({"phoneNumberOfferings": items})
-
-    async def list_area_codes(request: Request) -> Response:
-        api_version(request, PHONE_NUMBER_VERSIONS)
-        country = request.path_params["country_code"].upper()
-        wanted = request.query_params.get("phoneNumberType", NumberType.GEOGRAPHIC.value)
-        codes = [
-            {"areaCode": code}
-            for o in OFFERINGS
-            if o.country_code == country and o.number_type.value == wanted
-            for code in area_codes(o)
-        ]
-        return json({"areaCodes": codes})
-
     return [
-        Route("/availablePhoneNumbers/countries", countries, methods=["GET"]),
         Route("/availablePhoneNumbers/countries/{country_code}/:search", search, methods=["POST"]),
-        Route(
-            "/availablePhoneNumbers/countries/{country_code}/offerings", offerings, methods=["GET"]
-        ),
-        Route(
-            "/availablePhoneNumbers/countries/{country_code}/areaCodes",
-            list_area_codes,
-            methods=["GET"],
-        ),
         Route("/availablePhoneNumbers/searchResults/{search_id}", search_result, methods=["GET"]),
         Route("/availablePhoneNumbers/:purchase", purchase, methods=["POST"]),
         Route("/phoneNumbers/operations/{operation_id}", operation, methods=["GET"]),
