@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
+from tidings.api.routes.console import Listeners
 from tidings.carriers.simulator import SimulatedCarrier
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
@@ -64,6 +65,10 @@ class Application:
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
             console_session_minutes=self.settings.console_session_minutes,
+            listeners=Listeners(
+                https_port=self.settings.https_port if self.settings.tls else None,
+                http_port=self.settings.http_port,
+            ),
         )
 
     def worker(self) -> Worker:

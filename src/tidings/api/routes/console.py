@@ -9,6 +9,7 @@ everything they show comes from the authenticated JSON APIs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -44,6 +45,31 @@ PAGE_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
+class Listeners:
+    """The ports this server answers on, for the endpoints the access-keys page shows."""
+
+    https_port: int | None
+    http_port: int
+
+
+def _endpoints(
+    request: Request, listeners: Listeners | None, public_url: str | None
+) -> dict[str, str | None]:
+    """The endpoints a client reaches this server at, by the host the browser used: the
+    HTTPS one (what ``from_connection_string`` needs) and the plain HTTP one."""
+    if public_url:
+        base = public_url.rstrip("/") + "/"
+        https = base if base.startswith("https://") else None
+        return {"https": https, "http": None if https else base}
+    host = request.url.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    if listeners is None:
+        return {"https": None, "http": f"{request.url.scheme}://{request.url.netloc}/"}
+    https = f"https://{host}:{listeners.https_port}/" if listeners.https_port else None
+    return {"https": https, "http": f"http://{host}:{listeners.http_port}/"}
+
+
 def _iso(at: datetime | None) -> str | None:
     return iso_z(at) if at else None
 
@@ -76,12 +102,19 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
+def routes(
+    services: Services,
+    *,
+    now: Callable[[], datetime],
+    listeners: Listeners | None = None,
+    public_url: str | None = None,
+) -> list[Route]:
     """Access keys, a message's timeline, chat threads and posting to them for operators
     (authenticated like every ``/tidings`` route)."""
 
-    async def show_keys(_request: Request) -> Response:
-        return json(await run(services.keys.show))
+    async def show_keys(request: Request) -> Response:
+        keys = await run(services.keys.show)
+        return json({**keys, "endpoints": _endpoints(request, listeners, public_url)})
 
     async def regenerate_key(request: Request) -> Response:
         name = request.path_params["name"]
