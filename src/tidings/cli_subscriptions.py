@@ -105,11 +105,14 @@ async def subscription_command(app: Application, args: argparse.Namespace) -> in
             print(f"previous secret valid until {iso_z(sub.previous_secret_expires)}")
     elif action in ("deliveries", "dead-letters"):
         status = DeliveryStatus.DEAD_LETTERED if action == "dead-letters" else None
-        for d, ids in subs.deliveries(name, status=status, event_id=None, limit=100, offset=0):
+        rows = app.services.webhook_debug.deliveries(
+            name, status=status, event_id=None, limit=100, offset=0
+        )
+        for d, events in rows:
             print(
                 f"{d.id}  {d.status.value}  attempts={d.attempts}  "
                 f"last={d.last_status_code or '-'} {d.last_outcome or ''}  "
-                f"{d.dead_letter_reason or ''}  events={','.join(ids)}"
+                f"{d.dead_letter_reason or ''}  events={','.join(e.id for e in events)}"
             )
     elif action == "redeliver":
         if args.event_id:

@@ -40,6 +40,7 @@ from tidings.services.registry import Services
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
+from tidings.services.webhook_debug import WebhookDebugService
 from tidings.settings import EventCasing, Settings
 from tidings.storage import migrations
 from tidings.storage.database import Database
@@ -188,6 +189,7 @@ def build(
         analytics=AnalyticsService(ctx),
         demo=DemoService(ctx, numbers),
         operations=OperationsService(ctx),
+        webhook_debug=WebhookDebugService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

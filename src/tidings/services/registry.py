@@ -20,6 +20,7 @@ from tidings.services.queries import QueryService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
+from tidings.services.webhook_debug import WebhookDebugService
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,4 @@ class Services:
     analytics: AnalyticsService
     demo: DemoService
     operations: OperationsService
+    webhook_debug: WebhookDebugService

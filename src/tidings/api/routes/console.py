@@ -27,6 +27,7 @@ from tidings.api.routes.common import before_param, int_param, json, run
 from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
 from tidings.api.routes.tidings import message_body
 from tidings.api.schemas import decode
+from tidings.domain.event_types import EMITTED
 from tidings.domain.timefmt import iso_z
 from tidings.services.registry import Services
 
@@ -123,6 +124,9 @@ def routes(
         renew_after_key_change(request, response, key, now())
         return response
 
+    async def event_types(_request: Request) -> Response:
+        return json({"value": [{"type": t, "group": g} for g, t in EMITTED]})
+
     async def timeline(request: Request) -> Response:
         found = await run(services.queries.timeline, request.path_params["message_id"])
         deliveries: list[dict[str, Any]] = [
@@ -190,6 +194,7 @@ def routes(
         Route("/tidings/chat/threads", chat_threads, methods=["GET"]),
         Route("/tidings/chat/threads/{thread_id}/messages", chat_post, methods=["POST"]),
         Route("/tidings/chat/threads/{thread_id}", chat_thread, methods=["GET"]),
+        Route("/tidings/eventTypes", event_types, methods=["GET"]),
         Route("/tidings/keys", show_keys, methods=["GET"]),
         Route("/tidings/keys/{name}/regenerate", regenerate_key, methods=["POST"]),
         Route("/tidings/messages/{message_id}/timeline", timeline, methods=["GET"]),
