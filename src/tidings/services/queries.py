@@ -57,8 +57,12 @@ class QueryService:
             raise NotFound(f"Conversation {conversation_id} was not found.")
         return found
 
-    def conversations(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]:
-        return self._ctx.store.read(lambda tx: tx.conversations.page(our_number, limit, offset))
+    def conversations(
+        self, our_number: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[Conversation]:
+        return self._ctx.store.read(
+            lambda tx: tx.conversations.page(our_number, limit, offset, search)
+        )
 
     def events(
         self, after: int, event_types: list[str] | None, limit: int
