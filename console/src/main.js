@@ -2,7 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionLost, session } from "./api.js";
-import { html } from "./ui.js";
+import { html, labelStackedTables } from "./ui.js";
 import { SignIn } from "./pages/signin.js";
 import { Dashboard } from "./pages/dashboard.js";
 import { Messages } from "./pages/messages.js";
@@ -67,6 +67,15 @@ function App() {
   }, []);
 
   useEffect(() => setMenuOpen(false), [route.page, route.arg]);
+  useEffect(() => {
+    if (!state.signedIn) return undefined;
+    const main = document.getElementById("content");
+    if (!main) return undefined;
+    labelStackedTables(main);
+    const observer = new MutationObserver(() => labelStackedTables(main));
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [state.signedIn]);
   const found = PAGES.find(([id]) => id === route.page) || PAGES[0];
   useEffect(() => {
     // A page showing one item (a message, a subscription) names it itself (useTitle).
@@ -117,7 +126,7 @@ function App() {
       )}
     </nav>
     <main class="content" id="content" tabindex="-1" data-page=${found[0]}>
-      <${Page} key=${`${found[0]}|${route.raw}`} arg=${route.arg} />
+      <${Page} key=${found[0]} arg=${route.arg} />
     </main>
   </div>`;
 }

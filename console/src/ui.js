@@ -144,7 +144,15 @@ export function useQueryState(defaults) {
     setState(values);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
-  useEffect(() => remember(), []);
+  useEffect(() => {
+    remember();
+    // Back/Forward or an edited address: take the filters from the URL again.
+    const path = window.location.hash.split("?")[0];
+    const reread = () => window.location.hash.split("?")[0] === path && (remember(), setState(read()));
+    window.addEventListener("hashchange", reread);
+    return () => window.removeEventListener("hashchange", reread);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   return [state, update];
 }
 
@@ -162,6 +170,19 @@ export function useTitle(text) {
 
 export function BackLink({ page, children }) {
   return html`<p><a href=${listHref(page)}>← ${children}</a></p>`;
+}
+
+/** On a phone, a stacked table row shows each cell with its column's header: copy every
+ *  header into its cells' `data-label` (the stylesheet shows it), for every page's tables. */
+export function labelStackedTables(root) {
+  for (const table of root.querySelectorAll("table.stack, table.messages")) {
+    const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, i) => {
+        if (headers[i] && cell.colSpan === 1 && cell.dataset.label !== headers[i]) cell.dataset.label = headers[i];
+      });
+    }
+  }
 }
 
 // -- Small shared controls -----------------------------------------------------------------

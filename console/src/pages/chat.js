@@ -35,14 +35,17 @@ function Compose({ threadId, participants, onSent }) {
     });
   };
   return html`<form class="compose chat-compose" onSubmit=${send} aria-label="Post as a participant">
-      <label>As
-        <select name="sender" aria-label="Post as">
+      <label>Post as
+        <select name="sender">
           ${senders.map(
             (p) => html`<option value=${p.communicationIdentifier.rawId}>${p.displayName || p.communicationIdentifier.rawId}</option>`,
           )}
         </select>
       </label>
-      <input name="message" placeholder="Message" required maxlength="28000" />
+      <label class="grow"
+        >Message
+        <input name="message" placeholder="Message" required maxlength="28000" />
+      </label>
       <button type="submit" disabled=${busy}>Send</button>
     </form>
     <p class="hint">Posts as the chosen participant, as their Chat SDK would (same checks and events).</p>
