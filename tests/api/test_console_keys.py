@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ async def _endpoints(app: Application, base_url: str) -> dict[str, str | None]:
     return endpoints
 
 
-def _app(tmp_path: Path, clock: FakeClock, **changes: object) -> Application:
+def _app(tmp_path: Path, clock: FakeClock, **changes: Any) -> Application:
     app = build(dataclasses.replace(make_settings(tmp_path), **changes), clock=clock)
     app.migrate()
     app.bootstrap()

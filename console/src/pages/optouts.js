@@ -63,7 +63,7 @@ export function OptOuts() {
     ${list.data && !items.length && html`<${Empty}>${q.q ? "Nobody on the list matches." : "Nobody has opted out."}<//>`}
     ${items.length > 0 &&
     html`<div class="table-wrap"><table class="optouts stack">
-      <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th></th></tr></thead>
+      <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>
         ${items.map(
           (e) => html`<tr>

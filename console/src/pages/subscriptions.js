@@ -201,7 +201,7 @@ function DeliveryLog({ name, statuses, refreshKey }) {
     ${deliveries.data && !rows.length && html`<${Empty}>${q.status ? `No ${q.status} deliveries.` : "No deliveries yet."}<//>`}
     ${rows.length > 0 &&
     html`<div class="table-wrap"><table class="deliveries stack">
-      <thead><tr><th>Published</th><th>Status</th><th>Event type</th><th>Events</th><th>Attempts</th><th>Last result</th><th></th></tr></thead>
+      <thead><tr><th>Published</th><th>Status</th><th>Event type</th><th>Events</th><th>Attempts</th><th>Last result</th><th><span class="sr-only">Details</span></th></tr></thead>
       <tbody>
         ${rows.map(
           (d) => html`<tr>
@@ -320,7 +320,7 @@ function Detail({ name }) {
       ${dead.data && !dead.data.value.length && html`<${Empty}>No dead letters.<//>`}
       ${dead.data?.value.length > 0 &&
       html`<div class="table-wrap"><table class="stack">
-        <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th></th></tr></thead>
+        <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${dead.data.value.map(
             (d) => html`<tr>
