@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.axe import describe, violations
 from tests.browser.conftest import DESKTOP, PHONE, shot
-from tests.browser.test_console import OUR, PAGES, api, settle, signed_in
+from tests.browser.test_console import OUR, PAGES, api, seed_chat, settle, signed_in
 from tests.server import ReceiverProcess, ServerProcess, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -328,3 +328,34 @@ def test_phone_rows_keep_their_headers(page: Page, server: ServerProcess, traffi
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width  # nothing clips or scrolls sideways
     shot(page, "dashboard-phone-stacked")
+
+
+def test_chat_threads_are_searched_and_paged(page: Page, server: ServerProcess) -> None:
+    for _ in range(3):
+        seed_chat(server)  # three threads named "Parcel 42"
+    with api(server) as client:
+        identity = client.post(
+            "/identities",
+            params={"api-version": "2023-10-01"},
+            json={"createTokenWithScopes": ["chat"]},
+        ).json()
+    with httpx.Client(
+        base_url=server.http_endpoint,
+        headers={"authorization": f"Bearer {identity['accessToken']['token']}"},
+        params={"api-version": "2024-03-07"},
+        timeout=10,
+    ) as chat:
+        for i in range(52):
+            chat.post("/chat/threads", json={"topic": f"Standup {i}"}).raise_for_status()
+    signed_in(page, server)
+    settle(page, server.http_endpoint + "/#/chat")
+    rows = page.locator("table.threads tbody tr")
+    expect(rows).to_have_count(50)
+    page.get_by_role("button", name="Next →").click()
+    expect(rows).to_have_count(5)
+    expect(page).to_have_url(re.compile(r"before="))
+    page.get_by_role("button", name="← Previous").click()
+    expect(rows).to_have_count(50)
+    page.get_by_label("Search").fill("parcel")
+    expect(rows).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"q=parcel"))

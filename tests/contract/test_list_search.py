@@ -45,3 +45,24 @@ def test_opt_outs_by_number(application: Application, clock: FakeClock) -> None:
     assert [e.recipient for e in optouts.entries(None, 100, 0, "5550101")] == ["+15555550101"]
     assert len(optouts.entries(None, 100, 0, "+1 555")) == 3
     assert optouts.entries(None, 100, 0, "999") == []
+
+
+def test_chat_threads_by_topic(application: Application) -> None:
+    from datetime import UTC, datetime
+
+    from tidings.domain.chat import Thread
+
+    t0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+    def write(tx: Tx) -> None:
+        for i, topic in enumerate(["Lunch plans", "Order 100%_late", "lunch, again"]):
+            tx.chat.add_thread(Thread(f"19:t{i}", topic, "8:acs:u1", t0), None)
+
+    application.services.store.write(write)
+    queries = application.services.queries
+    found = queries.chat_threads(before=None, limit=10, topic="LUNCH")
+    assert sorted(t.topic for t in found) == ["Lunch plans", "lunch, again"]
+    assert [t.topic for t in queries.chat_threads(before=None, limit=10, topic="0%_")] == [
+        "Order 100%_late"
+    ]
+    assert queries.chat_threads(before=None, limit=10, topic="x%") == []

@@ -148,7 +148,12 @@ def routes(
     async def chat_threads(request: Request) -> Response:
         limit = int_param(request, "limit", 100, 1, 1000)
         before = before_param(request)
-        threads = await run(services.queries.chat_threads, before=before, limit=limit)
+        threads = await run(
+            services.queries.chat_threads,
+            before=before,
+            limit=limit,
+            topic=request.query_params.get("q") or None,
+        )
         cursor = None
         if len(threads) == limit:
             last = threads[-1]
