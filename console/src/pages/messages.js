@@ -22,7 +22,7 @@ export function SegmentCounter({ text, id }) {
   const a = analyze(text);
   const unit = a.encoding === "GSM-7" ? "septets" : "UTF-16 units";
   return html`<p class="hint counter" id=${id} aria-live="polite">
-    ${a.characters} character${a.characters === 1 ? "" : "s"} · ${a.encoding} · ${a.units} ${unit} ·
+    ${`${a.characters} character${a.characters === 1 ? "" : "s"} · ${a.encoding} · ${a.units} ${unit} · `}
     <strong>${a.segments} segment${a.segments === 1 ? "" : "s"}</strong> (${a.perSegment} per segment)
   </p>`;
 }

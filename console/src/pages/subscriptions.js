@@ -21,6 +21,11 @@ const EG = { "api-version": VERSIONS.eventGrid };
 const NAME_PATTERN = "[A-Za-z0-9\\-]{3,64}";
 const SHORT = (t) => t.replace("Microsoft.Communication.", "");
 const path = (name, rest = "") => `/eventSubscriptions/${encodeURIComponent(name)}${rest}`;
+/** An SMS event's id is its message's: link it to the message's timeline. */
+const eventLink = (id, type) =>
+  (type || "").includes(".SMS")
+    ? html`<a href=${`#/messages/${encodeURIComponent(id)}`}><code>${id}</code></a> `
+    : html`<code>${id}</code> `;
 const eventTypes = () => get("/tidings/eventTypes").then((r) => r.value);
 
 function initial(existing) {
@@ -208,7 +213,7 @@ function DeliveryLog({ name, statuses, refreshKey }) {
               <td>${fmtTime(d.publishTime)}</td>
               <td><${Badge} value=${d.status} /></td>
               <td>${[...new Set(d.eventTypes || [])].map(SHORT).join(", ")}</td>
-              <td class="ids">${(d.eventIds || []).map((id) => html`<a href=${`#/messages/${encodeURIComponent(id)}`}><code>${id}</code></a> `)}</td>
+              <td class="ids">${(d.eventIds || []).map((id, i) => eventLink(id, d.eventTypes?.[i]))}</td>
               <td>${d.deliveryAttempts}</td>
               <td>${d.lastHttpStatusCode ?? ""} ${d.lastDeliveryOutcome ?? ""}</td>
               <td>
@@ -324,7 +329,7 @@ function Detail({ name }) {
         <tbody>
           ${dead.data.value.map(
             (d) => html`<tr>
-              <td class="ids"><a href=${`#/messages/${encodeURIComponent(d.id)}`}><code>${d.id}</code></a></td>
+              <td class="ids">${eventLink(d.id, d.eventType || d.type)}</td>
               <td>${SHORT(d.eventType || d.type || "")}</td>
               <td>${d.deadLetterReason || d.deadletterreason} ${d.lastHttpStatusCode || d.lasthttpstatuscode || ""}</td>
               <td>${d.deliveryAttempts ?? d.deliveryattempts}</td>
