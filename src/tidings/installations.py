@@ -41,13 +41,20 @@ class NoInstallation(TidingsError):
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is still a Tidings process (a killed server's pid may be reused)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        return b"tidings" in cmdline.read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc (not Linux): trust the pid
+    except OSError:
         return True
-    return True
 
 
 class ServerRegistry:

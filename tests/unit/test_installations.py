@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,16 +30,42 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_the_registry_lists_running_servers_and_drops_stale_records(tmp_path: Path) -> None:
+@pytest.fixture
+def server_pid() -> Iterator[int]:
+    """A live process whose command line names tidings, as a server's does."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()", "tidings"], stdin=subprocess.PIPE
+    )
+    yield child.pid
+    child.kill()
+    child.wait()
+
+
+@pytest.fixture
+def other_pid() -> Iterator[int]:
+    """A live process that is not Tidings (a reused pid)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    yield child.pid
+    child.kill()
+    child.wait()
+
+
+def test_the_registry_lists_running_servers_and_drops_stale_records(
+    tmp_path: Path, server_pid: int, other_pid: int
+) -> None:
     registry = ServerRegistry(tmp_path / "state")
     assert registry.running() == []
-    registry.record(_server(os.getpid(), tmp_path / "a"))
+    registry.record(_server(server_pid, tmp_path / "a"))
     dead = _dead_pid()
     registry.record(_server(dead, tmp_path / "b"))
+    registry.record(_server(other_pid, tmp_path / "c"))  # the pid now runs something else
     assert [s.data_dir for s in registry.running()] == [str(tmp_path / "a")]
     assert not (registry.directory / f"{dead}.json").exists()
-    assert (registry.directory / f"{os.getpid()}.json").stat().st_mode & 0o077 == 0
-    registry.forget(os.getpid())
+    assert not (registry.directory / f"{other_pid}.json").exists()
+    assert (registry.directory / f"{server_pid}.json").stat().st_mode & 0o077 == 0
+    registry.forget(server_pid)
     assert registry.running() == []
 
 
@@ -62,9 +88,9 @@ def test_the_data_directory_is_found_here_or_in_a_parent(tmp_path: Path) -> None
     assert note is not None and str(tmp_path / ".tidings") in note
 
 
-def test_otherwise_the_running_server_is_used(tmp_path: Path) -> None:
+def test_otherwise_the_running_server_is_used(tmp_path: Path, server_pid: int) -> None:
     state = tmp_path / "state"
-    ServerRegistry(state).record(_server(os.getpid(), tmp_path / "clone" / ".tidings"))
+    ServerRegistry(state).record(_server(server_pid, tmp_path / "clone" / ".tidings"))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     found, note = locate(Settings(state_dir=state), elsewhere)
