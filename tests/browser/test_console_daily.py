@@ -261,7 +261,15 @@ def test_conversations_and_opt_outs_are_searched_and_paged(
     expect(table).to_have_count(1)
     expect(table.first).to_contain_text("+15555553042")
     page.get_by_label("Search").fill("555-3007")
+    expect(page).to_have_url(re.compile(r"q=555-3007"))
     expect(table).to_have_count(1)
+    expect(table.first).to_contain_text("+15555553007")
+    table.first.get_by_role("link").click()
+    reply = page.get_by_role("form", name="Reply")
+    reply.get_by_role("textbox").fill("On its way ✓")
+    expect(page.locator(".counter")).to_contain_text("UCS-2")  # ✓ is not in GSM-7
+    page.go_back()
+    expect(page.get_by_label("Search")).to_have_value("555-3007")  # Back keeps the search
     settle(page, server.http_endpoint + "/#/optouts")
     page.get_by_label("Search").fill("5550203")
     expect(page.locator("table.optouts tbody tr")).to_have_count(1)

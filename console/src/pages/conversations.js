@@ -1,12 +1,12 @@
 import { useState } from "preact/hooks";
 import { get, ourNumbers, sendSms } from "../api.js";
+import { SegmentCounter } from "./messages.js";
 import {
   BackLink,
   Badge,
   Empty,
   ErrorBox,
   fmtTime,
-  formValues,
   html,
   NumberSelect,
   Pager,
@@ -24,17 +24,17 @@ function Thread({ id }) {
     2000,
   );
   const { busy, error, act } = useAction();
+  const [text, setText] = useState("");
   const c = thread.data?.conversation;
   useTitle(c ? `${c.peerNumber} ↔ ${c.ourNumber}` : "Conversation");
   if (!thread.data) return html`<${ErrorBox} error=${thread.error} />`;
   const messages = [...thread.data.value].reverse();
   const reply = (event) => {
-    const v = formValues(event);
-    const form = event.currentTarget;
+    event.preventDefault();
     act(async () => {
-      const sent = await sendSms({ from: c.ourNumber, to: c.peerNumber, message: v.message });
+      const sent = await sendSms({ from: c.ourNumber, to: c.peerNumber, message: text });
       if (!sent.successful) throw new Error(sent.errorMessage || "The reply was not accepted.");
-      form.reset();
+      setText("");
       thread.reload();
     });
   };
@@ -56,10 +56,11 @@ function Thread({ id }) {
     <form class="compose" onSubmit=${reply} aria-label="Reply">
       <label class="grow"
         >Reply from ${c.ourNumber}
-        <input name="message" required />
+        <input name="message" required value=${text} onInput=${(e) => setText(e.currentTarget.value)} aria-describedby="reply-counter" />
       </label>
       <button type="submit" disabled=${busy}>Send</button>
     </form>
+    <${SegmentCounter} text=${text} id="reply-counter" />
     <${ErrorBox} error=${error} />
   </div>`;
 }
