@@ -60,6 +60,8 @@ class ServerProcess:
                 "TIDINGS_HTTP_PORT": str(self.http_port),
                 "TIDINGS_ACCESS_KEY": self.access_key,
                 "TIDINGS_LOG_LEVEL": "warning",
+                # Not the user's ~/.local/state: a test server is nobody's installation.
+                "TIDINGS_STATE_DIR": str(self.data_dir / "state"),
             }
         )
         if self.database_url:

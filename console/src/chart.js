@@ -52,7 +52,8 @@ export function ChartView({ config, label, height = 260 }) {
     });
     return () => chart.destroy();
   }, [config]);
-  return html`<div class="chart" style=${`height:${height}px`}>
+  const labels = (config.data.labels || []).join("|");
+  return html`<div class="chart" style=${`height:${height}px`} data-labels=${labels}>
     <canvas ref=${canvas} role="img" aria-label=${label}></canvas>
   </div>`;
 }

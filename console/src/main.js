@@ -2,7 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionLost, session } from "./api.js";
-import { html } from "./ui.js";
+import { html, labelStackedTables } from "./ui.js";
 import { SignIn } from "./pages/signin.js";
 import { Dashboard } from "./pages/dashboard.js";
 import { Messages } from "./pages/messages.js";
@@ -28,8 +28,9 @@ const PAGES = [
 ];
 
 function parseHash() {
-  const [page, ...rest] = window.location.hash.replace(/^#\/?/, "").split("/");
-  return { page: page || "dashboard", arg: rest.map(decodeURIComponent).join("/") || null };
+  const raw = window.location.hash;
+  const [page, ...rest] = raw.replace(/^#\/?/, "").split("?")[0].split("/");
+  return { raw, page: page || "dashboard", arg: rest.map(decodeURIComponent).join("/") || null };
 }
 
 function useRoute() {
@@ -66,6 +67,21 @@ function App() {
   }, []);
 
   useEffect(() => setMenuOpen(false), [route.page, route.arg]);
+  useEffect(() => {
+    if (!state.signedIn) return undefined;
+    const main = document.getElementById("content");
+    if (!main) return undefined;
+    labelStackedTables(main);
+    const observer = new MutationObserver(() => labelStackedTables(main));
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [state.signedIn]);
+  const found = PAGES.find(([id]) => id === route.page) || PAGES[0];
+  useEffect(() => {
+    // A page showing one item (a message, a subscription) names it itself (useTitle).
+    if (!state.signedIn) document.title = "Sign in · Tidings";
+    else if (!route.arg) document.title = `${found[1]} · Tidings`;
+  }, [state.signedIn, found, route.arg]);
 
   if (!state.checked) return html`<p class="loading">Loading…</p>`;
   if (!state.signedIn) {
@@ -74,13 +90,17 @@ function App() {
       onSignedIn=${() => setState({ checked: true, signedIn: true, notice: null })}
     />`;
   }
-  const found = PAGES.find(([id]) => id === route.page) || PAGES[0];
   const Page = found[2];
   const signOut = async () => {
     await session.signOut().catch(() => {});
     setState({ checked: true, signedIn: false, notice: "You have signed out." });
   };
+  const skip = (event) => {
+    event.preventDefault(); // a plain #content link would be taken for a route
+    document.getElementById("content").focus();
+  };
   return html`<div class="shell">
+    <a class="skip-link" href="#content" onClick=${skip}>Skip to content</a>
     <header class="topbar">
       <button
         class="menu-toggle"
@@ -91,16 +111,21 @@ function App() {
         ☰
       </button>
       <a class="brand" href="#/dashboard">Tidings</a>
-      <span class="page-title">${found[1]}</span>
+      <h1 class="page-title">${found[1]}</h1>
       <button class="link" onClick=${signOut}>Sign out</button>
     </header>
     <nav class=${menuOpen ? "sidebar open" : "sidebar"} aria-label="Pages">
       ${PAGES.map(
         ([id, label]) =>
-          html`<a href=${`#/${id}`} class=${id === found[0] ? "active" : ""}>${label}</a>`,
+          html`<a
+            href=${`#/${id}`}
+            class=${id === found[0] ? "active" : ""}
+            aria-current=${id === found[0] ? "page" : undefined}
+            >${label}</a
+          >`,
       )}
     </nav>
-    <main class="content" id="page-${found[0]}">
+    <main class="content" id="content" tabindex="-1" data-page=${found[0]}>
       <${Page} key=${found[0]} arg=${route.arg} />
     </main>
   </div>`;

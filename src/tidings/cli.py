@@ -27,6 +27,7 @@ from tidings.cli_subscriptions import subscription_command
 from tidings.container import Application, build
 from tidings.domain.numbers import Capability, NumberType
 from tidings.errors import TidingsError
+from tidings.installations import locate
 from tidings.settings import ENVIRONMENT_VARIABLES, Settings, load_settings
 
 log = logging.getLogger("tidings")
@@ -175,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
     try:
         settings = _settings(args)
+        if command in _FIND_INSTALLATION:
+            settings, note = locate(settings, Path.cwd())
+            if note:
+                print(f"tidings: {note}", file=sys.stderr)
         logs.configure(settings.log_level, settings.log_format)
         if settings.log_level.lower() != "debug":
             logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -279,6 +284,10 @@ def _identity(app: Application, args: argparse.Namespace) -> int:
     app.migrate()
     return identity_command(app, args)
 
+
+#: Commands that work on an existing installation: with no data named they look for it
+#: (``installations.py``) rather than create one where they run.
+_FIND_INSTALLATION = {"keys", "numbers", "subscriptions", "demo", "partners", "identity"}
 
 _COMMANDS = {
     "serve": serve,

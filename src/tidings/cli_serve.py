@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import logging
+import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -22,6 +24,7 @@ import uvicorn
 
 from tidings import __version__, processes
 from tidings.container import Application
+from tidings.installations import RunningServer, ServerRegistry
 from tidings.settings import Settings
 from tidings.tls import ensure_dev_tls
 
@@ -29,11 +32,19 @@ log = logging.getLogger("tidings")
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to us (we run two, plus a worker)."""
+    """A uvicorn server that leaves signal handling to us (we run two, plus a worker), and
+    tells when its sockets accept connections (``bound``, set inside the event loop)."""
+
+    bound: anyio.Event | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)  # a port it cannot bind ends the process (SystemExit)
+        if self.bound is not None:
+            self.bound.set()
 
 
 def serve(
@@ -80,8 +91,12 @@ def serve(
             lifespan="off",
         )
         servers.append((_Server(config), sockets.get("http")))
-        if not quiet:
-            _banner(app, keys, tls.ca_cert if settings.tls else None)
+    announce: Callable[[], None] | None = None
+    if asgi is not None and not quiet:
+        ca_cert = tls.ca_cert if settings.tls else None
+        announce = functools.partial(_banner, app, keys, ca_cert)
+    elif asgi is None:
+        announce = functools.partial(print, f"Tidings {__version__} worker is running.", flush=True)
     children = None
     if sockets and not inherited:
         children = processes.ApiChildren(settings, sockets, settings.api_processes - 1)
@@ -98,6 +113,7 @@ def serve(
             worker,
             children,
             getattr(args, "parent_pid", None),
+            announce,
             backend_options={"use_uvloop": _has_uvloop()},
         )
     finally:
@@ -146,6 +162,24 @@ def _banner(app: Application, keys: dict[str, str], ca_cert: Path | None) -> Non
         print(f"  API processes:     {settings.api_processes}", flush=True)
 
 
+def _record(settings: Settings) -> None:
+    if settings.state_dir is None:
+        return
+    host = _host(settings)
+    https = f"https://{host}:{settings.https_port}/" if settings.tls else None
+    server = RunningServer(
+        pid=os.getpid(),
+        data_dir=str(settings.data_dir.resolve()),
+        database_url=settings.database_url,
+        http_endpoint=f"http://{host}:{settings.http_port}/",
+        https_endpoint=https,
+    )
+    try:
+        ServerRegistry(settings.state_dir).record(server)
+    except OSError as exc:  # a read-only home: commands elsewhere will not find this server
+        log.warning("could not record this server in %s: %s", settings.state_dir, exc)
+
+
 def _has_uvloop() -> bool:
     """uvloop (installed with uvicorn[standard]) where available: as uvicorn itself picks."""
     try:
@@ -165,8 +199,22 @@ async def _run(
     run_worker: bool,
     children: processes.ApiChildren | None,
     parent_pid: int | None,
+    announce: Callable[[], None] | None,
 ) -> None:
     stop = anyio.Event()
+    for server, _ in servers:
+        server.bound = anyio.Event()
+
+    async def ready() -> None:
+        """The banner once every listener accepts (scripts wait for it), and the record that
+        lets one-shot commands run elsewhere find this server's data."""
+        for server, _ in servers:
+            assert server.bound is not None
+            await server.bound.wait()
+        if announce is not None:
+            announce()
+        if servers and announce is not None:
+            _record(app.settings)
 
     async def watch_signals() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -186,7 +234,12 @@ async def _run(
             tasks.start_soon(processes.watch_parent, parent_pid, stop)
         for server, sock in servers:
             tasks.start_soon(server.serve, None if sock is None else [sock])
-        await stop.wait()
+        tasks.start_soon(ready)
+        try:
+            await stop.wait()
+        finally:
+            if app.settings.state_dir is not None:
+                ServerRegistry(app.settings.state_dir).forget(os.getpid())
         for server, _ in servers:
             server.should_exit = True
         tasks.cancel_scope.deadline = anyio.current_time() + 10

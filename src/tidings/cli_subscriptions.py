@@ -122,14 +122,14 @@ async def _rotate_secret(app: Application, args: argparse.Namespace) -> int:
 
 async def _deliveries(app: Application, args: argparse.Namespace) -> int:
     status = DeliveryStatus.DEAD_LETTERED if args.action == "dead-letters" else None
-    found = app.services.subscriptions.deliveries(
+    found = app.services.webhook_debug.deliveries(
         args.name, status=status, event_id=None, limit=100, offset=0
     )
-    for d, ids in found:
+    for d, events in found:
         print(
             f"{d.id}  {d.status.value}  attempts={d.attempts}  "
             f"last={d.last_status_code or '-'} {d.last_outcome or ''}  "
-            f"{d.dead_letter_reason or ''}  events={','.join(ids)}"
+            f"{d.dead_letter_reason or ''}  events={','.join(e.id for e in events)}"
         )
     return 0
 

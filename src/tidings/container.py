@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
+from tidings.api.routes.console import Listeners
 from tidings.carriers.simulator import SimulatedCarrier
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
@@ -41,6 +42,7 @@ from tidings.services.reservations import ReservationsService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
+from tidings.services.webhook_debug import WebhookDebugService
 from tidings.settings import EventCasing, Settings
 from tidings.storage import migrations
 from tidings.storage.database import Database
@@ -66,6 +68,10 @@ class Application:
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
             console_session_minutes=self.settings.console_session_minutes,
+            listeners=Listeners(
+                https_port=self.settings.https_port if self.settings.tls else None,
+                http_port=self.settings.http_port,
+            ),
         )
 
     def worker(self) -> Worker:
@@ -191,6 +197,7 @@ def build(
         analytics=AnalyticsService(ctx),
         demo=DemoService(ctx, numbers),
         operations=OperationsService(ctx),
+        webhook_debug=WebhookDebugService(ctx),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

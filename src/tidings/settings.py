@@ -40,9 +40,13 @@ class WorkerSettings:
     max_attempts: int = 8
 
 
+#: The data directory when none is named: relative to where a command runs.
+DEFAULT_DATA_DIR = Path(".tidings")
+
+
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path(".tidings")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     host: str = "127.0.0.1"
     https_port: int = 8443
@@ -81,6 +85,10 @@ class Settings:
     #: Processes answering the API on the same ports (``processes.py``); the first also
     #: runs the worker under ``tidings serve``.
     api_processes: int = 1
+    #: Where running servers record their data directory, so that one-shot commands run
+    #: elsewhere find it (``installations.py``); ``load_settings`` defaults it to
+    #: ``$XDG_STATE_HOME/tidings`` (``~/.local/state/tidings``). ``None``: not recorded.
+    state_dir: Path | None = None
 
     def environment(self) -> dict[str, str]:
         """Environment variables that ``load_settings`` turns back into these settings (for
@@ -152,6 +160,10 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value else None
+
+
 def _log_format(value: str) -> str:
     if value not in {"text", "json"}:
         raise ValueError("must be text or json")
@@ -193,6 +205,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_PUBLIC_URL": ("public_url", _optional),
     "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
     "TIDINGS_API_PROCESSES": ("api_processes", _processes),
+    "TIDINGS_STATE_DIR": ("state_dir", _optional_path),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -231,6 +244,9 @@ def load_settings(
     env = os.environ if environ is None else environ
     values = _coerce(_ENV, env)
     worker = WorkerSettings(**_coerce(_WORKER_ENV, env))
+    if "TIDINGS_STATE_DIR" not in env:
+        state_home = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        values["state_dir"] = Path(state_home) / "tidings"
     for name, value in (overrides or {}).items():
         if value is None:
             continue

@@ -156,7 +156,7 @@ def test_send_a_message_and_watch_it_deliver(page: Page, server: ServerProcess) 
     form.get_by_label("To").fill("+15555550177")
     form.get_by_label("Message").fill("Hello from the console")
     form.get_by_role("button", name="Send").click()
-    form.locator(".ok a").click()
+    form.locator(".send-result a").click()
     expect(page.get_by_text("Delivery report: Delivered")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Event SMSDeliveryReportReceived")).to_be_visible()
     expect(page.locator(".facts")).to_contain_text("Hello from the console")
@@ -236,7 +236,8 @@ def test_create_a_subscription_and_see_its_deliveries(
 ) -> None:
     create_subscription(page, server, "console-hook", f"{receiver.url}/ok/console")
     expect(page).to_have_url(re.compile(r"#/subscriptions/console-hook$"))
-    expect(page.locator("h2", has_text="console-hook")).to_contain_text("Succeeded")
+    expect(page.locator("h2", has_text="console-hook")).to_contain_text("Enabled")
+    expect(page.locator(".facts")).to_contain_text("Succeeded")  # the handshake
     with api(server) as client:
         client.post(
             "/tidings/simulator/handsets/+15555550199/messages",
@@ -303,7 +304,9 @@ def test_dead_letters_and_redelivery(
     page: Page, server: ServerProcess, receiver: ReceiverProcess
 ) -> None:
     create_subscription(page, server, "failing-hook", f"{receiver.url}/status/500", attempts=1)
-    expect(page.locator("h2", has_text="failing-hook")).to_contain_text("Succeeded")
+    health = page.locator(".facts .health")
+    expect(health).to_contain_text("No deliveries yet")  # the handshake passed; nothing sent
+    expect(page.locator(".facts")).to_contain_text("Succeeded")
     with api(server) as client:
         client.post(
             "/tidings/simulator/handsets/+15555550166/messages",
@@ -313,6 +316,9 @@ def test_dead_letters_and_redelivery(
     dead = page.locator(".card").filter(has=heading)
     expect(dead.locator("tbody tr")).to_have_count(1, timeout=20_000)
     expect(dead).to_contain_text("SMSReceived")
+    # Beside an endpoint that fails every delivery, the badge says so (not "Succeeded").
+    expect(health).to_contain_text("Failing")
+    expect(health).to_contain_text("failed")
     shot(page, "dead-letters-desktop")
     dead.get_by_role("button", name="Redeliver").click()
     expect(page.locator(".notice")).to_contain_text("Redelivering")

@@ -245,3 +245,16 @@ def test_rollups_answer_as_the_messages_do(
     totals = from_rollups["totals"]
     assert totals["activeConversations"] > 0 and totals["sent"] > 0 and totals["received"] > 0
     assert totals["replyRate"] not in (None, 0.0)
+
+
+def test_keywords_ignore_the_punctuation_around_them(application: Application) -> None:
+    """ "THANKS!", "Thanks," and "thanks" are one keyword; "?" alone stays a keyword."""
+    seed(application)
+    texts = ["THANKS!", "Thanks, bye", "thanks", "¿Hola?", "hola", "?"]
+    extra = [
+        inbound(f"k{i}", f"+1555555020{i}", A, at(21, 9, i), text) for i, text in enumerate(texts)
+    ]
+    application.services.store.write(lambda t: t.messages.add_many([(m, None) for m in extra]))
+    keywords = {k["keyword"]: k["count"] for k in report(application)["topKeywords"]}
+    assert keywords["THANKS"] == 3 and keywords["HOLA"] == 2 and keywords["?"] == 1
+    assert not {"THANKS!", "THANKS,", "¿HOLA?"} & set(keywords)

@@ -80,7 +80,10 @@ async def test_fault(
     [attempt] = subs.attempts(name, limit=10, offset=0)
     assert (attempt.outcome, attempt.status_code) == (outcome, code)
     [delivery] = [
-        d for d, _ in subs.deliveries(name, status=None, event_id=None, limit=10, offset=0)
+        d
+        for d, _ in app.services.webhook_debug.deliveries(
+            name, status=None, event_id=None, limit=10, offset=0
+        )
     ]
     if retried_after is None:
         assert delivery.status is DeliveryStatus.DEAD_LETTERED

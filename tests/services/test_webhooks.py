@@ -121,7 +121,7 @@ class Hooks:
         return await self.app.dispatcher.step()
 
     def deliveries(self, name: str = "sub1", status: DeliveryStatus | None = None) -> list[Any]:
-        rows = self.app.services.subscriptions.deliveries(
+        rows = self.app.services.webhook_debug.deliveries(
             name, status=status, event_id=None, limit=1000, offset=0
         )
         return [d for d, _ in rows]

@@ -1,5 +1,18 @@
 import { get, post } from "../api.js";
-import { Empty, ErrorBox, fmtTime, formValues, html, useAction, useLoad } from "../ui.js";
+import { useState } from "preact/hooks";
+import {
+  BackLink,
+  Empty,
+  ErrorBox,
+  fmtTime,
+  formValues,
+  html,
+  SearchBox,
+  useAction,
+  useLoad,
+  useQueryState,
+  useTitle,
+} from "../ui.js";
 
 const names = (participants) => (participants || []).map((p) => p.displayName || p.communicationIdentifier?.rawId).join(", ");
 
@@ -35,18 +48,26 @@ function Compose({ threadId, participants, onSent }) {
     });
   };
   return html`<form class="compose chat-compose" onSubmit=${send} aria-label="Post as a participant">
-      <label>As
-        <select name="sender" aria-label="Post as">
+      <label>Post as
+        <select name="sender">
           ${senders.map(
             (p) => html`<option value=${p.communicationIdentifier.rawId}>${p.displayName || p.communicationIdentifier.rawId}</option>`,
           )}
         </select>
       </label>
-      <input name="message" placeholder="Message" required maxlength="28000" />
+      <label class="grow"
+        >Message
+        <input name="message" placeholder="Message" required maxlength="28000" />
+      </label>
       <button type="submit" disabled=${busy}>Send</button>
     </form>
     <p class="hint">Posts as the chosen participant, as their Chat SDK would (same checks and events).</p>
     <${ErrorBox} error=${error} />`;
+}
+
+function ThreadTitle({ topic }) {
+  useTitle(`Chat: ${topic}`);
+  return null;
 }
 
 function Thread({ id }) {
@@ -54,7 +75,8 @@ function Thread({ id }) {
   if (!thread.data) return html`<${ErrorBox} error=${thread.error} />`;
   const { thread: t, participants, messages } = thread.data;
   return html`<div>
-    <p><a href="#/chat">← All threads</a></p>
+    <${ThreadTitle} topic=${t.topic} />
+    <${BackLink} page="chat">All threads<//>
     <div class="grid2 chat">
       <div class="card thread">
         <h2>${t.topic}</h2>
@@ -88,12 +110,29 @@ function Thread({ id }) {
   </div>`;
 }
 
+const LIMIT = 50;
+
 function List() {
-  const threads = useLoad(() => get("/tidings/chat/threads", { limit: 200 }), [], 3000);
+  // Keyset pages: `before` is the cursor of the page shown; earlier cursors allow going back.
+  const [q, setQ] = useQueryState({ q: "", before: "" });
+  const [previous, setPrevious] = useState([]);
+  const threads = useLoad(
+    () => get("/tidings/chat/threads", { limit: LIMIT, q: q.q, before: q.before }),
+    [q.q, q.before],
+    3000,
+  );
   const items = threads.data?.value || [];
+  const next = threads.data?.nextBefore;
+  const search = (text) => {
+    setPrevious([]);
+    setQ({ q: text, before: "" });
+  };
   return html`<section>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Find chat threads">
+      <${SearchBox} label="Search" placeholder="topic" value=${q.q} onSearch=${search} />
+    </form>
     <${ErrorBox} error=${threads.error} />
-    ${threads.data && !items.length && html`<${Empty}>No chat threads yet.<//>`}
+    ${threads.data && !items.length && html`<${Empty}>${q.q ? "No thread matches." : "No chat threads yet."}<//>`}
     ${items.length > 0 &&
     html`<div class="table-wrap"><table class="threads stack">
       <thead><tr><th>Topic</th><th>Last message</th><th>Created</th></tr></thead>
@@ -107,6 +146,18 @@ function List() {
         )}
       </tbody>
     </table></div>`}
+    ${(previous.length > 0 || next) &&
+    html`<nav class="pager" aria-label="Pages of the list">
+      <button type="button" class="secondary small" disabled=${!previous.length} onClick=${() => {
+        setQ({ ...q, before: previous[previous.length - 1] });
+        setPrevious(previous.slice(0, -1));
+      }}>← Previous</button>
+      <span>Page ${previous.length + 1}</span>
+      <button type="button" class="secondary small" disabled=${!next} onClick=${() => {
+        setPrevious([...previous, q.before]);
+        setQ({ ...q, before: next });
+      }}>Next →</button>
+    </nav>`}
   </section>`;
 }
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, get, ourNumbers } from "../api.js";
 import { COLORS, ChartView } from "../chart.js";
 import {
@@ -10,6 +10,7 @@ import {
   html,
   NumberSelect,
   useLoad,
+  useQueryState,
 } from "../ui.js";
 
 const RANGES = [
@@ -19,17 +20,34 @@ const RANGES = [
   ["90d", "Last 90 days", 90, "week"],
 ];
 
-function bucketLabel(iso, bucket) {
+const BUCKET_MS = { hour: 3600_000, day: 86400_000, week: 7 * 86400_000 };
+
+/** "14:00" for an hour (with the date at midnight and on the first label: "Dec 4, 00:00");
+ *  "Dec 4" for a day or a week. */
+function bucketLabel(iso, bucket, index) {
   const d = new Date(iso);
-  if (bucket === "hour") return d.toLocaleString(undefined, { day: "numeric", hour: "2-digit" });
-  return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  const date = d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  if (bucket !== "hour") return bucket === "week" ? `week of ${date}` : date;
+  const time = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return index === 0 || d.getHours() === 0 ? `${date}, ${time}` : time;
+}
+
+/** Whether the last bucket ends after the range does (today, this hour): not yet complete. */
+function partialLast(data) {
+  const last = data.series[data.series.length - 1];
+  if (!last) return false;
+  return new Date(last.start).getTime() + BUCKET_MS[data.bucket] > new Date(data.to).getTime();
 }
 
 function rangeQuery(filters) {
   if (filters.range === "custom") {
-    const from = filters.from ? new Date(filters.from).toISOString() : undefined;
-    const to = filters.to ? new Date(filters.to).toISOString() : undefined;
-    return { from, to, bucket: filters.bucket };
+    // Both ends are needed: a blank one would silently fall back to the API's default range.
+    if (!filters.from || !filters.to) return null;
+    return {
+      from: new Date(filters.from).toISOString(),
+      to: new Date(filters.to).toISOString(),
+      bucket: filters.bucket,
+    };
   }
   const [, , days, bucket] = RANGES.find(([id]) => id === filters.range);
   const to = new Date();
@@ -46,7 +64,12 @@ function Kpi({ label, value, hint }) {
 }
 
 function seriesConfig(data) {
-  const labels = data.series.map((b) => bucketLabel(b.start, data.bucket));
+  const partial = partialLast(data);
+  const lastIndex = data.series.length - 1;
+  const labels = data.series.map((b, i) => {
+    const label = bucketLabel(b.start, data.bucket, i);
+    return partial && i === lastIndex ? `${label} (so far)` : label;
+  });
   const line = (key, label) => ({
     label,
     data: data.series.map((b) => b[key]),
@@ -54,6 +77,8 @@ function seriesConfig(data) {
     backgroundColor: COLORS[key],
     pointRadius: data.series.length > 60 ? 0 : 2,
     tension: 0,
+    // The bucket still in progress is drawn dashed: its drop is not a cliff.
+    segment: { borderDash: (ctx) => (partial && ctx.p1DataIndex === lastIndex ? [6, 4] : undefined) },
   });
   return {
     type: "line",
@@ -121,24 +146,24 @@ function reasonsConfig(reasons) {
   };
 }
 
+const DEFAULTS = { range: "7d", bucket: "", number: "", tag: "", from: "", to: "" };
+
 export function Dashboard() {
-  const [filters, setFilters] = useState({
-    range: "7d",
-    bucket: "",
-    number: "",
-    tag: "",
-    from: "",
-    to: "",
-  });
+  const [filters, setFilters] = useQueryState(DEFAULTS);
+  const [tagDraft, setTagDraft] = useState(filters.tag);
+  useEffect(() => setTagDraft(filters.tag), [filters.tag]);
   const numbers = useLoad(ourNumbers, []);
-  const query = () => ({ ...rangeQuery(filters), number: filters.number, tag: filters.tag.trim() });
-  const analytics = useLoad(() => get("/tidings/analytics", query()), [filters]);
+  const range = rangeQuery(filters);
+  const query = () => ({ ...range, number: filters.number, tag: filters.tag.trim() });
+  const analytics = useLoad(() => (range ? get("/tidings/analytics", query()) : Promise.resolve(null)), [filters]);
   const csv = (table) => {
     const params = new URLSearchParams({ format: "csv", table });
     for (const [k, v] of Object.entries(query())) if (v) params.set(k, v);
     return `/tidings/analytics?${params}`;
   };
-  const data = analytics.data;
+  const data = range ? analytics.data : null;
+  const tag = filters.tag.trim();
+  const notByTag = tag ? "not filtered by tag: inbound messages and opt-outs carry none" : null;
   const configs = useMemo(
     () =>
       data && {
@@ -149,6 +174,7 @@ export function Dashboard() {
     [data],
   );
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value });
+  const setTag = () => tagDraft !== filters.tag && setFilters({ ...filters, tag: tagDraft });
   const missing = analytics.error instanceof ApiError && analytics.error.status === 404;
 
   return html`<section>
@@ -181,28 +207,44 @@ export function Dashboard() {
       />
       <label
         >Tag
-        <input name="tag" placeholder="any" value=${filters.tag} onChange=${set("tag")} />
+        <input
+          name="tag"
+          placeholder="any"
+          value=${tagDraft}
+          onInput=${(e) => setTagDraft(e.currentTarget.value)}
+          onChange=${setTag}
+          onKeyDown=${(e) => e.key === "Enter" && setTag()}
+        />
       </label>
     </form>
     ${missing
       ? html`<${Empty}>Analytics are not available on this server yet.<//>`
       : html`<${ErrorBox} error=${analytics.error} />`}
-    ${analytics.loading && !data && html`<p class="loading">Loading…</p>`}
+    ${!range && html`<p class="notice" role="status">Choose both the start and the end of the custom range.</p>`}
+    ${range && analytics.loading && !data && html`<p class="loading">Loading…</p>`}
+    ${range && analytics.loading && data && html`<p class="updating" role="status">Updating…</p>`}
+    ${data && tag && data.totals.sent === 0 && !data.byTag.length &&
+    html`<p class="notice" role="status">No message in this range has the tag “${tag}”.</p>`}
     ${data &&
     configs &&
     !analytics.error &&
-    html`<div class="dashboard" data-ready="true">
+    html`<div
+      class=${analytics.loading ? "dashboard stale" : "dashboard"}
+      data-ready=${analytics.loading ? "false" : "true"}
+      aria-busy=${analytics.loading ? "true" : "false"}
+    >
       <div class="kpis">
         <${Kpi} label="Sent" value=${fmtNumber(data.totals.sent)} hint=${`${fmtNumber(data.totals.segments)} segments`} />
-        <${Kpi} label="Received" value=${fmtNumber(data.totals.received)} />
+        <${Kpi} label="Received" value=${fmtNumber(data.totals.received)} hint=${notByTag} />
         <${Kpi} label="Delivery rate" value=${fmtPercent(data.totals.deliveryRate)} hint=${`${fmtNumber(data.totals.failed)} failed`} />
         <${Kpi} label="Delivery latency p50" value=${fmtMs(data.totals.deliveryLatencyMs.p50)} hint=${`p90 ${fmtMs(data.totals.deliveryLatencyMs.p90)} · p99 ${fmtMs(data.totals.deliveryLatencyMs.p99)}`} />
         <${Kpi} label="Reply rate" value=${fmtPercent(data.totals.replyRate)} hint=${`${fmtNumber(data.totals.activeConversations)} active conversations`} />
-        <${Kpi} label="Opt-outs / opt-ins" value=${`${fmtNumber(data.totals.optOuts)} / ${fmtNumber(data.totals.optIns)}`} />
+        <${Kpi} label="Opt-outs / opt-ins" value=${`${fmtNumber(data.totals.optOuts)} / ${fmtNumber(data.totals.optIns)}`} hint=${notByTag} />
       </div>
       <div class="card wide">
         <h2>Messages over time</h2>
         <${ChartView} config=${configs.series} label="Messages over time" />
+        ${partialLast(data) && html`<p class="hint">The last ${data.bucket} is still in progress (dashed).</p>`}
       </div>
       <div class="grid2">
         <div class="card">
@@ -223,7 +265,7 @@ export function Dashboard() {
         <div class="card">
           <h2>By number</h2>
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <thead><tr><th>Number</th><th>Sent</th><th>Received</th><th>Delivery rate</th></tr></thead>
               <tbody>
                 ${data.byNumber.map(
@@ -240,7 +282,7 @@ export function Dashboard() {
           <h2>By tag</h2>
           ${data.byTag.length
             ? html`<div class="table-wrap">
-                <table>
+                <table class="stack">
                   <thead><tr><th>Tag</th><th>Sent</th><th>Delivered</th><th>Failed</th><th>Delivery rate</th></tr></thead>
                   <tbody>
                     ${data.byTag.map(
@@ -256,6 +298,7 @@ export function Dashboard() {
         </div>
         <div class="card">
           <h2>Top inbound keywords</h2>
+          ${notByTag && html`<p class="hint">${notByTag[0].toUpperCase() + notByTag.slice(1)}.</p>`}
           ${data.topKeywords.length
             ? html`<ol class="keywords">
                 ${data.topKeywords.map((k) => html`<li><code>${k.keyword}</code> <span>${fmtNumber(k.count)}</span></li>`)}

@@ -1,19 +1,37 @@
 import { useState } from "preact/hooks";
 import { get, post } from "../api.js";
-import { ErrorBox, html, useAction, useLoad } from "../ui.js";
+import { CopyButton, ErrorBox, html, useAction, useLoad } from "../ui.js";
 
-function KeyRow({ name, value, onRegenerate, busy }) {
+function KeyRow({ name, value, endpoints, onRegenerate, busy }) {
   const [shown, setShown] = useState(false);
-  const endpoint = `${window.location.origin}/`;
+  // from_connection_string always uses HTTPS: show the HTTPS endpoint whatever this page
+  // was opened over, and the plain HTTP endpoint for the SDK constructors.
+  const connection = endpoints.https ? `endpoint=${endpoints.https};accesskey=${value}` : null;
+  const title = name[0].toUpperCase() + name.slice(1);
   return html`<div class="card key">
-    <h2>${name[0].toUpperCase() + name.slice(1)} key</h2>
+    <h2>${title} key</h2>
     <code class="secret">${shown ? value : "•".repeat(24)}</code>
-    ${shown && html`<p class="hint">Connection string: <code class="secret">endpoint=${endpoint};accesskey=${value}</code></p>`}
     <div class="row">
-      <button class="secondary" onClick=${() => setShown(!shown)}>${shown ? "Hide" : "Show"}</button>
-      <button class="secondary" onClick=${() => navigator.clipboard?.writeText(value)}>Copy</button>
-      <button class="danger" disabled=${busy} onClick=${() => onRegenerate(name)}>Regenerate</button>
+      <button type="button" class="secondary" aria-expanded=${shown} onClick=${() => setShown(!shown)}>${shown ? "Hide" : "Show"}</button>
+      <${CopyButton} value=${value} label="Copy key" />
+      <button type="button" class="danger" disabled=${busy} onClick=${() => onRegenerate(name)}>Regenerate</button>
     </div>
+    ${shown &&
+    html`<dl class="facts endpoints">
+      ${connection &&
+      html`<dt>Connection string (HTTPS)</dt>
+        <dd>
+          <code class="secret">${connection}</code>
+          <${CopyButton} value=${connection} label="Copy connection string" />
+          <p class="hint">For <code>SmsClient.from_connection_string(...)</code>; trust the development CA (see the server's banner).</p>
+        </dd>`}
+      ${endpoints.http &&
+      html`<dt>HTTP endpoint</dt>
+        <dd>
+          <code class="secret">${endpoints.http}</code>
+          <p class="hint">For <code>SmsClient("${endpoints.http}", AzureKeyCredential(key))</code> and <code>TidingsClient</code>.</p>
+        </dd>`}
+    </dl>`}
   </div>`;
 }
 
@@ -34,7 +52,13 @@ export function Keys() {
     <${ErrorBox} error=${keys.error || error} />
     ${keys.data &&
     ["primary", "secondary"].map(
-      (name) => html`<${KeyRow} name=${name} value=${keys.data[name]} busy=${busy} onRegenerate=${regenerate} />`,
+      (name) => html`<${KeyRow}
+        name=${name}
+        value=${keys.data[name]}
+        endpoints=${keys.data.endpoints || {}}
+        busy=${busy}
+        onRegenerate=${regenerate}
+      />`,
     )}
   </section>`;
 }

@@ -1,70 +1,122 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { get, ourNumbers, sendSms } from "../api.js";
+import { analyze } from "../segments.js";
 import {
+  BackLink,
   Badge,
   Empty,
   ErrorBox,
   fmtTime,
-  formValues,
   html,
   NumberSelect,
   useAction,
   useLoad,
+  useQueryState,
+  useTitle,
 } from "../ui.js";
+
+const FINAL = new Set(["delivered", "failed", "received"]);
+
+/** Characters, encoding and segments as the API will count them. */
+export function SegmentCounter({ text, id }) {
+  const a = analyze(text);
+  const unit = a.encoding === "GSM-7" ? "septets" : "UTF-16 units";
+  return html`<p class="hint counter" id=${id} aria-live="polite">
+    ${`${a.characters} character${a.characters === 1 ? "" : "s"} · ${a.encoding} · ${a.units} ${unit} · `}
+    <strong>${a.segments} segment${a.segments === 1 ? "" : "s"}</strong> (${a.perSegment} per segment)
+  </p>`;
+}
+
+/** The message just sent, followed until it settles: accepted is not delivered. */
+function SendResult({ id }) {
+  const state = useLoad(() => get(`/tidings/messages/${encodeURIComponent(id)}`), [id], 1000);
+  const m = state.data;
+  const link = html`<a href=${`#/messages/${encodeURIComponent(id)}`}>${id}</a>`;
+  if (!m) return html`<p class="send-result ok" role="status">Accepted: ${link}</p>`;
+  if (m.status === "failed") {
+    return html`<p class="send-result error" role="alert">
+      Accepted, then failed: ${m.deliveryStatusDetails || "the carrier refused it"} (${link})
+    </p>`;
+  }
+  if (m.status === "sent" && !m.enableDeliveryReport) {
+    return html`<p class="send-result ok" role="status">Sent to the carrier (no delivery report requested): ${link}</p>`;
+  }
+  const settled = FINAL.has(m.status);
+  return html`<p class=${`send-result ${settled ? "ok" : "notice"}`} role="status">
+    ${settled ? "Delivered" : `Accepted, ${m.status}…`}: ${link}
+  </p>`;
+}
 
 function SendForm({ onSent }) {
   const numbers = useLoad(ourNumbers, []);
   const { busy, error, act } = useAction();
+  const [v, setV] = useState({ from: "", to: "", message: "", tag: "", deliveryReport: true });
   const [result, setResult] = useState(null);
+  const field = (name) => (e) => {
+    const t = e.currentTarget;
+    setV((old) => ({ ...old, [name]: t.type === "checkbox" ? t.checked : t.value }));
+  };
+  const from = v.from || numbers.data?.[0]?.phoneNumber || "";
   const submit = (event) => {
-    const v = formValues(event);
-    const form = event.currentTarget;
+    event.preventDefault();
     act(async () => {
       const sent = await sendSms({
-        from: v.from,
+        from,
         to: v.to.trim(),
         message: v.message,
         tag: v.tag.trim(),
-        deliveryReport: v.deliveryReport === "on",
+        deliveryReport: v.deliveryReport,
       });
       if (!sent.successful) throw new Error(sent.errorMessage || "The message was not accepted.");
       setResult(sent.messageId);
-      form.reset();
+      setV((old) => ({ ...old, to: "", message: "", tag: "" }));
       onSent(sent.messageId);
     });
   };
   return html`<form class="card form" onSubmit=${submit} aria-label="Send an SMS">
     <h2>Send an SMS</h2>
     <div class="row">
-      <${NumberSelect} numbers=${numbers.data || []} label="From" />
-      <label>To <input name="to" placeholder="+15555550111" required /></label>
-      <label>Tag <input name="tag" placeholder="optional" /></label>
+      <${NumberSelect} numbers=${numbers.data || []} label="From" value=${from} onChange=${field("from")} />
+      <label>To <input name="to" value=${v.to} onInput=${field("to")} placeholder="+15555550111" required /></label>
+      <label>Tag <input name="tag" value=${v.tag} onInput=${field("tag")} placeholder="optional" /></label>
     </div>
-    <label>Message <textarea name="message" rows="2" required></textarea></label>
+    <label
+      >Message
+      <textarea name="message" rows="2" required value=${v.message} onInput=${field("message")} aria-describedby="message-counter"></textarea>
+    </label>
+    <${SegmentCounter} text=${v.message} id="message-counter" />
     <div class="row end">
-      <label class="check"><input type="checkbox" name="deliveryReport" checked /> Delivery report</label>
+      <label class="check"><input type="checkbox" name="deliveryReport" checked=${v.deliveryReport} onChange=${field("deliveryReport")} /> Delivery report</label>
       <button type="submit" disabled=${busy}>${busy ? "Sending…" : "Send"}</button>
     </div>
     <${ErrorBox} error=${error} />
-    ${result && html`<p class="ok">Accepted: <a href=${`#/messages/${result}`}>${result}</a></p>`}
+    ${result && html`<${SendResult} key=${result} id=${result} />`}
   </form>`;
+}
+
+/** Why a message failed, in the row: the delivery report's details. */
+function Reason({ m }) {
+  if (m.status !== "failed") return null;
+  return html`<div class="reason">${m.deliveryStatusDetails || "Failed without details"}</div>`;
 }
 
 export function MessageTable({ items }) {
   return html`<div class="table-wrap">
     <table class="messages">
       <thead>
-        <tr><th>Created</th><th>Dir.</th><th>From</th><th>To</th><th>Message</th><th>Status</th></tr>
+        <tr><th>Created</th><th>Dir.</th><th>From</th><th>To</th><th>Message</th><th>Tag</th><th>Segments</th><th>Status</th></tr>
       </thead>
       <tbody>
         ${items.map(
           (m) => html`<tr>
-            <td class="when"><a href=${`#/messages/${m.id}`}>${fmtTime(m.createdAt)}</a></td>
+            <td class="when"><a href=${`#/messages/${encodeURIComponent(m.id)}`}>${fmtTime(m.createdAt)}</a></td>
             <td class="dir">${m.direction === "inbound" ? "in" : "out"}</td>
             <td class="from">${m.from}</td>
             <td class="to">${m.to}</td>
             <td class="body">${m.message}</td>
-            <td class="status"><${Badge} value=${m.status} /></td>
+            <td class="tag" data-label="Tag">${m.tag || ""}</td>
+            <td class="segments" data-label="Segments" title=${m.encoding}>${m.segments}</td>
+            <td class="status"><${Badge} value=${m.status} /><${Reason} m=${m} /></td>
           </tr>`,
         )}
       </tbody>
@@ -72,13 +124,22 @@ export function MessageTable({ items }) {
   </div>`;
 }
 
+const FILTERS = { q: "", number: "", direction: "", status: "", tag: "" };
+
 function MessageList() {
-  const [filters, setFilters] = useState({});
+  const [filters, setFilters] = useQueryState(FILTERS);
+  const [draft, setDraft] = useState(filters);
+  useEffect(() => setDraft(filters), [filters]);
   const [pages, setPages] = useState([]);
   const first = useLoad(() => get("/tidings/messages", { ...filters, limit: 50 }), [filters], 3000);
   const apply = (event) => {
+    event.preventDefault();
     setPages([]);
-    setFilters(Object.fromEntries(Object.entries(formValues(event)).filter(([, v]) => v)));
+    setFilters({ ...draft });
+  };
+  const field = (name) => (e) => {
+    const value = e.currentTarget.value;
+    setDraft((old) => ({ ...old, [name]: value }));
   };
   const items = [...(first.data?.value || []), ...pages.flatMap((p) => p.value)];
   const next = pages.length ? pages[pages.length - 1].nextBefore : first.data?.nextBefore;
@@ -89,25 +150,25 @@ function MessageList() {
   return html`<div>
     <${SendForm} onSent=${() => first.reload()} />
     <form class="filters" onSubmit=${apply} aria-label="Filter messages">
-      <label>Text <input name="q" type="search" placeholder="contains…" /></label>
-      <label>Number <input name="number" placeholder="+1…" /></label>
+      <label>Text <input name="q" type="search" value=${draft.q} onInput=${field("q")} placeholder="contains…" /></label>
+      <label>Number <input name="number" value=${draft.number} onInput=${field("number")} placeholder="+1…" /></label>
       <label
         >Direction
-        <select name="direction">
+        <select name="direction" value=${draft.direction} onChange=${field("direction")}>
           <option value="">Any</option><option value="outbound">Outbound</option>
           <option value="inbound">Inbound</option>
         </select></label
       >
       <label
         >Status
-        <select name="status">
+        <select name="status" value=${draft.status} onChange=${field("status")}>
           <option value="">Any</option>
           ${["queued", "sent", "delivered", "failed", "received"].map(
             (s) => html`<option value=${s}>${s}</option>`,
           )}
         </select></label
       >
-      <label>Tag <input name="tag" /></label>
+      <label>Tag <input name="tag" value=${draft.tag} onInput=${field("tag")} /></label>
       <button type="submit">Filter</button>
     </form>
     <${ErrorBox} error=${first.error} />
@@ -125,19 +186,22 @@ function Step({ title, at, children, state = "done" }) {
 }
 
 function Timeline({ id }) {
+  useTitle(`Message ${id}`);
   const timeline = useLoad(() => get(`/tidings/messages/${encodeURIComponent(id)}/timeline`), [id], 1000);
   const t = timeline.data;
   if (!t) return html`<${ErrorBox} error=${timeline.error} />${!timeline.error && html`<p class="loading">Loading…</p>`}`;
   const m = t.message;
   const outbound = m.direction === "outbound";
   return html`<div class="card">
-    <p><a href="#/messages">← All messages</a></p>
+    <${BackLink} page="messages">All messages<//>
     <h2>Message <code>${m.id}</code></h2>
     <dl class="facts">
       <dt>From</dt><dd>${m.from}</dd>
       <dt>To</dt><dd>${m.to}</dd>
       <dt>Status</dt><dd><${Badge} value=${m.status} /></dd>
+      ${m.status === "failed" && html`<dt>Why</dt><dd class="reason">${m.deliveryStatusDetails || "Failed without details"}</dd>`}
       <dt>Text</dt><dd class="body">${m.message}</dd>
+      <dt>Segments</dt><dd>${m.segments} (${m.encoding})</dd>
       ${m.tag && html`<dt>Tag</dt><dd>${m.tag}</dd>`}
       ${m.conversationId && html`<dt>Conversation</dt><dd><a href=${`#/conversations/${m.conversationId}`}>open</a></dd>`}
     </dl>
@@ -147,7 +211,9 @@ function Timeline({ id }) {
         ${m.segments} segment${m.segments === 1 ? "" : "s"} (${m.encoding})
       <//>
       ${outbound &&
-      html`<${Step} title="Sent to the carrier" at=${m.sentAt} state=${m.sentAt ? "done" : "waiting"} />`}
+      html`<${Step} title="Sent to the carrier" at=${m.sentAt} state=${m.sentAt ? "done" : m.status === "failed" ? "failed" : "waiting"}>
+        ${!m.sentAt && m.status === "failed" ? "Not sent" : null}
+      <//>`}
       ${outbound &&
       html`<${Step}
         title=${m.deliveryStatus ? `Delivery report: ${m.deliveryStatus}` : "Delivery report"}
@@ -170,10 +236,11 @@ function Timeline({ id }) {
           at=${d.lastDeliveryAttemptTime || d.publishTime}
           state=${d.status === "deadlettered" ? "failed" : d.status === "delivered" ? "done" : "waiting"}
         >
+          <a href=${`#/subscriptions/${encodeURIComponent(d.subscription)}`}>delivery log</a>
           ${d.attempts.map(
             (a) => html`<div>
               Attempt ${a.attempt} at ${fmtTime(a.time)}: ${a.outcome} ${a.httpStatusCode ?? ""}
-              (${Math.round(a.durationMs)} ms)
+              (${Math.round(a.durationMs)} ms)${a.error ? ` · ${a.error}` : ""}
             </div>`,
           )}
         <//>`,

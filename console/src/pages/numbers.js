@@ -31,7 +31,7 @@ export function Numbers() {
     ${numbers.data && !numbers.data.length && html`<${Empty}>No numbers yet.<//>`}
     ${numbers.data?.length > 0 &&
     html`<div class="table-wrap"><table class="stack">
-      <thead><tr><th>Number</th><th>Type</th><th>SMS</th><th>Country</th><th>Since</th><th></th></tr></thead>
+      <thead><tr><th>Number</th><th>Type</th><th>SMS</th><th>Country</th><th>Since</th><th><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>
         ${numbers.data.map(
           (n) => html`<tr>

@@ -1,5 +1,17 @@
 import { get, ourNumbers, post, VERSIONS } from "../api.js";
-import { Empty, ErrorBox, fmtTime, formValues, html, NumberSelect, useAction, useLoad } from "../ui.js";
+import {
+  Empty,
+  ErrorBox,
+  fmtTime,
+  formValues,
+  html,
+  NumberSelect,
+  Pager,
+  SearchBox,
+  useAction,
+  useLoad,
+  useQueryState,
+} from "../ui.js";
 
 function change(action, from, to) {
   return post(`/sms/optouts:${action}`, { from, recipients: [{ to }] }, { "api-version": VERSIONS.optouts }).then(
@@ -11,9 +23,13 @@ function change(action, from, to) {
   );
 }
 
+const LIMIT = 100;
+
 export function OptOuts() {
   const numbers = useLoad(ourNumbers, []);
-  const list = useLoad(() => get("/tidings/optouts", { limit: 1000 }), [], 3000);
+  const [q, setQ] = useQueryState({ q: "", offset: "0" });
+  const offset = Number(q.offset) || 0;
+  const list = useLoad(() => get("/tidings/optouts", { q: q.q, limit: LIMIT, offset }), [q.q, offset], 3000);
   const { busy, error, act } = useAction();
   const add = (event) => {
     const v = formValues(event);
@@ -40,11 +56,14 @@ export function OptOuts() {
       </div>
       <${ErrorBox} error=${error} />
     </form>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Find opt-outs">
+      <${SearchBox} label="Search" placeholder="recipient number" value=${q.q} onSearch=${(text) => setQ({ q: text, offset: "0" })} />
+    </form>
     <${ErrorBox} error=${list.error} />
-    ${list.data && !items.length && html`<${Empty}>Nobody has opted out.<//>`}
+    ${list.data && !items.length && html`<${Empty}>${q.q ? "Nobody on the list matches." : "Nobody has opted out."}<//>`}
     ${items.length > 0 &&
     html`<div class="table-wrap"><table class="optouts stack">
-      <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th></th></tr></thead>
+      <thead><tr><th>Recipient</th><th>Our number</th><th>Source</th><th>Since</th><th><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>
         ${items.map(
           (e) => html`<tr>
@@ -57,5 +76,6 @@ export function OptOuts() {
         )}
       </tbody>
     </table></div>`}
+    <${Pager} offset=${offset} limit=${LIMIT} count=${items.length} onChange=${(o) => setQ({ ...q, offset: String(o) })} />
   </section>`;
 }

@@ -75,8 +75,11 @@ function Handset({ number }) {
     <${ErrorBox} error=${inbox.error} />
     <form class="compose" onSubmit=${send} aria-label="Text a Tidings number">
       <${NumberSelect} numbers=${numbers.data || []} label="To" />
-      <input name="message" placeholder="Text (try STOP, START or HELP)" required />
-      <button type="submit" disabled=${busy}>Send</button>
+      <label class="grow"
+        >Message
+        <input name="message" placeholder="Text (try STOP, START or HELP)" required />
+      </label>
+      <button type="submit" disabled=${busy || !numbers.data?.length}>Send</button>
     </form>
     <${ErrorBox} error=${error} />
     ${last?.keyword &&
@@ -110,7 +113,10 @@ export function Phone({ arg }) {
         )}
       </ul>
       <form onSubmit=${create} class="compose" aria-label="New handset">
-        <input name="number" placeholder="+15555550123" required />
+        <label class="grow"
+          >New handset number
+          <input name="number" placeholder="+15555550123" required />
+        </label>
         <button type="submit" disabled=${busy}>Add</button>
       </form>
       <${ErrorBox} error=${error} />

@@ -19,7 +19,7 @@ export function SignIn({ notice, onSignedIn }) {
       setBusy(false);
     }
   };
-  return html`<div class="signin">
+  return html`<main class="signin">
     <form class="card" onSubmit=${submit}>
       <h1>Tidings console</h1>
       ${notice && !error && html`<p class="notice" role="status">${notice}</p>`}
@@ -37,5 +37,5 @@ export function SignIn({ notice, onSignedIn }) {
       <p class="hint">Run <code>tidings keys show</code> to print the keys.</p>
       <button type="submit" disabled=${busy}>${busy ? "Signing in…" : "Sign in"}</button>
     </form>
-  </div>`;
+  </main>`;
 }

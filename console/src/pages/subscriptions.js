@@ -1,15 +1,49 @@
 import { useState } from "preact/hooks";
 import { del, get, post, put, VERSIONS } from "../api.js";
-import { Badge, Empty, ErrorBox, fmtTime, formValues, html, useAction, useLoad } from "../ui.js";
+import {
+  BackLink,
+  Badge,
+  Empty,
+  ErrorBox,
+  fmtTime,
+  formValues,
+  html,
+  Pager,
+  useAction,
+  useLoad,
+  useQueryState,
+  useTitle,
+} from "../ui.js";
 
 const EG = { "api-version": VERSIONS.eventGrid };
-const EVENT_TYPES = [
-  "Microsoft.Communication.SMSReceived",
-  "Microsoft.Communication.SMSDeliveryReportReceived",
-];
+// `\-`: in a pattern attribute (compiled with the `v` flag) a bare `-` at the end of a class
+// is an error and Chromium then skips the check altogether.
+const NAME_PATTERN = "[A-Za-z0-9\\-]{3,64}";
+const SHORT = (t) => t.replace("Microsoft.Communication.", "");
 const path = (name, rest = "") => `/eventSubscriptions/${encodeURIComponent(name)}${rest}`;
+/** An SMS event's id is its message's: link it to the message's timeline. */
+const eventLink = (id, type) =>
+  (type || "").includes(".SMS")
+    ? html`<a href=${`#/messages/${encodeURIComponent(id)}`}><code>${id}</code></a> `
+    : html`<code>${id}</code> `;
+const eventTypes = () => get("/tidings/eventTypes").then((r) => r.value);
 
-function propertiesFrom(v, types) {
+function initial(existing) {
+  const p = existing?.properties;
+  return {
+    name: "",
+    endpointUrl: p?.destination.properties.endpointUrl || "",
+    types: p?.filter.includedEventTypes || [],
+    subjectBeginsWith: p?.filter.subjectBeginsWith || "",
+    subjectEndsWith: p?.filter.subjectEndsWith || "",
+    schema: p?.eventDeliverySchema || "EventGridSchema",
+    maxDeliveryAttempts: String(p?.retryPolicy.maxDeliveryAttempts || 30),
+    advancedFilters: p?.filter.advancedFilters?.length ? JSON.stringify(p.filter.advancedFilters) : "",
+    deadLetter: !existing || Boolean(p?.deadLetterDestination),
+  };
+}
+
+function propertiesFrom(v) {
   let advancedFilters = [];
   if (v.advancedFilters.trim()) {
     try {
@@ -21,83 +55,218 @@ function propertiesFrom(v, types) {
   return {
     destination: { endpointType: "WebHook", properties: { endpointUrl: v.endpointUrl.trim() } },
     filter: {
-      ...(types.length ? { includedEventTypes: types } : {}),
+      ...(v.types.length ? { includedEventTypes: v.types } : {}),
       subjectBeginsWith: v.subjectBeginsWith,
       subjectEndsWith: v.subjectEndsWith,
       advancedFilters,
     },
     eventDeliverySchema: v.schema,
     retryPolicy: { maxDeliveryAttempts: Number(v.maxDeliveryAttempts) || 30, eventTimeToLiveInMinutes: 1440 },
-    ...(v.deadLetter === "on" ? { deadLetterDestination: { endpointType: "Tidings" } } : {}),
+    ...(v.deadLetter ? { deadLetterDestination: { endpointType: "Tidings" } } : {}),
   };
 }
 
+/** The form keeps what was typed in its own state, so a refused save loses nothing. */
 function SubscriptionForm({ existing, onSaved }) {
   const { busy, error, act } = useAction();
-  const p = existing?.properties;
-  const types = p?.filter.includedEventTypes || [];
+  const types = useLoad(eventTypes, []);
+  const [v, setV] = useState(() => initial(existing));
+  const field = (name) => (e) => {
+    const target = e.currentTarget;
+    setV((old) => ({ ...old, [name]: target.type === "checkbox" ? target.checked : target.value }));
+  };
+  const toggle = (type) => (e) => {
+    const on = e.currentTarget.checked;
+    setV((old) => ({ ...old, types: on ? [...old.types, type] : old.types.filter((t) => t !== type) }));
+  };
   const submit = (event) => {
-    const form = event.currentTarget;
-    const v = formValues(event);
-    const chosen = EVENT_TYPES.filter((t) => form.elements[t]?.checked);
+    event.preventDefault();
     act(async () => {
       const name = existing ? existing.name : v.name.trim();
-      const saved = await put(path(name), { properties: propertiesFrom(v, chosen) }, EG);
-      onSaved(saved);
+      onSaved(await put(path(name), { properties: propertiesFrom(v) }, EG));
     });
   };
+  const groups = {};
+  for (const t of types.data || []) (groups[t.group] ||= []).push(t.type);
   return html`<form class="card form" onSubmit=${submit} aria-label=${existing ? "Edit subscription" : "New subscription"}>
     <h2>${existing ? `Edit ${existing.name}` : "New subscription"}</h2>
     <div class="row">
-      ${!existing && html`<label>Name <input name="name" pattern="[A-Za-z0-9-]{3,64}" placeholder="my-webhook" required /></label>`}
+      ${!existing &&
+      html`<label
+        >Name
+        <input name="name" value=${v.name} onInput=${field("name")} pattern=${NAME_PATTERN} title="3 to 64 letters, digits and hyphens" placeholder="my-webhook" required
+      /></label>`}
       <label class="grow"
         >Endpoint URL
-        <input name="endpointUrl" type="url" value=${p?.destination.properties.endpointUrl || ""} placeholder="https://example.com/api/events" required
+        <input name="endpointUrl" type="url" value=${v.endpointUrl} onInput=${field("endpointUrl")} placeholder="https://example.com/api/events" required
       /></label>
     </div>
-    <fieldset>
-      <legend>Event types (none: all)</legend>
-      ${EVENT_TYPES.map(
-        (t) => html`<label class="check"
-          ><input type="checkbox" name=${t} checked=${types.includes(t)} /> ${t.replace("Microsoft.Communication.", "")}</label
-        >`,
-      )}
-    </fieldset>
+    <${ErrorBox} error=${types.error} />
+    ${Object.entries(groups).map(
+      ([group, list]) => html`<fieldset class="types">
+        <legend>${group} events${group === "SMS" ? " (none checked anywhere: every type)" : ""}</legend>
+        ${list.map(
+          (t) => html`<label class="check"
+            ><input type="checkbox" name=${t} checked=${v.types.includes(t)} onChange=${toggle(t)} /> ${SHORT(t)}</label
+          >`,
+        )}
+      </fieldset>`,
+    )}
     <div class="row">
-      <label>Subject begins with <input name="subjectBeginsWith" value=${p?.filter.subjectBeginsWith || ""} placeholder="/phonenumber/1800" /></label>
-      <label>Subject ends with <input name="subjectEndsWith" value=${p?.filter.subjectEndsWith || ""} /></label>
+      <label>Subject begins with <input name="subjectBeginsWith" value=${v.subjectBeginsWith} onInput=${field("subjectBeginsWith")} placeholder="/phonenumber/1800" /></label>
+      <label>Subject ends with <input name="subjectEndsWith" value=${v.subjectEndsWith} onInput=${field("subjectEndsWith")} /></label>
       <label
         >Schema
-        <select name="schema" value=${p?.eventDeliverySchema || "EventGridSchema"}>
+        <select name="schema" value=${v.schema} onChange=${field("schema")}>
           <option value="EventGridSchema">Event Grid</option>
           <option value="CloudEventSchemaV1_0">CloudEvents 1.0</option>
         </select></label
       >
-      <label>Max attempts <input name="maxDeliveryAttempts" type="number" min="1" max="30" value=${p?.retryPolicy.maxDeliveryAttempts || 30} /></label>
+      <label>Max attempts <input name="maxDeliveryAttempts" type="number" min="1" max="30" value=${v.maxDeliveryAttempts} onInput=${field("maxDeliveryAttempts")} /></label>
     </div>
     <label
       >Advanced filters (JSON)
-      <textarea name="advancedFilters" rows="2" placeholder='[{"operatorType": "StringBeginsWith", "key": "data.From", "values": ["1555"]}]'>
-${p?.filter.advancedFilters ? JSON.stringify(p.filter.advancedFilters) : ""}</textarea
-      >
+      <textarea name="advancedFilters" rows="2" value=${v.advancedFilters} onInput=${field("advancedFilters")} placeholder='[{"operatorType": "StringBeginsWith", "key": "data.From", "values": ["1555"]}]'></textarea>
     </label>
     <div class="row end">
-      <label class="check"><input type="checkbox" name="deadLetter" checked=${!existing || Boolean(p?.deadLetterDestination)} /> Keep dead letters</label>
+      <label class="check"><input type="checkbox" name="deadLetter" checked=${v.deadLetter} onChange=${field("deadLetter")} /> Keep dead letters</label>
       <button type="submit" disabled=${busy}>${busy ? "Saving…" : "Save"}</button>
     </div>
     <${ErrorBox} error=${error} />
   </form>`;
 }
 
-function Detail({ name }) {
-  const sub = useLoad(() => get(path(name), EG), [name], 3000);
-  const stats = useLoad(() => get(path(name, "/stats")), [name], 3000);
-  const deliveries = useLoad(() => get(path(name, "/deliveries"), { limit: 50 }), [name], 3000);
-  const dead = useLoad(() => get(path(name, "/deadLetters"), { limit: 50 }), [name], 3000);
-  const [editing, setEditing] = useState(false);
+/** What the endpoint's deliveries say, not the handshake's result. */
+export function health(p, stats) {
+  const failures = p.health?.consecutiveFailures || 0;
+  if (p.status !== "Enabled") return ["Disabled", "disabled", "deliveries are paused"];
+  if (p.provisioningState !== "Succeeded") return [p.provisioningState, "pending", "the validation handshake has not finished"];
+  if (p.health?.probationUntil) return ["Failing", "failed", `${failures} failed in a row; retrying after ${fmtTime(p.health.probationUntil)}`];
+  if (failures > 0) return ["Failing", "failed", `the last ${failures} attempt${failures === 1 ? "" : "s"} failed`];
+  if (stats === null) return ["No failures", "delivered", "no failed attempt since the last success"];
+  const total = stats ? Object.values(stats).reduce((a, b) => a + b, 0) : 0;
+  if (!total) return ["No deliveries yet", "pending", "nothing has been sent to this endpoint"];
+  return ["Healthy", "delivered", "the last delivery succeeded"];
+}
+
+function HealthBadge({ p, stats }) {
+  const [text, kind, why] = health(p, stats);
+  return html`<span class=${`badge badge-${kind}`} title=${why}>${text}</span> <span class="hint">${why}</span>`;
+}
+
+function DeliveryDetail({ name, id }) {
+  const detail = useLoad(() => get(path(name, `/deliveries/${encodeURIComponent(id)}`)), [name, id]);
+  const d = detail.data;
+  if (!d) return html`<${ErrorBox} error=${detail.error} />`;
+  return html`<div class="delivery-detail">
+    <h3>Request</h3>
+    <p class="hint">POST to the endpoint, <code>Content-Type: ${d.request.contentType}</code>; the same body on every attempt.</p>
+    <pre class="json" tabindex="0" aria-label="Request body">${JSON.stringify(d.request.body, null, 2)}</pre>
+    <h3>Attempts</h3>
+    ${!d.attempts.length && html`<${Empty}>Not attempted yet${d.nextAttemptTime ? `; next at ${fmtTime(d.nextAttemptTime)}` : ""}.<//>`}
+    <ol class="attempts">
+      ${d.attempts.map(
+        (a) => html`<li>
+          <strong>Attempt ${a.attempt}</strong> at ${fmtTime(a.time)}: ${a.outcome}
+          ${a.httpStatusCode !== null ? ` · HTTP ${a.httpStatusCode}` : ""} · ${Math.round(a.durationMs)} ms
+          ${a.error && html`<div class="error-text">${a.error}</div>`}
+          ${a.responseExcerpt
+            ? html`<pre class="json" tabindex="0" aria-label=${`Response body of attempt ${a.attempt}`}>${a.responseExcerpt}</pre>`
+            : html`<div class="hint">No response body.</div>`}
+        </li>`,
+      )}
+    </ol>
+  </div>`;
+}
+
+const LIMIT = 25;
+
+function DeliveryLog({ name, statuses, refreshKey }) {
+  const [q, setQ] = useQueryState({ status: "", offset: "0" });
+  const offset = Number(q.offset) || 0;
+  const [open, setOpen] = useState(null);
+  const deliveries = useLoad(
+    () => get(path(name, "/deliveries"), { limit: LIMIT, offset, status: q.status }),
+    [name, q.status, offset, refreshKey],
+    3000,
+  );
+  const rows = deliveries.data?.value || [];
+  return html`<div class="card">
+    <h2>Delivery log</h2>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Filter deliveries">
+      <label
+        >Status
+        <select value=${q.status} onChange=${(e) => setQ({ status: e.currentTarget.value, offset: "0" })}>
+          <option value="">Any</option>
+          ${statuses.map((s) => html`<option value=${s}>${s}</option>`)}
+        </select></label
+      >
+    </form>
+    <${ErrorBox} error=${deliveries.error} />
+    ${deliveries.data && !rows.length && html`<${Empty}>${q.status ? `No ${q.status} deliveries.` : "No deliveries yet."}<//>`}
+    ${rows.length > 0 &&
+    html`<div class="table-wrap"><table class="deliveries stack">
+      <thead><tr><th>Published</th><th>Status</th><th>Event type</th><th>Events</th><th>Attempts</th><th>Last result</th><th><span class="sr-only">Details</span></th></tr></thead>
+      <tbody>
+        ${rows.map(
+          (d) => html`<tr>
+              <td>${fmtTime(d.publishTime)}</td>
+              <td><${Badge} value=${d.status} /></td>
+              <td>${[...new Set(d.eventTypes || [])].map(SHORT).join(", ")}</td>
+              <td class="ids">${(d.eventIds || []).map((id, i) => eventLink(id, d.eventTypes?.[i]))}</td>
+              <td>${d.deliveryAttempts}</td>
+              <td>${d.lastHttpStatusCode ?? ""} ${d.lastDeliveryOutcome ?? ""}</td>
+              <td>
+                <button type="button" class="secondary small" aria-expanded=${open === d.id} onClick=${() => setOpen(open === d.id ? null : d.id)}>
+                  ${open === d.id ? "Hide" : "Details"}
+                </button>
+              </td>
+            </tr>
+            ${open === d.id && html`<tr class="detail-row"><td colspan="7"><${DeliveryDetail} name=${name} id=${d.id} /></td></tr>`}`,
+        )}
+      </tbody>
+    </table></div>`}
+    <${Pager} offset=${offset} limit=${LIMIT} count=${rows.length} onChange=${(o) => setQ({ ...q, offset: String(o) })} />
+  </div>`;
+}
+
+function TestEvent({ name, p, onSent }) {
+  const types = useLoad(eventTypes, []);
   const { busy, error, act } = useAction();
   const [notice, setNotice] = useState(null);
-  const refresh = () => Promise.all([sub.reload(), stats.reload(), deliveries.reload(), dead.reload()]);
+  const choices = p.filter.includedEventTypes?.length ? p.filter.includedEventTypes : (types.data || []).map((t) => t.type);
+  const send = (event) => {
+    const v = formValues(event);
+    act(async () => {
+      const r = await post(path(name, "/testEvents"), { eventType: v.eventType });
+      setNotice(`Test ${SHORT(r.event.eventType)} event sent (delivery ${r.deliveryId}); see the delivery log.`);
+      onSent();
+    });
+  };
+  return html`<form class="row" onSubmit=${send} aria-label="Send a test event">
+      <label
+        >Test event type
+        <select name="eventType">${choices.map((t) => html`<option value=${t}>${SHORT(t)}</option>`)}</select></label
+      >
+      <button type="submit" class="secondary" disabled=${busy}>Send test event</button>
+    </form>
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <${ErrorBox} error=${error} />`;
+}
+
+function Detail({ name }) {
+  useTitle(`Subscription ${name}`);
+  const sub = useLoad(() => get(path(name), EG), [name], 3000);
+  const stats = useLoad(() => get(path(name, "/stats")), [name], 3000);
+  const dead = useLoad(() => get(path(name, "/deadLetters"), { limit: 50 }), [name], 3000);
+  const [editing, setEditing] = useState(false);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const { busy, error, act } = useAction();
+  const [notice, setNotice] = useState(null);
+  const refresh = () => {
+    setRefreshKey((k) => k + 1);
+    return Promise.all([sub.reload(), stats.reload(), dead.reload()]);
+  };
   const action = (fn) => act(async () => setNotice(await fn()) || refresh());
   if (!sub.data) return html`<${ErrorBox} error=${sub.error} />`;
   const p = sub.data.properties;
@@ -118,12 +287,14 @@ function Detail({ name }) {
       window.location.hash = "#/subscriptions";
     });
   return html`<div>
-    <p><a href="#/subscriptions">← All subscriptions</a></p>
+    <${BackLink} page="subscriptions">All subscriptions<//>
     <div class="card">
-      <h2>${name} <${Badge} value=${p.status} /> <${Badge} value=${p.provisioningState} /></h2>
+      <h2>${name} <${Badge} value=${p.status} /></h2>
       <dl class="facts">
+        <dt>Health</dt><dd class="health"><${HealthBadge} p=${p} stats=${stats.data || undefined} /></dd>
         <dt>Endpoint</dt><dd class="body">${p.destination.properties.endpointBaseUrl}</dd>
-        <dt>Event types</dt><dd>${(p.filter.includedEventTypes || ["all"]).join(", ")}</dd>
+        <dt>Handshake</dt><dd>${p.provisioningState}</dd>
+        <dt>Event types</dt><dd>${(p.filter.includedEventTypes || ["all"]).map(SHORT).join(", ")}</dd>
         <dt>Schema</dt><dd>${p.eventDeliverySchema}</dd>
         ${stats.data && html`<dt>Deliveries</dt><dd>${Object.entries(stats.data).map(([k, v]) => `${k} ${v}`).join(" · ")}</dd>`}
       </dl>
@@ -137,47 +308,29 @@ function Detail({ name }) {
         </button>
         <button class="danger" disabled=${busy} onClick=${remove}>Delete</button>
       </div>
+      <${TestEvent} name=${name} p=${p} onSent=${refresh} />
       <form class="row" onSubmit=${replay} aria-label="Replay">
         <label>Replay from <input type="datetime-local" name="startTime" required /></label>
         <label>to <input type="datetime-local" name="endTime" required /></label>
         <button type="submit" class="secondary" disabled=${busy}>Replay</button>
       </form>
-      ${notice && html`<p class="notice">${notice}</p>`}
+      ${notice && html`<p class="notice" role="status">${notice}</p>`}
       <${ErrorBox} error=${error} />
     </div>
     ${editing && html`<${SubscriptionForm} existing=${sub.data} onSaved=${() => { setEditing(false); refresh(); }} />`}
-    <div class="card">
-      <h2>Delivery log</h2>
-      <${ErrorBox} error=${deliveries.error} />
-      ${deliveries.data && !deliveries.data.value.length && html`<${Empty}>No deliveries yet.<//>`}
-      ${deliveries.data?.value.length > 0 &&
-      html`<div class="table-wrap"><table class="deliveries stack">
-        <thead><tr><th>Published</th><th>Status</th><th>Events</th><th>Attempts</th><th>Last result</th></tr></thead>
-        <tbody>
-          ${deliveries.data.value.map(
-            (d) => html`<tr>
-              <td>${fmtTime(d.publishTime)}</td>
-              <td><${Badge} value=${d.status} /></td>
-              <td>${(d.eventIds || []).map((id) => html`<a href=${`#/messages/${id}`} title=${id}>…${id.slice(-8)}</a> `)}</td>
-              <td>${d.deliveryAttempts}</td>
-              <td>${d.lastHttpStatusCode ?? ""} ${d.lastDeliveryOutcome ?? ""}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table></div>`}
-    </div>
+    <${DeliveryLog} name=${name} statuses=${Object.keys(stats.data || {})} refreshKey=${refreshKey} />
     <div class="card">
       <h2>Dead letters</h2>
       <${ErrorBox} error=${dead.error} />
       ${dead.data && !dead.data.value.length && html`<${Empty}>No dead letters.<//>`}
       ${dead.data?.value.length > 0 &&
       html`<div class="table-wrap"><table class="stack">
-        <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th></th></tr></thead>
+        <thead><tr><th>Event</th><th>Type</th><th>Reason</th><th>Attempts</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           ${dead.data.value.map(
             (d) => html`<tr>
-              <td><a href=${`#/messages/${d.id}`} title=${d.id}>…${d.id.slice(-8)}</a></td>
-              <td>${(d.eventType || d.type || "").replace("Microsoft.Communication.", "")}</td>
+              <td class="ids">${eventLink(d.id, d.eventType || d.type)}</td>
+              <td>${SHORT(d.eventType || d.type || "")}</td>
               <td>${d.deadLetterReason || d.deadletterreason} ${d.lastHttpStatusCode || d.lasthttpstatuscode || ""}</td>
               <td>${d.deliveryAttempts ?? d.deliveryattempts}</td>
               <td><button class="secondary small" disabled=${busy} onClick=${() => action(async () => { await post(path(name, `/events/${encodeURIComponent(d.id)}/redeliver`)); return `Redelivering ${d.id}.`; })}>Redeliver</button></td>
@@ -200,16 +353,17 @@ function List() {
     ${subs.data && !items.length && html`<${Empty}>No event subscriptions yet.<//>`}
     ${items.length > 0 &&
     html`<div class="table-wrap"><table class="stack">
-      <thead><tr><th>Name</th><th>Endpoint</th><th>Status</th><th>State</th></tr></thead>
+      <thead><tr><th>Name</th><th>Endpoint</th><th>Status</th><th>Health</th></tr></thead>
       <tbody>
-        ${items.map(
-          (s) => html`<tr>
+        ${items.map((s) => {
+          const [text, kind, why] = health(s.properties, null);
+          return html`<tr>
             <td><a href=${`#/subscriptions/${s.name}`}>${s.name}</a></td>
             <td class="body">${s.properties.destination.properties.endpointBaseUrl}</td>
             <td><${Badge} value=${s.properties.status} /></td>
-            <td><${Badge} value=${s.properties.provisioningState} /></td>
-          </tr>`,
-        )}
+            <td><span class=${`badge badge-${kind}`} title=${why}>${text}</span></td>
+          </tr>`;
+        })}
       </tbody>
     </table></div>`}
   </section>`;

@@ -49,6 +49,7 @@ def create_app(
     now: Callable[[], datetime] | None = None,
     console_session_minutes: float = 480,
     fast_sms: bool = True,
+    listeners: console.Listeners | None = None,
 ) -> ASGIApp:
     """The application; ``fast_sms=False`` sends ``POST /sms`` through the full stack too
     (the tests compare the two)."""
@@ -65,7 +66,7 @@ def create_app(
         *partners.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
         *analytics.routes(services),
-        *console.routes(services, now=clock),
+        *console.routes(services, now=clock, listeners=listeners, public_url=public_url),
         *identity.routes(services),
     ]
     document = openapi_document(api_routes)

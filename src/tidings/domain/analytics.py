@@ -149,6 +149,19 @@ def latency_bin(ms: int) -> int:
     return int(round(ms / step) * step)
 
 
+#: Sentence punctuation around a keyword that does not make it another keyword ("THANKS!",
+#: "THANKS,", "¿HOLA?"); other symbols are part of the word ("=SUM(A1)" stays as it is).
+_LEADING = "¡¿"
+_TRAILING = ".,!?;:…。，！？、"
+
+
+def keyword_key(word: str) -> str:
+    """The keyword a first word counts as: upper-cased, without the sentence punctuation
+    around it (``"Thanks!"`` and ``"THANKS,"`` are both ``THANKS``); a word of punctuation
+    only (``"?"``) stays as it is."""
+    return word.lstrip(_LEADING).rstrip(_TRAILING).upper() or word.upper()
+
+
 def rate(numerator: int, denominator: int) -> float | None:
     return None if denominator == 0 else numerator / denominator
 

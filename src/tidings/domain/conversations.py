@@ -25,6 +25,8 @@ class Conversation:
     created_at: datetime
     last_message_at: datetime
     message_count: int
+    #: The text of the last message, where a list shows it.
+    preview: str | None = None
 
 
 @dataclass(frozen=True)

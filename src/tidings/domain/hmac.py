@@ -3,46 +3,34 @@
 ``string_to_sign = VERB + "\\n" + path_and_query + "\\n" + x-ms-date + ";" + host + ";" +
 content_hash``, signed with the base64-decoded access key; the ``Authorization`` header is
 ``HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<base64>``.
+
+Signing lives in ``tidings_client.signing`` (standard library only), which the small client
+distribution ships alone; the server checks signatures with the same functions.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
-import hashlib
 import hmac
 
-SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
-SCHEME = "HMAC-SHA256"
+from tidings_client.signing import (
+    SCHEME,
+    SIGNED_HEADERS,
+    authorization_header,
+    content_hash,
+    signature,
+    string_to_sign,
+)
 
-
-def content_hash(body: bytes) -> str:
-    return _b64(hashlib.sha256(body).digest())
-
-
-def _b64(raw: bytes) -> str:
-    """``base64.b64encode(raw).decode()``, without the module's Python wrapper."""
-    return binascii.b2a_base64(raw, newline=False).decode("ascii")
-
-
-def string_to_sign(method: str, path_and_query: str, date: str, host: str, body_hash: str) -> str:
-    return f"{method.upper()}\n{path_and_query}\n{date};{host};{body_hash}"
-
-
-def signature(access_key: str, text: str) -> str:
-    """``base64(HMAC_SHA256(base64decode(access_key), text))``."""
-    return _b64(hmac.digest(_key_bytes(access_key), text.encode("utf-8"), "sha256"))
-
-
-@functools.lru_cache(maxsize=64)
-def _key_bytes(access_key: str) -> bytes:
-    return base64.b64decode(access_key)
-
-
-def authorization_header(sig: str) -> str:
-    return f"{SCHEME} SignedHeaders={SIGNED_HEADERS}&Signature={sig}"
-
+__all__ = [
+    "SCHEME",
+    "SIGNED_HEADERS",
+    "authorization_header",
+    "constant_time_equal",
+    "content_hash",
+    "parse_authorization",
+    "signature",
+    "string_to_sign",
+]
 
 #: The header as the SDKs write it, up to the signature (parsed without splitting it up).
 _CANONICAL = f"{SCHEME} SignedHeaders={SIGNED_HEADERS}&Signature="

@@ -165,12 +165,12 @@ class HttpWebhookSender:
             return _failed(started, TransportError.TIMEOUT, "no complete answer in time")
         except DestinationRefused as exc:
             return _failed(started, TransportError.NOT_ALLOWED, str(exc))
-        except aiohttp.ClientConnectorDNSError as exc:
-            return _failed(started, TransportError.RESOLUTION, _describe(exc))
+        except aiohttp.ClientConnectorDNSError:
+            return _failed(started, TransportError.RESOLUTION, f"the name {host} does not resolve")
         except (aiohttp.ClientError, OSError) as exc:
             if status is not None:  # the status line came; the body broke off
                 return HttpResult(status, _ms(started), response_headers, bytes(received))
-            return _failed(started, TransportError.CONNECT, _describe(exc))
+            return _failed(started, TransportError.CONNECT, describe(exc, url))
         return HttpResult(status, _ms(started), response_headers, bytes(received))
 
     async def aclose(self) -> None:
@@ -188,6 +188,30 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:300]
+def describe(exc: BaseException, url: str) -> str:
+    """A failed connection in plain words (the library's own text says more about itself
+    than about the endpoint: "Cannot connect to host ... ssl:default [Connect call failed")."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return (
+            f"the TLS certificate of {where} is not trusted "
+            f"({exc.certificate_error.__class__.__name__}: {_reason(exc.certificate_error)})"
+        )
+    if isinstance(exc, aiohttp.ClientConnectorSSLError | ssl.SSLError):
+        return f"the TLS handshake with {where} failed ({_reason(exc)})"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return f"{where} closed the connection without answering"
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, ConnectionRefusedError):
+        return f"nothing is listening at {where} (connection refused)"
+    if isinstance(cause, ConnectionResetError):
+        return f"{where} reset the connection"
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"could not connect to {where}: {cause.strerror.lower()}"
+    return f"could not connect to {where}: {(str(exc) or type(exc).__name__)[:200]}"
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or getattr(exc, "verify_message", None)
+    return str(reason or exc)[:200]

@@ -28,8 +28,11 @@ class ChatRepo(Protocol):
         limit: int,
     ) -> list[Thread]: ...
 
-    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
-        """Every live thread, most recently active first (the console's operator view)."""
+    def all_threads(
+        self, *, before: tuple[datetime, str] | None, limit: int, topic: str | None = None
+    ) -> list[Thread]:
+        """Every live thread, most recently active first (the console's operator view);
+        ``topic``: only those whose topic contains it."""
         ...
 
     def participants(self, thread_id: str) -> list[Participant]: ...

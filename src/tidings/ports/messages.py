@@ -63,7 +63,9 @@ class ConversationRepo(Protocol):
 
     def get(self, conversation_id: str) -> Conversation | None: ...
 
-    def page(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]: ...
+    def page(
+        self, our_number: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[Conversation]: ...
 
 
 class OptOutRepo(Protocol):
@@ -73,7 +75,9 @@ class OptOutRepo(Protocol):
 
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]: ...
 
-    def page(self, sender: str | None, limit: int, offset: int) -> list[OptOutEntry]: ...
+    def page(
+        self, sender: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[OptOutEntry]: ...
 
 
 class BulkLoader(Protocol):

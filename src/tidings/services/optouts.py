@@ -78,5 +78,7 @@ class OptOutService:
             return self._ctx.store.read(run)
         return self._ctx.store.write(run)
 
-    def entries(self, sender: str | None, limit: int, offset: int) -> list[OptOutEntry]:
-        return self._ctx.store.read(lambda tx: tx.optouts.page(sender, limit, offset))
+    def entries(
+        self, sender: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[OptOutEntry]:
+        return self._ctx.store.read(lambda tx: tx.optouts.page(sender, limit, offset, search))

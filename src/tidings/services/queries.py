@@ -57,8 +57,12 @@ class QueryService:
             raise NotFound(f"Conversation {conversation_id} was not found.")
         return found
 
-    def conversations(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]:
-        return self._ctx.store.read(lambda tx: tx.conversations.page(our_number, limit, offset))
+    def conversations(
+        self, our_number: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[Conversation]:
+        return self._ctx.store.read(
+            lambda tx: tx.conversations.page(our_number, limit, offset, search)
+        )
 
     def events(
         self, after: int, event_types: list[str] | None, limit: int
@@ -90,9 +94,13 @@ class QueryService:
 
         return self._ctx.store.read(read)
 
-    def chat_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+    def chat_threads(
+        self, *, before: tuple[datetime, str] | None, limit: int, topic: str | None = None
+    ) -> list[Thread]:
         """Every live chat thread, most recently active first (no caller: the operator's view)."""
-        return self._ctx.store.read(lambda tx: tx.chat.all_threads(before=before, limit=limit))
+        return self._ctx.store.read(
+            lambda tx: tx.chat.all_threads(before=before, limit=limit, topic=topic)
+        )
 
     def chat_thread(self, thread_id: str, limit: int = 200) -> ChatThreadView:
         """A thread, its participants and its newest ``limit`` messages (newest first)."""

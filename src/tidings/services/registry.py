@@ -22,6 +22,7 @@ from tidings.services.reservations import ReservationsService
 from tidings.services.simulator import SimulatorService
 from tidings.services.sms import SmsService
 from tidings.services.subscriptions import SubscriptionService
+from tidings.services.webhook_debug import WebhookDebugService
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,4 @@ class Services:
     analytics: AnalyticsService
     demo: DemoService
     operations: OperationsService
+    webhook_debug: WebhookDebugService

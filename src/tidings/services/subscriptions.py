@@ -20,7 +20,7 @@ from typing import Any
 
 import anyio
 
-from tidings.domain.deliveries import Attempt, DeadLetter, Delivery, DeliveryStatus, NewDelivery
+from tidings.domain.deliveries import Attempt, DeadLetter, DeliveryStatus, NewDelivery
 from tidings.domain.ids import new_guid
 from tidings.domain.routing import batches, new_delivery_id
 from tidings.domain.subscriptions import (
@@ -280,36 +280,6 @@ class SubscriptionService:
         return sub
 
     # -- visibility ---------------------------------------------------------------------------
-
-    def deliveries(
-        self,
-        name: str,
-        *,
-        status: DeliveryStatus | None,
-        event_id: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[tuple[Delivery, list[str]]]:
-        def run(tx: SubscriptionsTx) -> list[tuple[Delivery, list[str]]]:
-            self._exists(tx, name)
-            rows = tx.deliveries.page(
-                name, status=status, event_id=event_id, limit=limit, offset=offset
-            )
-            events = tx.deliveries.events_of([d.id for d in rows])
-            return [(d, [e.id for _, e in events.get(d.id, [])]) for d in rows]
-
-        return self._ctx.store.read(run)
-
-    def delivery(self, name: str, delivery_id: str) -> tuple[Delivery, list[str], list[Attempt]]:
-        def run(tx: SubscriptionsTx) -> tuple[Delivery, list[str], list[Attempt]]:
-            found = tx.deliveries.get(delivery_id)
-            if found is None or found.subscription != name:
-                raise NotFound(f"Delivery '{delivery_id}' was not found.")
-            events = tx.deliveries.events_of([delivery_id]).get(delivery_id, [])
-            attempts = tx.deliveries.attempts(name, delivery_id=delivery_id, limit=1000)
-            return found, [e.id for _, e in events], attempts
-
-        return self._ctx.store.read(run)
 
     def attempts(self, name: str, *, limit: int, offset: int) -> list[Attempt]:
         def run(tx: SubscriptionsTx) -> list[Attempt]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery, Bucket
+from tidings.domain.analytics import AnalyticsCounts, AnalyticsQuery, Bucket, keyword_key
 from tidings.domain.conversation_stats import ConversationStats, conversation_stats
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
@@ -198,7 +198,7 @@ class SqlAnalyticsRepo:
         counted: Counter[str] = Counter()
         for p in _parts(q, block):
             for word, n in self._keywords(p):
-                counted[word] += n
+                counted[keyword_key(word)] += n
         if block is not None:
             t = analytics_daily_words
             for word, n in self._c.execute(
@@ -206,7 +206,7 @@ class SqlAnalyticsRepo:
                 .where(*rollups.rolled(t, q, block, None))
                 .group_by(t.c.word)
             ):
-                counted[word] += int(n)
+                counted[keyword_key(word)] += int(n)
         ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
         return ranked[:KEYWORD_LIMIT]
 

@@ -159,8 +159,12 @@ class SqlChatRepo:
         )
         return self._by_activity(query, since=since, before=before, limit=limit)
 
-    def all_threads(self, *, before: tuple[datetime, str] | None, limit: int) -> list[Thread]:
+    def all_threads(
+        self, *, before: tuple[datetime, str] | None, limit: int, topic: str | None = None
+    ) -> list[Thread]:
         query = sa.select(chat_threads).where(chat_threads.c.deleted_at.is_(None))
+        if topic:
+            query = query.where(chat_threads.c.topic.icontains(topic, autoescape=True))
         return self._by_activity(query, since=None, before=before, limit=limit)
 
     def _by_activity(

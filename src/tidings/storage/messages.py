@@ -262,10 +262,23 @@ class SqlConversationRepo:
         ).first()
         return None if row is None else self._row(row)
 
-    def page(self, our_number: str | None, limit: int, offset: int) -> list[Conversation]:
-        query = sa.select(conversations)
+    def page(
+        self, our_number: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[Conversation]:
+        """Most recently active first, each with its last message's text (``preview``).
+        ``search``: the digits of a number in the pair, or text in any of its messages."""
+        last = (
+            sa.select(messages.c.body)
+            .where(messages.c.conversation_id == conversations.c.id)
+            .order_by(messages.c.created_at.desc(), messages.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = sa.select(conversations, last.label("preview"))
         if our_number is not None:
             query = query.where(conversations.c.our_number == our_number)
+        if search:
+            query = query.where(_conversation_matches(search))
         query = query.order_by(conversations.c.last_message_at.desc()).offset(offset).limit(limit)
         return [self._row(r) for r in self._c.execute(query)]
 
@@ -278,7 +291,24 @@ class SqlConversationRepo:
             created_at=ensure_utc(row.created_at),
             last_message_at=ensure_utc(row.last_message_at),
             message_count=row.message_count,
+            preview=getattr(row, "preview", None),
         )
+
+
+def _conversation_matches(search: str) -> Any:
+    """A number (digits and phone punctuation only) matches either side of the pair; any
+    other text matches a conversation with a message that contains it."""
+    text = search.strip()
+    if all(ch.isdigit() or ch in "+-() " for ch in text):
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return sa.or_(
+            conversations.c.peer_number.contains(digits, autoescape=True),
+            conversations.c.our_number.contains(digits, autoescape=True),
+        )
+    return sa.exists().where(
+        messages.c.conversation_id == conversations.c.id,
+        messages.c.body.icontains(text, autoescape=True),
+    )
 
 
 class SqlOptOutRepo:
@@ -329,10 +359,15 @@ class SqlOptOutRepo:
         )
         return set(rows.scalars())
 
-    def page(self, sender: str | None, limit: int, offset: int) -> list[OptOutEntry]:
+    def page(
+        self, sender: str | None, limit: int, offset: int, search: str | None = None
+    ) -> list[OptOutEntry]:
         query = sa.select(optouts)
         if sender is not None:
             query = query.where(optouts.c.sender == sender)
+        if search:
+            digits = "".join(ch for ch in search if ch.isdigit()) or search.strip()
+            query = query.where(optouts.c.recipient.contains(digits, autoescape=True))
         query = query.order_by(optouts.c.created_at.desc()).offset(offset).limit(limit)
         return [
             OptOutEntry(r.sender, r.recipient, r.country_code, ensure_utc(r.created_at), r.source)

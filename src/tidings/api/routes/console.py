@@ -9,6 +9,7 @@ everything they show comes from the authenticated JSON APIs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from tidings.api.routes.common import before_param, int_param, json, run
 from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
 from tidings.api.routes.tidings import message_body
 from tidings.api.schemas import decode
+from tidings.domain.event_types import EMITTED
 from tidings.domain.timefmt import iso_z
 from tidings.services.registry import Services
 
@@ -42,6 +44,31 @@ PAGE_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+
+
+@dataclass(frozen=True)
+class Listeners:
+    """The ports this server answers on, for the endpoints the access-keys page shows."""
+
+    https_port: int | None
+    http_port: int
+
+
+def _endpoints(
+    request: Request, listeners: Listeners | None, public_url: str | None
+) -> dict[str, str | None]:
+    """The endpoints a client reaches this server at, by the host the browser used: the
+    HTTPS one (what ``from_connection_string`` needs) and the plain HTTP one."""
+    if public_url:
+        base = public_url.rstrip("/") + "/"
+        https = base if base.startswith("https://") else None
+        return {"https": https, "http": None if https else base}
+    host = request.url.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    if listeners is None:
+        return {"https": None, "http": f"{request.url.scheme}://{request.url.netloc}/"}
+    https = f"https://{host}:{listeners.https_port}/" if listeners.https_port else None
+    return {"https": https, "http": f"http://{host}:{listeners.http_port}/"}
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -76,12 +103,19 @@ def page_routes() -> list[BaseRoute]:
     ]
 
 
-def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
+def routes(
+    services: Services,
+    *,
+    now: Callable[[], datetime],
+    listeners: Listeners | None = None,
+    public_url: str | None = None,
+) -> list[Route]:
     """Access keys, a message's timeline, chat threads and posting to them for operators
     (authenticated like every ``/tidings`` route)."""
 
-    async def show_keys(_request: Request) -> Response:
-        return json(await run(services.keys.show))
+    async def show_keys(request: Request) -> Response:
+        keys = await run(services.keys.show)
+        return json({**keys, "endpoints": _endpoints(request, listeners, public_url)})
 
     async def regenerate_key(request: Request) -> Response:
         name = request.path_params["name"]
@@ -89,6 +123,9 @@ def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
         response = json({"name": name, "key": key})
         renew_after_key_change(request, response, key, now())
         return response
+
+    async def event_types(_request: Request) -> Response:
+        return json({"value": [{"type": t, "group": g} for g, t in EMITTED]})
 
     async def timeline(request: Request) -> Response:
         found = await run(services.queries.timeline, request.path_params["message_id"])
@@ -111,7 +148,12 @@ def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
     async def chat_threads(request: Request) -> Response:
         limit = int_param(request, "limit", 100, 1, 1000)
         before = before_param(request)
-        threads = await run(services.queries.chat_threads, before=before, limit=limit)
+        threads = await run(
+            services.queries.chat_threads,
+            before=before,
+            limit=limit,
+            topic=request.query_params.get("q") or None,
+        )
         cursor = None
         if len(threads) == limit:
             last = threads[-1]
@@ -157,6 +199,7 @@ def routes(services: Services, *, now: Callable[[], datetime]) -> list[Route]:
         Route("/tidings/chat/threads", chat_threads, methods=["GET"]),
         Route("/tidings/chat/threads/{thread_id}/messages", chat_post, methods=["POST"]),
         Route("/tidings/chat/threads/{thread_id}", chat_thread, methods=["GET"]),
+        Route("/tidings/eventTypes", event_types, methods=["GET"]),
         Route("/tidings/keys", show_keys, methods=["GET"]),
         Route("/tidings/keys/{name}/regenerate", regenerate_key, methods=["POST"]),
         Route("/tidings/messages/{message_id}/timeline", timeline, methods=["GET"]),

@@ -127,6 +127,7 @@ def _base_url(request: Request) -> str:
 
 def routes(services: Services, *, public_url: str | None = None) -> list[Route]:
     subs = services.subscriptions
+    debug = services.webhook_debug
     topic = services.topic
 
     async def put(request: Request) -> Response:
@@ -176,20 +177,53 @@ def routes(services: Services, *, public_url: str | None = None) -> list[Route]:
         limit, offset = page_params(request)
         status = _status(request.query_params.get("status"))
         rows = await run(
-            subs.deliveries,
+            debug.deliveries,
             request.path_params["name"],
             status=status,
             event_id=request.query_params.get("eventId"),
             limit=limit,
             offset=offset,
         )
-        return json({"value": [delivery_body(d, ids) for d, ids in rows]})
+        return json(
+            {
+                "value": [
+                    {
+                        **delivery_body(d, [e.id for e in events]),
+                        "eventTypes": [e.event_type for e in events],
+                    }
+                    for d, events in rows
+                ]
+            }
+        )
 
     async def delivery(request: Request) -> Response:
-        found, ids, attempts = await run(
-            subs.delivery, request.path_params["name"], request.path_params["delivery_id"]
+        """One delivery with the request it sends (body and content type, the same for each
+        attempt) and each attempt's answer (status, error, the start of the response body)."""
+        found = await run(
+            debug.delivery, request.path_params["name"], request.path_params["delivery_id"]
         )
-        return json({**delivery_body(found, ids), "attempts": [attempt_body(a) for a in attempts]})
+        events = found.request.events
+        return json(
+            {
+                **delivery_body(found.delivery, [e.id for e in events]),
+                "eventTypes": [e.event_type for e in events],
+                "request": {
+                    "contentType": found.request.content_type,
+                    "body": found.request.body,
+                },
+                "attempts": [attempt_body(a) for a in found.attempts],
+            }
+        )
+
+    async def send_test_event(request: Request) -> Response:
+        """A sample event (``{"eventType": ...}``, optional) to this subscription only."""
+        body = await _json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("eventType", ""), str):
+            raise InvalidInput('The body must be {"eventType": "<an event type>"} or empty.')
+        delivery_id, event = await run(
+            debug.send_test_event, request.path_params["name"], body.get("eventType") or None
+        )
+        return json({"deliveryId": delivery_id, "event": event.to_event_grid()}, 202)
 
     async def attempts(request: Request) -> Response:
         limit, offset = page_params(request)
@@ -249,6 +283,7 @@ def routes(services: Services, *, public_url: str | None = None) -> list[Route]:
         Route(f"{item}/deadLetters/redeliver", redeliver_dead_letters, methods=["POST"]),
         Route(f"{item}/events/{{event_id}}/redeliver", redeliver_event, methods=["POST"]),
         Route(f"{item}/replay", replay, methods=["POST"]),
+        Route(f"{item}/testEvents", send_test_event, methods=["POST"]),
         Route("/webhooks/validate/{name}", validate, methods=["GET"]),
     ]
 

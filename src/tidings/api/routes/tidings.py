@@ -72,6 +72,7 @@ def _conversation(c: Conversation) -> dict[str, Any]:
         "createdAt": iso_z(c.created_at),
         "lastMessageAt": iso_z(c.last_message_at),
         "messageCount": c.message_count,
+        "preview": c.preview,
     }
 
 
@@ -205,7 +206,8 @@ def routes(services: Services) -> list[Route]:
     async def list_conversations(request: Request) -> Response:
         check(request)
         limit, offset = page_params(request)
-        items = await run(queries.conversations, request.query_params.get("number"), limit, offset)
+        q = request.query_params
+        items = await run(queries.conversations, q.get("number"), limit, offset, q.get("q"))
         return json({"value": [_conversation(c) for c in items]})
 
     async def conversation_messages(request: Request) -> Response:
@@ -220,7 +222,8 @@ def routes(services: Services) -> list[Route]:
     async def list_optouts(request: Request) -> Response:
         check(request)
         limit, offset = page_params(request)
-        items = await run(services.optouts.entries, request.query_params.get("from"), limit, offset)
+        q = request.query_params
+        items = await run(services.optouts.entries, q.get("from"), limit, offset, q.get("q"))
         return json(
             {
                 "value": [
