@@ -44,6 +44,7 @@ from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.webhooks import TransportError
 from tidings.errors import CarrierError
+from tidings.ports_carriers import CarrierRepo, RouteRepo
 
 T = TypeVar("T")
 
@@ -204,7 +205,9 @@ class MessageRepo(Protocol):
 
     def accept(self, batch: OutboundBatch) -> dict[str, str]: ...
 
-    def mark_sent_many(self, sent: list[tuple[str, str]], at: datetime) -> None: ...
+    def mark_sent_many(self, sent: list[tuple[str, str, str | None]], at: datetime) -> None:
+        """Mark ``(message_id, carrier_message_id, carrier name)`` sent."""
+        ...
 
     def finish_many(self, outcomes: list[FinalOutcome]) -> None: ...
 
@@ -534,6 +537,12 @@ class Tx(Protocol):
     @property
     def bulk(self) -> BulkLoader: ...
 
+    @property
+    def carriers(self) -> CarrierRepo: ...
+
+    @property
+    def routes(self) -> RouteRepo: ...
+
 
 class Store(Protocol):
     def write(self, fn: Callable[[Tx], T]) -> T: ...
@@ -561,9 +570,11 @@ class Store(Protocol):
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """A carrier's answer to a submission: its own id for the message."""
+    """A carrier's answer to a submission: its own id for the message, and which carrier
+    took it (set by the router; None means the carrier that was asked)."""
 
     carrier_message_id: str
+    carrier: str | None = None
 
 
 class CarrierSink(Protocol):

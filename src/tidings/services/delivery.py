@@ -41,7 +41,7 @@ from tidings.domain.messages import (
     send_job_ids,
     send_job_payload,
 )
-from tidings.errors import CarrierError
+from tidings.errors import CarrierError, CarrierUnavailable
 from tidings.ports import Carrier, Job, Tx
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundService
@@ -69,13 +69,26 @@ class _Prepared:
     active: list[Job] = field(default_factory=list)  # still claimed: their outcome is ours
     ids: dict[int, list[str]] = field(default_factory=dict)  # each active job's messages
     deferred: int = 0
+    sender_types: dict[str, str] = field(default_factory=dict)  # for routes by number type
 
 
 class DeliveryService:
-    def __init__(self, ctx: ServiceContext, carrier: Carrier, *, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        carrier: Carrier,
+        *,
+        max_attempts: int = 8,
+        unroutable_deadline: timedelta = timedelta(hours=1),
+        unroutable_retry: timedelta = timedelta(seconds=30),
+    ) -> None:
         self._ctx = ctx
         self._carrier = carrier
         self._max_attempts = max_attempts
+        #: How long a message with no usable route waits (``CarrierUnavailable``), counted
+        #: from when it was due, and the longest pause between its tries.
+        self._unroutable_deadline = unroutable_deadline
+        self._unroutable_retry = unroutable_retry.total_seconds()
 
     async def submit(self, jobs: list[Job]) -> list[JobOutcome]:
         """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned).
@@ -90,19 +103,26 @@ class DeliveryService:
         )
         if not prepared.ready:
             return [JobOutcome(job) for job in prepared.active]
+        types = prepared.sender_types
         answers = await self._carrier.submit(
             [
-                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments)
+                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments, types.get(m.sender))
                 for _, m in prepared.ready
             ]
         )
-        sent: list[tuple[Message, str]] = []
+        sent: list[tuple[Message, str, str]] = []
         failed: list[tuple[Message, int]] = []
         retries: dict[int, list[str]] = defaultdict(list)
         errors: dict[int, str] = {}
+        waiting: set[int] = set()  # jobs with messages that wait for a usable route
         for (job, message), answer in zip(prepared.ready, answers, strict=True):
             if not isinstance(answer, CarrierError):
-                sent.append((message, answer.carrier_message_id))
+                carrier = answer.carrier or self._carrier.name
+                sent.append((message, answer.carrier_message_id, carrier))
+            elif isinstance(answer, CarrierUnavailable) and self._may_wait(message, now):
+                retries[job.id].append(message.id)
+                errors[job.id] = answer.message
+                waiting.add(job.id)
             elif answer.retryable and job.attempts < self._max_attempts:
                 retries[job.id].append(message.id)
                 errors[job.id] = answer.message
@@ -118,7 +138,8 @@ class DeliveryService:
             if not again:
                 outcomes.append(JobOutcome(job))
                 continue
-            delay = timedelta(seconds=min(2.0**job.attempts, 300.0))
+            cap = self._unroutable_retry if job.id in waiting else 300.0
+            delay = timedelta(seconds=min(2.0 ** min(job.attempts, 16), cap))
             narrowed = len(again) < len(prepared.ids[job.id])
             outcomes.append(
                 JobOutcome(
@@ -129,6 +150,10 @@ class DeliveryService:
                 )
             )
         return outcomes
+
+    def _may_wait(self, message: Message, now: datetime) -> bool:
+        due = message.scheduled_at or message.created_at
+        return now < due + self._unroutable_deadline
 
     def _prepare(self, tx: Tx, jobs: list[Job], now: datetime) -> _Prepared:
         prepared = _Prepared()
@@ -150,6 +175,7 @@ class DeliveryService:
                 for _, message in items:
                     failures.append((message, False, DeliveryCode.INVALID_FROM, now, None))
                 continue
+            prepared.sender_types[sender] = number.number_type.value
             blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
             sendable: list[tuple[Job, Message]] = []
             for job, message in items:
@@ -194,13 +220,13 @@ class DeliveryService:
     def _record(
         self,
         tx: Tx,
-        sent: list[tuple[Message, str]],
+        sent: list[tuple[Message, str, str]],
         failed: list[tuple[Message, int]],
         at: datetime,
     ) -> None:
-        tx.messages.mark_sent_many([(m.id, carrier_id) for m, carrier_id in sent], at)
+        tx.messages.mark_sent_many([(m.id, cid, carrier) for m, cid, carrier in sent], at)
         self._finish_all(tx, [(m, False, code, at, None) for m, code in failed])
-        pairs = Counter((m.sender, m.recipient) for m, _ in sent)
+        pairs = Counter((m.sender, m.recipient) for m, _, _ in sent)
         for (ours, peer), count in pairs.items():
             tx.conversations.touch(ours, peer, at, count)
 

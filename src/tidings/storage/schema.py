@@ -126,6 +126,7 @@ messages = sa.Table(
     sa.Column("attempts", sa.JSON, nullable=True),
     sa.Column("carrier_message_id", sa.String(80), nullable=True),
     sa.Column("partner", sa.String(64), nullable=True),  # Messaging Connect partner
+    sa.Column("carrier", sa.String(32), nullable=True),  # the carrier it was submitted to
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
@@ -503,3 +504,7 @@ chat_read_receipts = sa.Table(
     sa.Column("message_id", sa.BigInteger, nullable=False),
     sa.Column("read_at", Timestamp, nullable=False),
 )
+
+
+# The carrier registry's tables join the same metadata (imported last: it uses ``metadata``).
+from tidings.storage import schema_carriers as _schema_carriers  # noqa: E402, F401
