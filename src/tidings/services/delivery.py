@@ -119,10 +119,13 @@ class DeliveryService:
             if not isinstance(answer, CarrierError):
                 carrier = answer.carrier or self._carrier.name
                 sent.append((message, answer.carrier_message_id, carrier))
-            elif isinstance(answer, CarrierUnavailable) and self._may_wait(message, now):
-                retries[job.id].append(message.id)
-                errors[job.id] = answer.message
-                waiting.add(job.id)
+            elif isinstance(answer, CarrierUnavailable):
+                if self._may_wait(message, now):  # until the deadline, whatever the attempts
+                    retries[job.id].append(message.id)
+                    errors[job.id] = answer.message
+                    waiting.add(job.id)
+                else:
+                    failed.append((message, _code(answer)))
             elif answer.retryable and job.attempts < self._max_attempts:
                 retries[job.id].append(message.id)
                 errors[job.id] = answer.message
