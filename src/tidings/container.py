@@ -7,7 +7,7 @@ and returns an ``Application`` that the CLI serves, runs as a worker, or both.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -146,7 +146,10 @@ def build(
     clock: Clock | None = None,
     sender: WebhookSender | None = None,
     binds: BindStatusReader | None = None,
+    kinds: Mapping[str, tuple[OptionValidator, CarrierFactory]] | None = None,
 ) -> Application:
+    """The application over ``settings``; ``kinds`` adds carrier kinds (tests), ``binds``
+    reads bind states (the SMPP connector's)."""
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
@@ -159,6 +162,8 @@ def build(
         limits=parse_limits(settings.rate_limits),
     )
     validators, factories = carrier_kinds(database, clock, settings)
+    for kind, (validator, factory) in (kinds or {}).items():
+        validators[kind], factories[kind] = validator, factory
     carrier = CarrierRouter(database, factories, refresh_seconds=settings.carrier_refresh_seconds)
     sender = sender or HttpWebhookSender(
         AddressPolicy(

@@ -112,9 +112,7 @@ def test_routes_need_known_carriers_and_differ_from_each_other(app: Application)
     carriers.remove("acme")
 
 
-async def test_a_message_goes_to_the_carrier_its_route_picks(
-    app: Application, run: Driver
-) -> None:
+async def test_a_message_goes_to_the_carrier_its_route_picks(app: Application, run: Driver) -> None:
     app.services.carriers.add("sim2", "simulator")
     app.services.carriers.add_route(["sim2"], prefix="+1425")
     routed, default = _send(app, "+14255550111"), _send(app, "+15555550111")
