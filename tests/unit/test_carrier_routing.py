@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -152,3 +153,31 @@ def test_simulator_options() -> None:
         parse_simulator_options({"delay_seconds": True})
     with pytest.raises(ValueError, match="host: not an option"):
         parse_simulator_options({"host": "x"})
+
+
+def test_the_prefix_index_picks_what_ranking_every_matching_route_picks() -> None:
+    rng = random.Random(14)
+    types = [None, *NumberType]
+    senders = [None, "+18005550100", "12345", "CONTOSO"]
+    routes = [
+        Route(
+            i,
+            RouteSpec(
+                ("a",),
+                prefix=rng.choice(["", "+1", "+14", "+1425", "+39", "+393", "+44"]),
+                sender=rng.choice(senders),
+                number_type=rng.choice(types),
+                priority=rng.choice([0, 0, 0, 1, -1]),
+            ),
+            T0,
+        )
+        for i in range(1, 200)
+    ]
+    table = RouteTable(routes)
+    for _ in range(2000):
+        to = rng.choice(["+14255550100", "+1206", "+393471234567", "+447700900123", "+49"])
+        sender = rng.choice(["+18005550100", "12345", "CONTOSO", "+18005550199"])
+        kind = rng.choice(types)
+        matching = [r for r in routes if r.matches(to, sender, kind)]
+        expected = max(matching, key=lambda r: r.rank) if matching else None
+        assert table.pick(to, sender, kind) == expected

@@ -147,7 +147,7 @@ function Timeline({ id }) {
         ${m.segments} segment${m.segments === 1 ? "" : "s"} (${m.encoding})
       <//>
       ${outbound &&
-      html`<${Step} title="Sent to the carrier" at=${m.sentAt} state=${m.sentAt ? "done" : "waiting"} />`}
+      html`<${Step} title=${m.carrier ? `Sent to carrier ${m.carrier}` : "Sent to the carrier"} at=${m.sentAt} state=${m.sentAt ? "done" : "waiting"}>${m.carrierMessageId && `carrier id ${m.carrierMessageId}`}<//>`}
       ${outbound &&
       html`<${Step}
         title=${m.deliveryStatus ? `Delivery report: ${m.deliveryStatus}` : "Delivery report"}

@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -208,7 +208,7 @@ class CarrierRouter:
                         else:
                             answers[i] = answer
                     else:
-                        answers[i] = replace(answer, carrier=name)
+                        answers[i] = SubmitResult(answer.carrier_message_id, carrier=name)
         return [a if a is not None else _unusable(None) for a in answers]
 
     async def _orders(self, routes: list[Route | None]) -> list[tuple[str, ...]]:
@@ -240,6 +240,10 @@ class CarrierRouter:
         self, groups: dict[str, list[int]], messages: Sequence[OutboundSms]
     ) -> dict[str, list[Answer]]:
         results: dict[str, list[Answer]] = {}
+        if len(groups) == 1:  # the usual case: no task group to set up
+            [(name, indexes)] = groups.items()
+            results[name] = await self._submit_to(name, [messages[i] for i in indexes])
+            return results
 
         async def one(name: str, indexes: list[int]) -> None:
             results[name] = await self._submit_to(name, [messages[i] for i in indexes])

@@ -171,17 +171,32 @@ class NoUsableRoute:
 
 
 class RouteTable:
-    """Routes ranked once, best first, so the first that matches a message is its route."""
+    """Routes indexed for ``pick``: by prefix, each prefix's routes best first, so a message
+    costs one dictionary look-up per prefix length in use, whatever the number of routes."""
 
     def __init__(self, routes: Sequence[Route]) -> None:
         self.routes = sorted(routes, key=lambda r: r.rank, reverse=True)
+        self._ranks = {r.id: r.rank for r in self.routes}
+        self._by_prefix: dict[str, list[Route]] = {}
+        for route in self.routes:
+            self._by_prefix.setdefault(route.spec.prefix, []).append(route)
+        self._lengths = sorted({len(p) for p in self._by_prefix}, reverse=True)
 
     def pick(self, recipient: str, sender: str, number_type: NumberType | None) -> Route | None:
         """The route a message takes (see the module docstring), or None."""
-        for route in self.routes:
-            if route.matches(recipient, sender, number_type):
-                return route
-        return None
+        best: Route | None = None
+        for length in self._lengths:
+            if length > len(recipient):
+                continue
+            for route in self._by_prefix.get(recipient[:length], ()):
+                s = route.spec
+                if (s.sender is None or s.sender == sender) and (
+                    s.number_type is None or s.number_type is number_type
+                ):
+                    if best is None or self._ranks[route.id] > self._ranks[best.id]:
+                        best = route
+                    break  # the rest of this prefix's routes rank lower
+        return best
 
 
 def candidates(route: Route, position: int) -> tuple[str, ...]:
