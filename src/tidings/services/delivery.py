@@ -5,7 +5,8 @@
     prepare (one transaction)      sender still ours and able to send?   no -> failed 4001
                                    recipient opted out?                   yes -> failed 4007
                                    room in this minute's window?          no -> deferred
-    carrier.submit(batch)          receipts, or refusals (retryable -> retried later)
+    carrier.submit(batch)          receipts, or refusals (retryable -> retried later;
+                                   no usable route -> retried until the unroutable deadline)
     record (one transaction)       sent / failed, conversation counters
 
 ``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
