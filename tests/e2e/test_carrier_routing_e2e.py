@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from azure.communication.sms import SmsClient
 from azure.core.credentials import AzureKeyCredential
 
+from tests.e2e.test_sdk_sms import _wait_for
 from tests.server import ServerProcess
 from tidings.cli import main
 from tidings.client import TidingsClient
 
 SENDER = "+18005550100"
-T = TypeVar("T")
-
-
-def _wait_for(predicate: Callable[[], T | None], timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
