@@ -76,6 +76,12 @@ class FakeRouteRepo:
     def delete(self, route_id: int) -> bool:
         return self._s.routes.pop(route_id, None) is not None
 
+    def update(self, route: Route) -> bool:
+        if route.id not in self._s.routes:
+            return False
+        self._s.routes[route.id] = route
+        return True
+
     def advance(self, turns: dict[int, int]) -> dict[int, int]:
         first = {}
         for route_id, count in turns.items():

@@ -11,6 +11,8 @@
     tidings routes list
     tidings routes add (--carrier NAME | --carriers A,B [--strategy failover|round-robin])
         [--prefix +39] [--sender NUMBER] [--number-type TYPE] [--priority N]
+    tidings routes update ID [--carrier NAME | --carriers A,B] [--strategy S] [--prefix P]
+        [--sender S] [--number-type T] [--priority N]       ("" clears a criterion)
     tidings routes remove ID
 
 The SMPP flags map 1:1 onto the option keys (``--system-id`` -> ``system_id``); every kind's
@@ -34,7 +36,7 @@ from tidings.domain.timefmt import iso_z
 from tidings.errors import InvalidInput
 
 CARRIER_ACTIONS = ("list", "show", "add", "update", "remove")
-ROUTE_ACTIONS = ("list", "add", "remove")
+ROUTE_ACTIONS = ("list", "add", "update", "remove")
 #: Option flags: (flag, option key, type). Booleans are switches.
 _OPTION_FLAGS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("--host", "host", str),
@@ -80,7 +82,7 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Add) -> None: 
     state.add_argument("--enable", dest="enabled", action="store_const", const=True)
     state.add_argument("--disable", dest="enabled", action="store_const", const=False)
 
-    routes = commands.add_parser("routes", help="MT routes: list, add, remove")
+    routes = commands.add_parser("routes", help="MT routes: list, add, update, remove")
     add_common(routes)
     routes.add_argument("action", choices=ROUTE_ACTIONS, nargs="?", default="list")
     routes.add_argument("route_id", nargs="?", type=int)
@@ -90,7 +92,7 @@ def add_parsers(commands: argparse._SubParsersAction, add_common: Add) -> None: 
     routes.add_argument("--prefix", help="destination E.164 prefix, like +39")
     routes.add_argument("--sender", help="one sender number, short code or sender id")
     routes.add_argument("--number-type", choices=[t.value for t in NumberType])
-    routes.add_argument("--priority", type=int, default=0)
+    routes.add_argument("--priority", type=int, default=None)
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -189,16 +191,29 @@ def routes_command(app: Application, args: argparse.Namespace) -> int:
         carriers.remove_route(args.route_id)
         print(f"removed route {args.route_id}")
         return 0
-    if bool(args.carrier) == bool(args.carriers):
+    if args.carrier and args.carriers:
+        raise InvalidInput("give --carrier NAME or --carriers A,B, not both")
+    names = [args.carrier] if args.carrier else [n for n in (args.carriers or "").split(",") if n]
+    if args.action == "update":
+        if args.route_id is None:
+            raise InvalidInput("tidings routes update needs a route ID (see tidings routes list)")
+        changes: dict[str, Any] = {"carriers": names} if names else {}
+        for name in ("strategy", "prefix", "sender", "number_type", "priority"):
+            value = getattr(args, name)
+            if value is not None:
+                changes[name] = value or None  # "" clears a criterion
+        route = carriers.update_route(args.route_id, changes)
+        print(f"updated route {route_line(route)}")
+        return 0
+    if not names:
         raise InvalidInput("tidings routes add needs --carrier NAME or --carriers A,B")
-    names = [args.carrier] if args.carrier else [n for n in args.carriers.split(",") if n]
     route = carriers.add_route(
         names,
         strategy=args.strategy,
         prefix=args.prefix,
         sender=args.sender,
         number_type=args.number_type,
-        priority=args.priority,
+        priority=args.priority or 0,
     )
     print(f"added route {route_line(route)}")
     return 0

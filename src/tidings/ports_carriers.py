@@ -45,6 +45,10 @@ class RouteRepo(Protocol):
 
     def delete(self, route_id: int) -> bool: ...
 
+    def update(self, route: Route) -> bool:
+        """Store ``route``'s spec over the row of its id (its turn counter stays)."""
+        ...
+
     def advance(self, turns: dict[int, int]) -> dict[int, int]:
         """Take ``turns[route]`` round-robin turns of each route; return each route's first.
 

@@ -218,7 +218,7 @@ async def test_openapi_describes_the_registry(http: httpx.AsyncClient) -> None:
     carriers = document["paths"]["/tidings/carriers"]
     assert carriers["post"]["summary"] == "Add a carrier"
     assert carriers["post"]["responses"]["201"]
-    assert set(document["paths"]["/tidings/routes/{route_id}"]) == {"get", "delete"}
+    assert set(document["paths"]["/tidings/routes/{route_id}"]) == {"get", "patch", "delete"}
     assert "CarrierRequest" in document["components"]["schemas"]
     assert document["paths"]["/tidings/carriers/{name}"]["patch"]["security"] == [{"hmac": []}]
 
@@ -234,3 +234,25 @@ async def test_messages_show_the_carrier_they_went_to(
     await Driver(app, clock).settle()
     body = (await http.get(f"/tidings/messages/{message_id}")).json()
     assert body["carrier"] == "simulator" and body["carrierMessageId"].startswith("sim-")
+
+
+async def test_a_route_is_patched_in_place(http: httpx.AsyncClient) -> None:
+    await http.post(CARRIERS, json=ACME)
+    route = (await http.post(ROUTES, json={"carriers": ["acme"], "prefix": "+39"})).json()
+    patched = await http.patch(
+        f"{ROUTES}/{route['id']}",
+        json={"carriers": ["acme", "simulator"], "strategy": "round-robin", "sender": "12345"},
+    )
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert body["id"] == route["id"] and body["prefix"] == "+39" and body["sender"] == "12345"
+    assert body["carriers"] == ["acme", "simulator"] and body["strategy"] == "round-robin"
+    cleared = await http.patch(f"{ROUTES}/{route['id']}", json={"sender": None})
+    assert cleared.json()["sender"] is None
+    bad = await http.patch(f"{ROUTES}/{route['id']}", json={"prefix": "+3x"})
+    assert bad.status_code == 400 and "prefix" in bad.json()["error"]["message"]
+    unknown = await http.patch(f"{ROUTES}/{route['id']}", json={"destination": "+1"})
+    assert unknown.status_code == 400
+    missing = await http.patch(f"{ROUTES}/999", json={"priority": 1})
+    assert missing.status_code == 404
+    assert (await http.get(f"{ROUTES}/{route['id']}")).json() == cleared.json()

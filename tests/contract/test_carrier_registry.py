@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tidings.domain.carriers import CarrierConfig, RouteSpec, Strategy
+from tidings.domain.carriers import CarrierConfig, Route, RouteSpec, Strategy
 from tidings.domain.messages import Direction, Message, MessageOrigin, MessageStatus
 from tidings.domain.numbers import NumberType
 from tidings.errors import Conflict
@@ -99,3 +99,13 @@ def test_sent_messages_record_their_carrier(db: Database) -> None:
     db.write(lambda tx: tx.messages.mark_sent_many([("m1", "c-1", "acme")], T0))
     sent = db.read(lambda tx: tx.messages.get("m1"))
     assert sent is not None and sent.carrier == "acme" and sent.carrier_message_id == "c-1"
+
+
+def test_a_route_update_keeps_its_id_and_turn(db: Database) -> None:
+    route = db.write(lambda tx: tx.routes.add(RouteSpec(("a", "b"), Strategy.ROUND_ROBIN), T0))
+    db.write(lambda tx: tx.routes.advance({route.id: 5}))
+    changed = Route(route.id, RouteSpec(("b",), Strategy.FAILOVER, "+44", "12345"), T0)
+    assert db.write(lambda tx: tx.routes.update(changed))
+    assert db.read(lambda tx: tx.routes.get(route.id)) == changed
+    assert db.write(lambda tx: tx.routes.advance({route.id: 1})) == {route.id: 5}
+    assert not db.write(lambda tx: tx.routes.update(Route(999, changed.spec, T0)))

@@ -168,3 +168,27 @@ async def test_a_disabled_carrier_holds_its_messages_then_they_fail_as_unavailab
     await run.settle(advance=30.0)
     message = app.services.queries.message(message_id)
     assert message.delivery_status_details == "5001: Destination temporarily unavailable"
+
+
+async def test_a_route_changed_in_place_sends_the_next_messages_its_new_way(
+    app: Application, run: Driver
+) -> None:
+    carriers = app.services.carriers
+    carriers.add("sim2", "simulator")
+    route = carriers.add_route(["simulator"], prefix="+1425")
+    changed = carriers.update_route(route.id, {"carriers": ["sim2"], "prefix": "+1"})
+    assert (changed.id, changed.spec.carriers, changed.spec.prefix) == (route.id, ("sim2",), "+1")
+    message_id = _send(app, "+14255550111")
+    await run.settle()
+    assert app.services.queries.message(message_id).carrier == "sim2"
+    cleared = carriers.update_route(route.id, {"prefix": None, "sender": SENDER})
+    assert (cleared.spec.prefix, cleared.spec.sender) == ("", SENDER)
+    with pytest.raises(Conflict, match="Route 1 matches the same messages"):
+        carriers.update_route(route.id, {"sender": None})
+    with pytest.raises(InvalidInput, match="no carrier named 'ghost'"):
+        carriers.update_route(route.id, {"carriers": ["ghost"]})
+    with pytest.raises(InvalidInput, match="colour: not a field"):
+        carriers.update_route(route.id, {"colour": "red"})
+    with pytest.raises(NotFound):
+        carriers.update_route(999, {"priority": 1})
+    assert carriers.get_route(route.id) == cleared  # refused changes changed nothing

@@ -39,6 +39,12 @@ def test_carriers_and_routes_through_the_cli(
         "2 prefix=+39 -> sim2 (failover)",
         "1 prefix=* -> simulator (failover)",
     ]
+    code, out, _ = _run(capsys, data, "routes", "update", "2", "--prefix", "+393", "--priority",
+                        "2")  # fmt: skip
+    assert code == 0 and out.strip() == "updated route 2 prefix=+393 priority=2 -> sim2 (failover)"
+    code, out, _ = _run(capsys, data, "routes", "update", "2", "--prefix", "+39", "--priority",
+                        "0")  # fmt: skip
+    assert out.strip() == "updated route 2 prefix=+39 -> sim2 (failover)"
     code, out, _ = _run(capsys, data, "carriers", "show", "sim2")
     assert "  delay_seconds: 1.5" in out and "  routes: 2, 3" in out
     code, out, err = _run(capsys, data, "carriers", "remove", "sim2")
@@ -65,6 +71,8 @@ def test_carriers_and_routes_through_the_cli(
         (["routes", "add", "--prefix", "+1"], "--carrier NAME or --carriers"),
         (["routes", "add", "--prefix", "+1x", "--carrier", "simulator"], "prefix"),
         (["routes", "remove"], "needs a route ID"),
+        (["routes", "update", "--prefix", "+1"], "needs a route ID"),
+        (["routes", "update", "1", "--carrier", "a", "--carriers", "b"], "not both"),
         (["routes", "remove", "99"], "Route 99 was not found"),
     ],
 )

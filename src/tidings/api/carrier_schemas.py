@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import UNSET, Struct, UnsetType, field
 
 
 class CarrierRequest(Struct, rename="camel", forbid_unknown_fields=True):
@@ -67,6 +67,18 @@ class RouteRequest(Struct, rename="camel", forbid_unknown_fields=True):
     priority: int = 0
 
 
+class RoutePatch(Struct, rename="camel", forbid_unknown_fields=True):
+    """Members present replace the route's; ``null`` clears ``prefix``, ``sender`` or
+    ``numberType``."""
+
+    carriers: list[str] | UnsetType = UNSET
+    strategy: str | UnsetType = UNSET
+    prefix: str | UnsetType | None = UNSET
+    sender: str | UnsetType | None = UNSET
+    number_type: str | UnsetType | None = UNSET
+    priority: int | UnsetType = UNSET
+
+
 class RouteOut(Struct, rename="camel"):
     id: int
     carriers: list[str]
@@ -97,5 +109,6 @@ OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None,
     ("GET", "/tidings/routes"): ("List MT routes, best first", None, RouteList, 200),
     ("POST", "/tidings/routes"): ("Add an MT route", RouteRequest, RouteOut, 201),
     ("GET", "/tidings/routes/{route_id}"): ("Get an MT route", None, RouteOut, 200),
+    ("PATCH", "/tidings/routes/{route_id}"): ("Change an MT route", RoutePatch, RouteOut, 200),
     ("DELETE", "/tidings/routes/{route_id}"): ("Remove an MT route", None, None, 204),
 }

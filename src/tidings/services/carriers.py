@@ -149,31 +149,53 @@ class CarrierService:
         number_type: str | None = None,
         priority: int = 0,
     ) -> Route:
-        try:
-            spec = route_spec(
-                carriers,
-                strategy=strategy,
-                prefix=prefix,
-                sender=sender,
-                number_type=number_type,
-                priority=priority,
-            )
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+        spec = _spec(
+            {
+                "carriers": carriers,
+                "strategy": strategy,
+                "prefix": prefix,
+                "sender": sender,
+                "number_type": number_type,
+                "priority": priority,
+            }
+        )
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> Route:
-            known = {c.name for c in tx.carriers.all()}
-            missing = [c for c in spec.carriers if c not in known]
-            if missing:
-                raise InvalidInput(f"carriers: no carrier named {missing[0]!r}.", target="carriers")
-            same = [r for r in tx.routes.all() if _criteria(r.spec) == _criteria(spec)]
-            if same:
-                raise Conflict(
-                    f"Route {same[0].id} matches the same messages; remove it first.",
-                    code="RouteExists",
-                )
+            _check_route(tx, spec, None)
             route = tx.routes.add(spec, now)
+            tx.carriers.bump(now)
+            return route
+
+        return self._ctx.store.write(write)
+
+    def update_route(self, route_id: int, changes: Mapping[str, Any]) -> Route:
+        """Change some of a route's fields (``carriers``, ``strategy``, ``prefix``, ``sender``,
+        ``number_type``, ``priority``; None clears a criterion); it keeps its id and turn."""
+        unknown = sorted(set(changes) - _ROUTE_FIELDS)
+        if unknown:
+            raise InvalidInput(f"{unknown[0]}: not a field of a route.", target=unknown[0])
+        now = self._ctx.clock.now()
+
+        def write(tx: Tx) -> Route:
+            current = tx.routes.get(route_id)
+            if current is None:
+                raise NotFound(f"Route {route_id} was not found.", code="RouteNotFound")
+            s = current.spec
+            fields: dict[str, Any] = {
+                "carriers": s.carriers,
+                "strategy": s.strategy.value,
+                "prefix": s.prefix,
+                "sender": s.sender,
+                "number_type": s.number_type.value if s.number_type else None,
+                "priority": s.priority,
+            }
+            fields.update(changes)
+            if fields["priority"] is None:
+                fields["priority"] = 0
+            route = replace(current, spec=_spec(fields))
+            _check_route(tx, route.spec, route_id)
+            tx.routes.update(route)
             tx.carriers.bump(now)
             return route
 
@@ -242,5 +264,27 @@ def _options(raw: object) -> dict[str, Any]:
     return dict(raw)
 
 
-def _criteria(spec: RouteSpec) -> tuple[object, ...]:
-    return (spec.prefix, spec.sender, spec.number_type, spec.priority)
+_ROUTE_FIELDS = frozenset({"carriers", "strategy", "prefix", "sender", "number_type", "priority"})
+
+
+def _spec(fields: Mapping[str, Any]) -> RouteSpec:
+    try:
+        return route_spec(**fields)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _check_route(tx: Tx, spec: RouteSpec, route_id: int | None) -> None:
+    """Its carriers exist and no other route has the same criteria."""
+    known = {c.name for c in tx.carriers.all()}
+    missing = [c for c in spec.carriers if c not in known]
+    if missing:
+        raise InvalidInput(f"carriers: no carrier named {missing[0]!r}.", target="carriers")
+    criteria = (spec.prefix, spec.sender, spec.number_type, spec.priority)
+    for other in tx.routes.all():
+        s = other.spec
+        if other.id != route_id and (s.prefix, s.sender, s.number_type, s.priority) == criteria:
+            raise Conflict(
+                f"Route {other.id} matches the same messages; change or remove it first.",
+                code="RouteExists",
+            )

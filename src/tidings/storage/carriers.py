@@ -93,6 +93,17 @@ def _route(row: sa.Row[Any]) -> Route:
     )
 
 
+def _spec_values(spec: RouteSpec) -> dict[str, Any]:
+    return {
+        "carriers": list(spec.carriers),
+        "strategy": spec.strategy.value,
+        "prefix": spec.prefix,
+        "sender": spec.sender,
+        "number_type": spec.number_type.value if spec.number_type else None,
+        "priority": spec.priority,
+    }
+
+
 class SqlRouteRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -107,19 +118,16 @@ class SqlRouteRepo:
     def add(self, spec: RouteSpec, now: datetime) -> Route:
         route_id = self._c.execute(
             routes.insert()
-            .values(
-                carriers=list(spec.carriers),
-                strategy=spec.strategy.value,
-                prefix=spec.prefix,
-                sender=spec.sender,
-                number_type=spec.number_type.value if spec.number_type else None,
-                priority=spec.priority,
-                turn=0,
-                created_at=now,
-            )
+            .values(**_spec_values(spec), turn=0, created_at=now)
             .returning(routes.c.id)
         ).scalar_one()
         return Route(int(route_id), spec, now)
+
+    def update(self, route: Route) -> bool:
+        result = self._c.execute(
+            routes.update().where(routes.c.id == route.id).values(**_spec_values(route.spec))
+        )
+        return result.rowcount > 0
 
     def delete(self, route_id: int) -> bool:
         return self._c.execute(routes.delete().where(routes.c.id == route_id)).rowcount > 0

@@ -21,6 +21,7 @@ from tidings.api.carrier_schemas import (
     CarrierRequest,
     RouteList,
     RouteOut,
+    RoutePatch,
     RouteRequest,
 )
 from tidings.api.routes.common import TIDINGS_VERSIONS, api_version, json, run
@@ -152,6 +153,17 @@ def routes(services: Services) -> list[HttpRoute]:
         check(request)
         return json(route_out(await run(carriers.get_route, _route_id(request))))
 
+    async def patch_route(request: Request) -> Response:
+        check(request)
+        route_id = _route_id(request)
+        body = msgspec.json.decode(await request.body() or b"{}", type=RoutePatch)
+        changes = {
+            name: value
+            for name in RoutePatch.__struct_fields__
+            if (value := getattr(body, name)) is not msgspec.UNSET
+        }
+        return json(route_out(await run(carriers.update_route, route_id, changes)))
+
     async def delete_route(request: Request) -> Response:
         check(request)
         await run(carriers.remove_route, _route_id(request))
@@ -166,5 +178,6 @@ def routes(services: Services) -> list[HttpRoute]:
         HttpRoute("/tidings/routes", list_routes, methods=["GET"]),
         HttpRoute("/tidings/routes", add_route, methods=["POST"]),
         HttpRoute("/tidings/routes/{route_id}", get_route, methods=["GET"]),
+        HttpRoute("/tidings/routes/{route_id}", patch_route, methods=["PATCH"]),
         HttpRoute("/tidings/routes/{route_id}", delete_route, methods=["DELETE"]),
     ]
