@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,3 +194,29 @@ async def test_a_route_changed_in_place_sends_the_next_messages_its_new_way(
     with pytest.raises(NotFound):
         carriers.update_route(999, {"priority": 1})
     assert carriers.get_route(route.id) == cleared  # refused changes changed nothing
+
+
+def test_concurrent_changes_never_leave_a_route_to_a_removed_carrier(app: Application) -> None:
+    carriers = app.services.carriers
+    for round_ in range(15):
+        name = f"c{round_}"
+        carriers.add(name, "simulator")
+        barrier = threading.Barrier(2)
+
+        def remove(n: str = name, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            with contextlib.suppress(Conflict):
+                carriers.remove(n)
+
+        def route(n: str = name, r: int = round_, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            with contextlib.suppress(InvalidInput):
+                carriers.add_route([n], prefix=f"+{r + 10}")
+
+        threads = [threading.Thread(target=remove), threading.Thread(target=route)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    known = {c.name for c in carriers.all()}
+    assert all(set(r.spec.carriers) <= known for r in carriers.routes())

@@ -1,7 +1,9 @@
 """The carrier registry: add, change and remove carriers and the MT routes between them.
 
 Every change bumps the carrier's ``version`` and the registry's revision in the same
-transaction; workers poll the revision and rebuild what moved (``carriers/router.py``), so a
+transaction, the revision first: its row lock serialises concurrent changes on PostgreSQL,
+so each change checks (routes using a carrier, duplicate routes) what the one before it
+committed; workers poll the revision and rebuild what moved (``carriers/router.py``), so a
 change takes effect within seconds, without a restart, on every node.
 
 Options are kind-specific and checked by the validator injected for the kind (it raises
@@ -60,10 +62,10 @@ class CarrierService:
         config = CarrierConfig(key, chosen, opts, enabled, 1, now, now)
 
         def write(tx: Tx) -> CarrierConfig:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             if tx.carriers.get(key) is not None:
                 raise Conflict(f"A carrier named {key!r} exists already.", code="CarrierExists")
             tx.carriers.add(config)
-            tx.carriers.bump(now)
             return config
 
         return self._ctx.store.write(write)
@@ -83,6 +85,7 @@ class CarrierService:
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> CarrierConfig:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             current = self._get(tx, key)
             merged = {} if replace_options else dict(current.options)
             for option, value in changes.items():
@@ -100,7 +103,6 @@ class CarrierService:
                 updated_at=now,
             )
             tx.carriers.update(config)
-            tx.carriers.bump(now)
             return config
 
         return self._ctx.store.write(write)
@@ -113,6 +115,7 @@ class CarrierService:
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> None:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             self._get(tx, key)
             using = [r.id for r in tx.routes.all() if key in r.spec.carriers]
             if using:
@@ -122,7 +125,6 @@ class CarrierService:
                     code="CarrierInUse",
                 )
             tx.carriers.delete(key)
-            tx.carriers.bump(now)
 
         self._ctx.store.write(write)
 
@@ -162,9 +164,9 @@ class CarrierService:
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> Route:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             _check_route(tx, spec, None)
             route = tx.routes.add(spec, now)
-            tx.carriers.bump(now)
             return route
 
         return self._ctx.store.write(write)
@@ -178,6 +180,7 @@ class CarrierService:
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> Route:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             current = tx.routes.get(route_id)
             if current is None:
                 raise NotFound(f"Route {route_id} was not found.", code="RouteNotFound")
@@ -196,7 +199,6 @@ class CarrierService:
             route = replace(current, spec=_spec(fields))
             _check_route(tx, route.spec, route_id)
             tx.routes.update(route)
-            tx.carriers.bump(now)
             return route
 
         return self._ctx.store.write(write)
@@ -205,9 +207,9 @@ class CarrierService:
         now = self._ctx.clock.now()
 
         def write(tx: Tx) -> None:
+            tx.carriers.bump(now)  # first: serialises registry changes (row lock)
             if not tx.routes.delete(route_id):
                 raise NotFound(f"Route {route_id} was not found.", code="RouteNotFound")
-            tx.carriers.bump(now)
 
         self._ctx.store.write(write)
 
