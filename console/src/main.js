@@ -13,6 +13,7 @@ import { OptOuts } from "./pages/optouts.js";
 import { Keys } from "./pages/keys.js";
 import { Subscriptions } from "./pages/subscriptions.js";
 import { Chat } from "./pages/chat.js";
+import { Carriers } from "./pages/carriers.js";
 import "./style.css";
 
 const PAGES = [
@@ -24,6 +25,7 @@ const PAGES = [
   ["optouts", "Opt-outs", OptOuts],
   ["subscriptions", "Event subscriptions", Subscriptions],
   ["chat", "Chat", Chat],
+  ["carriers", "Carriers", Carriers],
   ["keys", "Access keys", Keys],
 ];
 

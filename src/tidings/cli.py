@@ -1,5 +1,5 @@
-"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, partners, subscriptions,
-demo.
+"""The ``tidings`` command: serve, api, worker, migrate, keys, numbers, partners, carriers,
+routes, subscriptions, demo.
 
 ``tidings serve`` (the default) runs the API on HTTPS and HTTP and the background worker in
 one process; ``tidings api`` and ``tidings worker`` run them apart for scale-out.
@@ -19,6 +19,7 @@ import anyio
 from tqdm import tqdm
 
 from tidings import __version__, logs
+from tidings import cli_carriers as carriers
 from tidings import cli_partners as partners
 from tidings.cli_identity import add_parser as add_identity_parser
 from tidings.cli_identity import identity_command
@@ -106,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
         "--sms", default=Capability.INBOUND_OUTBOUND.value, choices=[c.value for c in Capability]
     )
     partners.add_parser(commands, _add_common)
+    carriers.add_parsers(commands, _add_common)
     subs = commands.add_parser(
         "subscriptions", help="event subscriptions: list, show, create, delete, log, replay"
     )
@@ -299,5 +301,7 @@ _COMMANDS = {
     "subscriptions": _subscriptions,
     "demo": _demo,
     "partners": partners.partner_command,
+    "carriers": carriers.carriers_command,
+    "routes": carriers.routes_command,
     "identity": _identity,
 }

@@ -7,7 +7,7 @@ and returns an ``Application`` that the CLI serves, runs as a worker, or both.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +16,17 @@ from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
 from tidings.api.routes.console import Listeners
+from tidings.carriers.router import CarrierFactory, CarrierRouter
 from tidings.carriers.simulator import SimulatedCarrier
+from tidings.domain.carriers import CarrierConfig, parse_simulator_options
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
-from tidings.ports import Clock, SystemClock, WebhookSender
+from tidings.ports import Carrier, Clock, SystemClock, WebhookSender
+from tidings.ports.registry import BindStatusReader, NoBinds
 from tidings.services.analytics import AnalyticsService, OperationsService
+from tidings.services.carriers import CarrierService, OptionValidator
 from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
 from tidings.services.delivery import DeliveryService, DeliverySink
@@ -56,7 +60,7 @@ class Application:
     settings: Settings
     database: Database
     services: Services
-    carrier: SimulatedCarrier
+    carrier: CarrierRouter
     sink: DeliverySink
     sender: WebhookSender
     dispatcher: WebhookDispatcher
@@ -129,9 +133,35 @@ class Application:
 _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
 
 
+def carrier_kinds(
+    database: Database, clock: Clock, settings: Settings
+) -> tuple[dict[str, OptionValidator], dict[str, CarrierFactory]]:
+    """The carrier kinds this build supports: each kind's option validator and factory."""
+
+    def simulator(config: CarrierConfig) -> Carrier:
+        options = parse_simulator_options(config.options)
+        return SimulatedCarrier(
+            database,
+            clock,
+            name=config.name,
+            default_delay=options.delay_seconds,
+            batch_size=settings.worker.batch_size,
+            lease=timedelta(seconds=settings.worker.lease_seconds),
+        )
+
+    return {"simulator": parse_simulator_options}, {"simulator": simulator}
+
+
 def build(
-    settings: Settings, *, clock: Clock | None = None, sender: WebhookSender | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sender: WebhookSender | None = None,
+    binds: BindStatusReader | None = None,
+    kinds: Mapping[str, tuple[OptionValidator, CarrierFactory]] | None = None,
 ) -> Application:
+    """The application over ``settings``; ``kinds`` adds carrier kinds (tests), ``binds``
+    reads bind states (the SMPP connector's)."""
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
@@ -143,12 +173,10 @@ def build(
         pascal_events=settings.event_casing is EventCasing.SEED,
         limits=parse_limits(settings.rate_limits),
     )
-    carrier = SimulatedCarrier(
-        database,
-        clock,
-        batch_size=settings.worker.batch_size,
-        lease=timedelta(seconds=settings.worker.lease_seconds),
-    )
+    validators, factories = carrier_kinds(database, clock, settings)
+    for kind, (validator, factory) in (kinds or {}).items():
+        validators[kind], factories[kind] = validator, factory
+    carrier = CarrierRouter(database, factories, refresh_seconds=settings.carrier_refresh_seconds)
     sender = sender or HttpWebhookSender(
         AddressPolicy(
             allow_loopback=settings.webhook_allow_loopback,
@@ -168,7 +196,12 @@ def build(
     )
     inbound = InboundService(ctx)
     numbers = NumbersService(ctx)
-    delivery = DeliveryService(ctx, carrier, max_attempts=settings.worker.max_attempts)
+    delivery = DeliveryService(
+        ctx,
+        carrier,
+        max_attempts=settings.worker.max_attempts,
+        unroutable_deadline=timedelta(seconds=settings.unroutable_deadline_seconds),
+    )
     numbers = NumbersService(ctx)
     services = Services(
         store=database,
@@ -198,6 +231,7 @@ def build(
         demo=DemoService(ctx, numbers),
         operations=OperationsService(ctx),
         webhook_debug=WebhookDebugService(ctx),
+        carriers=CarrierService(ctx, validators, binds or NoBinds()),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(settings, database, services, carrier, sink, sender, dispatcher)

@@ -11,6 +11,7 @@
     ├── Conflict                 state does not allow the change
     ├── QuotaExceeded            a rate or size limit was hit
     └── CarrierError             the carrier refused or failed a submission
+        └── CarrierUnavailable   no usable route for it now (waits, then fails)
 
 Each error carries the ACS ``code`` string (``InvalidParameter``, ``Denied``, ...) and a
 human-readable message; none carries an HTTP status.
@@ -72,3 +73,13 @@ class CarrierError(TidingsError):
     def __init__(self, message: str, *, code: str | None = None, retryable: bool = False):
         super().__init__(message, code=code)
         self.retryable = retryable
+
+
+class CarrierUnavailable(CarrierError):
+    """No carrier can take the message now: no route matches it, or every carrier of its
+    route is down or disabled. The message waits (retried, not counted against the worker's
+    attempts) until the unroutable deadline, then fails with ``code`` (an ACS delivery code).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code, retryable=True)

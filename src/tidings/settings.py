@@ -89,6 +89,11 @@ class Settings:
     #: elsewhere find it (``installations.py``); ``load_settings`` defaults it to
     #: ``$XDG_STATE_HOME/tidings`` (``~/.local/state/tidings``). ``None``: not recorded.
     state_dir: Path | None = None
+    #: A message no carrier can take (no route, or its route's carriers all down) waits
+    #: this long from when it was due, then fails (4003 no route / 5001 carriers down).
+    unroutable_deadline_seconds: float = 3600.0
+    #: How often workers check the carrier registry for changes (one row read).
+    carrier_refresh_seconds: float = 2.0
 
     def environment(self) -> dict[str, str]:
         """Environment variables that ``load_settings`` turns back into these settings (for
@@ -206,6 +211,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
     "TIDINGS_API_PROCESSES": ("api_processes", _processes),
     "TIDINGS_STATE_DIR": ("state_dir", _optional_path),
+    "TIDINGS_UNROUTABLE_DEADLINE_SECONDS": ("unroutable_deadline_seconds", float),
+    "TIDINGS_CARRIER_REFRESH_SECONDS": ("carrier_refresh_seconds", float),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

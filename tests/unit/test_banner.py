@@ -14,9 +14,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _readme_banner() -> str:
-    """The code block after "which prints:" in the README."""
-    after = README.read_text().split("`tidings serve`, which prints:\n\n```\n", 1)[1]
-    return after.split("```", 1)[0]
+    """The README's code block that starts with the banner's first line."""
+    after = README.read_text().split("```\nTidings ", 1)[1]
+    return "Tidings " + after.split("```", 1)[0]
 
 
 def test_the_readme_shows_the_banner_tidings_serve_prints(

@@ -211,8 +211,8 @@ function Timeline({ id }) {
         ${m.segments} segment${m.segments === 1 ? "" : "s"} (${m.encoding})
       <//>
       ${outbound &&
-      html`<${Step} title="Sent to the carrier" at=${m.sentAt} state=${m.sentAt ? "done" : m.status === "failed" ? "failed" : "waiting"}>
-        ${!m.sentAt && m.status === "failed" ? "Not sent" : null}
+      html`<${Step} title=${m.carrier ? `Sent to carrier ${m.carrier}` : "Sent to the carrier"} at=${m.sentAt} state=${m.sentAt ? "done" : m.status === "failed" ? "failed" : "waiting"}>
+        ${!m.sentAt && m.status === "failed" ? "Not sent" : m.carrierMessageId && `carrier id ${m.carrierMessageId}`}
       <//>`}
       ${outbound &&
       html`<${Step}

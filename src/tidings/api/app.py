@@ -22,6 +22,7 @@ from tidings.api.observability import MetricsEndpoint, RequestContextMiddleware
 from tidings.api.openapi import openapi_document
 from tidings.api.routes import (
     analytics,
+    carriers,
     chat,
     chat_stream,
     console,
@@ -64,6 +65,7 @@ def create_app(
         *reservations.routes(services),
         *tidings.routes(services),
         *partners.routes(services),
+        *carriers.routes(services),
         *event_subscriptions.routes(services, public_url=public_url),
         *analytics.routes(services),
         *console.routes(services, now=clock, listeners=listeners, public_url=public_url),

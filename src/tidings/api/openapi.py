@@ -9,7 +9,7 @@ import msgspec
 from starlette.routing import BaseRoute, Route
 
 from tidings import __version__
-from tidings.api import chat_schemas, schemas
+from tidings.api import carrier_schemas, chat_schemas, schemas
 
 # (method, path) -> (summary, request body type, response type, success status)
 _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None, int]] = {
@@ -271,6 +271,9 @@ _ERROR = {
         }
     },
 }
+
+
+_OPERATIONS |= carrier_schemas.OPERATIONS
 
 
 def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:

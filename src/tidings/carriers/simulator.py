@@ -43,7 +43,9 @@ class SimulatedCarrier:
         batch_size: int = 500,
         lease: timedelta = timedelta(seconds=30),
         rng: random.Random | None = None,
+        name: str = "simulator",
     ) -> None:
+        self.name = name
         self._lease = lease
         self._store = store
         self._clock = clock

@@ -103,6 +103,8 @@ class OutboundSms:
     recipient: str
     body: str
     segments: int
+    #: The sender's number type (``NumberType`` value), for routes by number type.
+    sender_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class Message:
     report_timeout_seconds: int | None = None
     carrier_message_id: str | None = None
     partner: str | None = None  # the Messaging Connect partner that carries it
+    carrier: str | None = None  # the carrier it was submitted to (``domain/carriers.py``)
 
     @property
     def partner_message_id(self) -> str | None:

@@ -1,9 +1,10 @@
 """Ports: the narrow interfaces services depend on. Adapters implement them; fakes too.
 
 One module per domain: ``jobs``, ``numbers``, ``reservations``, ``messages``, ``events``,
-``webhooks``, ``chat``, ``carriers``, ``identity``, ``analytics``, ``clock``; ``tx`` combines
-their repositories into ``Tx`` and the slices of it each service takes, ``store`` is how a
-service reaches them (``Store[SmsTx]``). Every name is importable from ``tidings.ports``.
+``webhooks``, ``chat``, ``carriers`` (the carrier interface), ``registry`` (configured
+carriers and routes), ``identity``, ``analytics``, ``clock``; ``tx`` combines their
+repositories into ``Tx`` and the slices of it each service takes, ``store`` is how a service
+reaches them (``Store[SmsTx]``). Every name is importable from ``tidings.ports``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ from tidings.ports.numbers import (
     WithPartners,
     WithSearches,
 )
+from tidings.ports.registry import (
+    BindStatus,
+    BindStatusReader,
+    CarrierRepo,
+    NoBinds,
+    RouteRepo,
+    WithCarriers,
+    WithRoutes,
+)
 from tidings.ports.reservations import ReservationRepo, WithReservations
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
@@ -78,8 +88,11 @@ from tidings.ports.webhooks import (
 __all__ = [
     "AnalyticsRepo",
     "AnalyticsTx",
+    "BindStatus",
+    "BindStatusReader",
     "BulkLoader",
     "Carrier",
+    "CarrierRepo",
     "CarrierRuleRepo",
     "CarrierSink",
     "ChatRepo",
@@ -101,6 +114,7 @@ __all__ = [
     "KeyRepo",
     "KeysTx",
     "MessageRepo",
+    "NoBinds",
     "NotificationsTx",
     "NumberRepo",
     "NumbersTx",
@@ -113,6 +127,7 @@ __all__ = [
     "QueueStats",
     "RateWindows",
     "ReservationRepo",
+    "RouteRepo",
     "SearchRepo",
     "SimulatedCarrierTx",
     "SimulatorTx",
@@ -128,6 +143,7 @@ __all__ = [
     "WithAnalytics",
     "WithBulk",
     "WithCarrierRules",
+    "WithCarriers",
     "WithChat",
     "WithConversations",
     "WithDeliveries",
@@ -143,6 +159,7 @@ __all__ = [
     "WithPartners",
     "WithRateWindows",
     "WithReservations",
+    "WithRoutes",
     "WithSearches",
     "WithSubscriptions",
     "WorkerTx",

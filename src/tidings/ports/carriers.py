@@ -19,9 +19,11 @@ from tidings.errors import CarrierError
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """A carrier's answer to a submission: its own id for the message."""
+    """A carrier's answer to a submission: its own id for the message, and which carrier
+    took it (set by the router; None means the carrier that was asked)."""
 
     carrier_message_id: str
+    carrier: str | None = None
 
 
 class CarrierSink(Protocol):

@@ -19,6 +19,7 @@ from tidings.ports.identity import WithIdentities, WithKeys
 from tidings.ports.jobs import WithJobs, WithRateWindows
 from tidings.ports.messages import WithBulk, WithConversations, WithMessages, WithOptOuts
 from tidings.ports.numbers import WithNumbers, WithOperations, WithPartners, WithSearches
+from tidings.ports.registry import WithCarriers, WithRoutes
 from tidings.ports.reservations import WithReservations
 from tidings.ports.webhooks import WithDeliveries, WithSubscriptions
 
@@ -44,6 +45,8 @@ class Tx(
     WithChat,
     WithAnalytics,
     WithBulk,
+    WithCarriers,
+    WithRoutes,
     Protocol,
 ):
     """The repositories of one transaction."""

@@ -5,7 +5,8 @@
     prepare (one transaction)      sender still ours and able to send?   no -> failed 4001
                                    recipient opted out?                   yes -> failed 4007
                                    room in this minute's window?          no -> deferred
-    carrier.submit(batch)          receipts, or refusals (retryable -> retried later)
+    carrier.submit(batch)          receipts, or refusals (retryable -> retried later;
+                                   no usable route -> retried until the unroutable deadline)
     record (one transaction)       sent / failed, conversation counters
 
 ``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
@@ -42,7 +43,7 @@ from tidings.domain.messages import (
     send_job_payload,
 )
 from tidings.domain.numbers import PurchasedNumber
-from tidings.errors import CarrierError
+from tidings.errors import CarrierError, CarrierUnavailable
 from tidings.ports import Carrier, DeliveryTx, Job
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundService
@@ -70,15 +71,26 @@ class _Prepared:
     active: list[Job] = field(default_factory=list)  # still claimed: their outcome is ours
     ids: dict[int, list[str]] = field(default_factory=dict)  # each active job's messages
     deferred: int = 0
+    sender_types: dict[str, str] = field(default_factory=dict)  # for routes by number type
 
 
 class DeliveryService:
     def __init__(
-        self, ctx: ServiceContext[DeliveryTx], carrier: Carrier, *, max_attempts: int = 8
+        self,
+        ctx: ServiceContext[DeliveryTx],
+        carrier: Carrier,
+        *,
+        max_attempts: int = 8,
+        unroutable_deadline: timedelta = timedelta(hours=1),
+        unroutable_retry: timedelta = timedelta(seconds=30),
     ) -> None:
         self._ctx = ctx
         self._carrier = carrier
         self._max_attempts = max_attempts
+        #: How long a message with no usable route waits (``CarrierUnavailable``), counted
+        #: from when it was due, and the longest pause between its tries.
+        self._unroutable_deadline = unroutable_deadline
+        self._unroutable_retry = unroutable_retry.total_seconds()
 
     async def submit(self, jobs: list[Job]) -> list[JobOutcome]:
         """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned).
@@ -93,19 +105,29 @@ class DeliveryService:
         )
         if not prepared.ready:
             return [JobOutcome(job) for job in prepared.active]
+        types = prepared.sender_types
         answers = await self._carrier.submit(
             [
-                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments)
+                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments, types.get(m.sender))
                 for _, m in prepared.ready
             ]
         )
-        sent: list[tuple[Message, str]] = []
+        sent: list[tuple[Message, str, str]] = []
         failed: list[tuple[Message, int]] = []
         retries: dict[int, list[str]] = defaultdict(list)
         errors: dict[int, str] = {}
+        waiting: set[int] = set()  # jobs with messages that wait for a usable route
         for (job, message), answer in zip(prepared.ready, answers, strict=True):
             if not isinstance(answer, CarrierError):
-                sent.append((message, answer.carrier_message_id))
+                carrier = answer.carrier or self._carrier.name
+                sent.append((message, answer.carrier_message_id, carrier))
+            elif isinstance(answer, CarrierUnavailable):
+                if self._may_wait(message, now):  # until the deadline, whatever the attempts
+                    retries[job.id].append(message.id)
+                    errors[job.id] = answer.message
+                    waiting.add(job.id)
+                else:
+                    failed.append((message, _code(answer)))
             elif answer.retryable and job.attempts < self._max_attempts:
                 retries[job.id].append(message.id)
                 errors[job.id] = answer.message
@@ -121,7 +143,8 @@ class DeliveryService:
             if not again:
                 outcomes.append(JobOutcome(job))
                 continue
-            delay = timedelta(seconds=min(2.0**job.attempts, 300.0))
+            cap = self._unroutable_retry if job.id in waiting else 300.0
+            delay = timedelta(seconds=min(2.0 ** min(job.attempts, 16), cap))
             narrowed = len(again) < len(prepared.ids[job.id])
             outcomes.append(
                 JobOutcome(
@@ -133,6 +156,10 @@ class DeliveryService:
             )
         return outcomes
 
+    def _may_wait(self, message: Message, now: datetime) -> bool:
+        due = message.scheduled_at or message.created_at
+        return now < due + self._unroutable_deadline
+
     def _prepare(self, tx: DeliveryTx, jobs: list[Job], now: datetime) -> _Prepared:
         """Screen the queued messages of ``jobs``, take their room in this minute's window,
         and move the ones without room to a job for the next."""
@@ -142,6 +169,8 @@ class DeliveryService:
         deferred: dict[int, list[str]] = defaultdict(list)
         for sender, items in _queued_by_sender(tx, jobs, ids).items():
             number, sendable = _screen(tx, sender, items, now, failures)
+            if number is not None:
+                prepared.sender_types[sender] = number.number_type.value
             granted = self._room(tx, sender, number, sendable, now)
             for job, message in sendable[granted:]:
                 deferred[job.id].append(message.id)
@@ -169,13 +198,13 @@ class DeliveryService:
     def _record(
         self,
         tx: DeliveryTx,
-        sent: list[tuple[Message, str]],
+        sent: list[tuple[Message, str, str]],
         failed: list[tuple[Message, int]],
         at: datetime,
     ) -> None:
-        tx.messages.mark_sent_many([(m.id, carrier_id) for m, carrier_id in sent], at)
+        tx.messages.mark_sent_many([(m.id, cid, carrier) for m, cid, carrier in sent], at)
         self._finish_all(tx, [(m, False, code, at, None) for m, code in failed])
-        pairs = Counter((m.sender, m.recipient) for m, _ in sent)
+        pairs = Counter((m.sender, m.recipient) for m, _, _ in sent)
         for (ours, peer), count in pairs.items():
             tx.conversations.touch(ours, peer, at, count)
 

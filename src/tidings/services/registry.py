@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tidings.ports import Clock, Store
 from tidings.services.analytics import AnalyticsService, OperationsService
+from tidings.services.carriers import CarrierService
 from tidings.services.chat import ChatService
 from tidings.services.delivery import DeliveryService
 from tidings.services.demo import DemoService
@@ -50,3 +51,4 @@ class Services:
     demo: DemoService
     operations: OperationsService
     webhook_debug: WebhookDebugService
+    carriers: CarrierService

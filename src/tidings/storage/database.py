@@ -21,6 +21,7 @@ from tidings.errors import Conflict
 from tidings.storage import dialects
 from tidings.storage.analytics import SqlAnalyticsRepo
 from tidings.storage.bulk import SqlBulkLoader
+from tidings.storage.carriers import SqlCarrierRepo, SqlRouteRepo
 from tidings.storage.chat import SqlChatRepo
 from tidings.storage.checkpointer import WalCheckpointer
 from tidings.storage.deliveries import SqlDeliveryRepo
@@ -127,6 +128,14 @@ class SqlTx:
     @cached_property
     def chat(self) -> SqlChatRepo:
         return SqlChatRepo(self.connection)
+
+    @cached_property
+    def carriers(self) -> SqlCarrierRepo:
+        return SqlCarrierRepo(self.connection)
+
+    @cached_property
+    def routes(self) -> SqlRouteRepo:
+        return SqlRouteRepo(self.connection)
 
 
 class Database:

@@ -50,6 +50,7 @@ def message_values(message: Message, repeatability_id: str | None) -> tuple[Any,
         attempts_json(message.attempts) if message.attempts else None,
         message.carrier_message_id,
         message.partner,
+        message.carrier,
     )
 
 
@@ -76,6 +77,7 @@ MESSAGE_COLUMNS = (
     "attempts",
     "carrier_message_id",
     "partner",
+    "carrier",
 )
 assert set(MESSAGE_COLUMNS) == set(messages.c.keys()), "MESSAGE_COLUMNS must name every column"
 _ATTEMPTS = MESSAGE_COLUMNS.index("attempts")

@@ -61,6 +61,7 @@ def _message(row: sa.Row[Any]) -> Message:
         report_timeout_seconds=row.report_timeout_seconds,
         carrier_message_id=row.carrier_message_id,
         partner=row.partner,
+        carrier=row.carrier,
     )
 
 
@@ -75,6 +76,7 @@ _MARK_SENT = (
         status=MessageStatus.SENT.value,
         sent_at=sa.bindparam("b_at"),
         carrier_message_id=sa.bindparam("b_carrier"),
+        carrier=sa.bindparam("b_carrier_name"),
     )
 )
 _FINISH = (
@@ -140,10 +142,17 @@ class SqlMessageRepo:
         )
         return result.rowcount > 0
 
-    def mark_sent_many(self, sent: list[tuple[str, str]], at: datetime) -> None:
-        """``mark_sent`` for many ``(message_id, carrier_message_id)`` in one statement."""
+    def mark_sent_many(self, sent: list[tuple[str, str, str | None]], at: datetime) -> None:
+        """``mark_sent`` for many ``(message_id, carrier_message_id, carrier)`` in one
+        statement."""
         if sent:
-            self._c.execute(_MARK_SENT, [{"b_id": i, "b_carrier": c, "b_at": at} for i, c in sent])
+            self._c.execute(
+                _MARK_SENT,
+                [
+                    {"b_id": i, "b_carrier": c, "b_carrier_name": name, "b_at": at}
+                    for i, c, name in sent
+                ],
+            )
 
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""

@@ -127,6 +127,7 @@ messages = sa.Table(
     sa.Column("attempts", sa.JSON, nullable=True),
     sa.Column("carrier_message_id", sa.String(80), nullable=True),
     sa.Column("partner", sa.String(64), nullable=True),  # Messaging Connect partner
+    sa.Column("carrier", sa.String(32), nullable=True),  # the carrier it was submitted to
     sa.Index(None, "created_at"),
     sa.Index(None, "conversation_id", "created_at"),
     sa.Index(None, "sender", "created_at"),
@@ -507,4 +508,4 @@ chat_read_receipts = sa.Table(
 
 # Tables defined in their own modules join ``metadata`` here, so that every user of the
 # schema (migrations, ``migrate --check``) sees them all.
-from tidings.storage import reservation_schema  # noqa: E402, F401
+from tidings.storage import reservation_schema, schema_carriers  # noqa: E402, F401

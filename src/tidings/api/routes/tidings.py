@@ -47,6 +47,8 @@ def message_body(m: Message) -> dict[str, Any]:
         "conversationId": m.conversation_id,
         "messagingConnectPartner": m.partner,
         "messagingConnectPartnerMessageId": m.partner_message_id,
+        "carrier": m.carrier,
+        "carrierMessageId": m.carrier_message_id,
         "createdAt": iso_z(m.created_at),
         "scheduledAt": iso_z(m.scheduled_at) if m.scheduled_at else None,
         "sentAt": iso_z(m.sent_at) if m.sent_at else None,

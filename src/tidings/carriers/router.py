@@ -1,0 +1,280 @@
+"""The ``Carrier`` the worker talks to: it routes each message to the carrier its route picks.
+
+The carriers and routes live in the database (``services/carriers.py`` changes them). The
+router builds one adapter per enabled carrier through the factory of its kind, and every
+``refresh_seconds`` reads the registry's revision (one row by key); when it moved it reloads
+the registry, rebuilds the carriers whose ``version`` changed, closes the removed or disabled
+ones and starts the new ones, so a change takes effect without a restart.
+
+For each message: its route (``RouteTable.pick``), then the route's carriers in order
+(failover) or from the route's next turn (round-robin, the turn counter shared by every
+worker through the database), skipping carriers that are not built or whose optional
+``available()`` says no. A carrier that refuses a message retryably (or fails outright)
+hands it to the next carrier of the group in the same call. A message no carrier can take
+gets ``CarrierUnavailable``: the delivery service keeps it queued until its deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from tidings.domain.carriers import CarrierConfig, Route, RouteTable, candidates, unusable
+from tidings.domain.carriers import Strategy as RouteStrategy
+from tidings.domain.messages import OutboundSms
+from tidings.domain.numbers import NumberType
+from tidings.errors import CarrierError, CarrierUnavailable
+from tidings.ports import Carrier, CarrierSink, Store, SubmitResult
+
+log = logging.getLogger(__name__)
+
+CarrierFactory = Callable[[CarrierConfig], Carrier]
+Answer = SubmitResult | CarrierError
+
+
+@dataclass
+class _Built:
+    config: CarrierConfig
+    carrier: Carrier
+
+
+@dataclass
+class _Registry:
+    revision: int | None = None
+    configs: dict[str, CarrierConfig] = field(default_factory=dict)
+    table: RouteTable = field(default_factory=lambda: RouteTable([]))
+
+
+class CarrierRouter:
+    name = "router"
+
+    def __init__(
+        self,
+        store: Store,
+        factories: Mapping[str, CarrierFactory],
+        *,
+        refresh_seconds: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._factories = dict(factories)
+        self._refresh_seconds = refresh_seconds
+        self._monotonic = monotonic
+        self._checked = float("-inf")
+        self._registry = _Registry()
+        self._built: dict[str, _Built] = {}
+        self._failed: dict[str, int] = {}  # carrier -> the version whose build failed
+        self._sink: CarrierSink | None = None
+        self._lock = anyio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, sink: CarrierSink) -> None:
+        self._sink = sink
+        await self.refresh(force=True)
+        for built in list(self._built.values()):
+            await built.carrier.start(sink)
+
+    async def aclose(self) -> None:
+        for name in list(self._built):
+            await self._close(name)
+        self._sink = None
+
+    async def run_due(self) -> int:
+        await self._maybe_refresh()
+        done = 0
+        for name, built in list(self._built.items()):
+            try:
+                done += await built.carrier.run_due()
+            except Exception:
+                log.exception("carrier %s: due work failed", name)
+        return done
+
+    # -- the registry ----------------------------------------------------------------------
+
+    async def _maybe_refresh(self) -> None:
+        if self._monotonic() - self._checked >= self._refresh_seconds:
+            await self.refresh()
+
+    async def refresh(self, *, force: bool = False) -> bool:
+        """Reload the registry if its revision moved (or ``force``); True if it did."""
+        async with self._lock:
+            self._checked = self._monotonic()
+            known = self._registry.revision
+            revision = await anyio.to_thread.run_sync(
+                lambda: self._store.read(lambda tx: tx.carriers.revision())
+            )
+            if revision == known and not force:
+                return False
+            revision, configs, routes = await anyio.to_thread.run_sync(
+                lambda: self._store.read(
+                    lambda tx: (tx.carriers.revision(), tx.carriers.all(), tx.routes.all())
+                )
+            )
+            self._registry = _Registry(revision, {c.name: c for c in configs}, RouteTable(routes))
+            await self._reconcile(configs)
+            log.info("carrier registry at revision %d: %d route(s)", revision, len(routes))
+            return True
+
+    async def _reconcile(self, configs: list[CarrierConfig]) -> None:
+        wanted = {c.name: c for c in configs if c.enabled}
+        for name, built in list(self._built.items()):
+            config = wanted.get(name)
+            if config is None or config.version != built.config.version:
+                await self._close(name)
+        for name, config in wanted.items():
+            if name in self._built or self._failed.get(name) == config.version:
+                continue
+            factory = self._factories.get(config.kind)
+            if factory is None:
+                log.error("carrier %s: no adapter for kind %r here", name, config.kind)
+                self._failed[name] = config.version
+                continue
+            try:
+                carrier = factory(config)
+                if self._sink is not None:
+                    await carrier.start(self._sink)
+            except Exception:
+                log.exception("carrier %s: could not be built (version %d)", name, config.version)
+                self._failed[name] = config.version
+                continue
+            self._failed.pop(name, None)
+            self._built[name] = _Built(config, carrier)
+            log.info("carrier %s (%s) version %d ready", name, config.kind, config.version)
+
+    async def _close(self, name: str) -> None:
+        built = self._built.pop(name)
+        try:
+            await built.carrier.aclose()
+        except Exception:
+            log.exception("carrier %s: closing failed", name)
+
+    def carrier(self, name: str) -> Carrier | None:
+        """The adapter built for ``name``, if any (for the worker's metrics and tests)."""
+        built = self._built.get(name)
+        return None if built is None else built.carrier
+
+    def available(self, name: str) -> bool:
+        """Built, enabled and (if the carrier can tell) able to take messages now."""
+        built = self._built.get(name)
+        if built is None:
+            return False
+        check: Any = getattr(built.carrier, "available", None)
+        if check is None:
+            return True
+        try:
+            return bool(check())
+        except Exception:
+            log.exception("carrier %s: available() failed", name)
+            return False
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def submit(self, messages: Sequence[OutboundSms]) -> list[Answer]:
+        await self._maybe_refresh()
+        table = self._registry.table
+        routes = [table.pick(m.recipient, m.sender, _number_type(m.sender_type)) for m in messages]
+        orders = await self._orders(routes)
+        answers: list[Answer | None] = [None] * len(messages)
+        tried: list[set[str]] = [set() for _ in messages]
+        last: dict[int, CarrierError] = {}
+        pending = list(range(len(messages)))
+        while pending:
+            groups: dict[str, list[int]] = defaultdict(list)
+            for i in pending:
+                route = routes[i]
+                name = next((n for n in orders[i] if n not in tried[i] and self.available(n)), None)
+                if name is not None:
+                    tried[i].add(name)
+                    groups[name].append(i)
+                elif i in last:
+                    answers[i] = last[i]
+                else:
+                    answers[i] = _unusable(route)
+            results = await self._submit_groups(groups, messages)
+            pending = []
+            for name, indexes in groups.items():
+                for i, answer in zip(indexes, results[name], strict=True):
+                    if isinstance(answer, CarrierError):
+                        if answer.retryable:
+                            last[i] = answer
+                            pending.append(i)  # the next carrier of the group, if any
+                        else:
+                            answers[i] = answer
+                    else:
+                        answers[i] = SubmitResult(answer.carrier_message_id, carrier=name)
+        return [a if a is not None else _unusable(None) for a in answers]
+
+    async def _orders(self, routes: list[Route | None]) -> list[tuple[str, ...]]:
+        """Each message's carriers in the order to try them."""
+        turns = Counter(
+            r.id
+            for r in routes
+            if r is not None
+            and r.spec.strategy is RouteStrategy.ROUND_ROBIN
+            and len(r.spec.carriers) > 1
+        )
+        first: dict[int, int] = {}
+        if turns:
+            first = await anyio.to_thread.run_sync(
+                lambda: self._store.write(lambda tx: tx.routes.advance(dict(turns)))
+            )
+        orders: list[tuple[str, ...]] = []
+        for route in routes:
+            if route is None:
+                orders.append(())
+                continue
+            position = first.get(route.id, 0)
+            if route.id in first:
+                first[route.id] += 1
+            orders.append(candidates(route, position))
+        return orders
+
+    async def _submit_groups(
+        self, groups: dict[str, list[int]], messages: Sequence[OutboundSms]
+    ) -> dict[str, list[Answer]]:
+        results: dict[str, list[Answer]] = {}
+        if len(groups) == 1:  # the usual case: no task group to set up
+            [(name, indexes)] = groups.items()
+            results[name] = await self._submit_to(name, [messages[i] for i in indexes])
+            return results
+
+        async def one(name: str, indexes: list[int]) -> None:
+            results[name] = await self._submit_to(name, [messages[i] for i in indexes])
+
+        async with anyio.create_task_group() as tasks:
+            for name, indexes in groups.items():
+                tasks.start_soon(one, name, indexes)
+        return results
+
+    async def _submit_to(self, name: str, batch: list[OutboundSms]) -> list[Answer]:
+        carrier = self._built[name].carrier
+        try:
+            answers = await carrier.submit(batch)
+        except Exception as exc:
+            log.exception("carrier %s: submit failed", name)
+            error = CarrierError(f"Carrier {name} failed: {exc!r}", retryable=True)
+            return [error] * len(batch)
+        if len(answers) != len(batch):
+            log.error("carrier %s answered %d of %d messages", name, len(answers), len(batch))
+            error = CarrierError(f"Carrier {name} gave no answer.", retryable=True)
+            return [*answers[: len(batch)], *[error] * (len(batch) - len(answers))]
+        return list(answers)
+
+
+def _number_type(value: str | None) -> NumberType | None:
+    try:
+        return NumberType(value) if value else None
+    except ValueError:
+        return None
+
+
+def _unusable(route: Route | None) -> CarrierUnavailable:
+    why = unusable(route)
+    return CarrierUnavailable(why.reason, code=str(why.code))
