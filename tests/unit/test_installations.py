@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def server_pid() -> Iterator[int]:
     child = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.stdin.read()", "tidings"], stdin=subprocess.PIPE
     )
+    # Until the child has exec'd, /proc shows the parent's command line: wait for its own.
+    cmdline = Path(f"/proc/{child.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while b"tidings" not in cmdline.read_bytes():
+        assert time.monotonic() < deadline, "the child never showed its command line"
+        time.sleep(0.005)
     yield child.pid
     child.kill()
     child.wait()
