@@ -50,7 +50,8 @@ def _alive(pid: int) -> bool:
         pass
     cmdline = Path(f"/proc/{pid}/cmdline")
     try:
-        return b"tidings" in cmdline.read_bytes()
+        args = cmdline.read_bytes()
+        return not args or b"tidings" in args  # empty: the process is still starting
     except FileNotFoundError:
         return not Path("/proc/self").exists()  # no /proc (not Linux): trust the pid
     except OSError:

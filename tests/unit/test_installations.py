@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,18 +30,23 @@ def _dead_pid() -> int:
     return child.pid
 
 
+def _started(*extra: str) -> subprocess.Popen[str]:
+    """A child Python that waits on its stdin, once it runs (its /proc cmdline is set)."""
+    code = "import sys; print('up', flush=True); sys.stdin.read()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline() == "up\n"
+    return child
+
+
 @pytest.fixture
 def server_pid() -> Iterator[int]:
     """A live process whose command line names tidings, as a server's does."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()", "tidings"], stdin=subprocess.PIPE
-    )
-    # Until the child has exec'd, /proc shows the parent's command line: wait for its own.
-    cmdline = Path(f"/proc/{child.pid}/cmdline")
-    deadline = time.monotonic() + 10
-    while b"tidings" not in cmdline.read_bytes():
-        assert time.monotonic() < deadline, "the child never showed its command line"
-        time.sleep(0.005)
+    child = _started("tidings")
     yield child.pid
     child.kill()
     child.wait()
@@ -51,9 +55,7 @@ def server_pid() -> Iterator[int]:
 @pytest.fixture
 def other_pid() -> Iterator[int]:
     """A live process that is not Tidings (a reused pid)."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
-    )
+    child = _started()
     yield child.pid
     child.kill()
     child.wait()
