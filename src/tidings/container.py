@@ -16,10 +16,11 @@ from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
 from tidings.carriers.simulator import SimulatedCarrier
+from tidings.domain.addresses import AddressPolicy
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
-from tidings.events.http import AddressPolicy, HttpWebhookSender
+from tidings.events.http import HttpWebhookSender
 from tidings.ports import Clock, SystemClock, WebhookSender
 from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.chat import ChatService
@@ -137,11 +138,12 @@ def build(
         batch_size=settings.worker.batch_size,
         lease=timedelta(seconds=settings.worker.lease_seconds),
     )
+    policy = AddressPolicy(
+        allow_loopback=settings.webhook_allow_loopback,
+        allow_private=settings.webhook_allow_private,
+    )
     sender = sender or HttpWebhookSender(
-        AddressPolicy(
-            allow_loopback=settings.webhook_allow_loopback,
-            allow_private=settings.webhook_allow_private,
-        ),
+        policy,
         body_cap=settings.webhook_body_cap_bytes,
         max_connections=settings.webhook_max_in_flight,
     )
@@ -175,6 +177,7 @@ def build(
             sender,
             origin=settings.webhook_origin,
             handshake_timeout=settings.webhook_timeout_seconds,
+            policy=policy,
         ),
         identity=IdentityService(ctx),
         chat=ChatService(ctx),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.server import ReceiverProcess
+from tidings.domain.addresses import AddressPolicy
 from tidings.domain.webhooks import TransportError
-from tidings.events.http import AddressPolicy, HttpWebhookSender
+from tidings.events.http import HttpWebhookSender
 
 pytestmark = pytest.mark.anyio
 
