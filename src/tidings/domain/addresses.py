@@ -74,7 +74,10 @@ class AddressPolicy:
 
 
 def _embedded(ip: IPAddress) -> list[IPAddress]:
-    """``ip`` and every IPv4 address an IPv6 form of it carries."""
+    """The addresses to judge for ``ip``: itself and every IPv4 address an IPv6 form of it
+    carries (for NAT64, only the IPv4 address: the prefix itself is just the translator)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
     out: list[IPAddress] = [ip]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
@@ -83,7 +86,7 @@ def _embedded(ip: IPAddress) -> list[IPAddress]:
             out.append(ip.sixtofour)
         if ip.teredo is not None:
             out.extend(ip.teredo)
-        if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):
+        if ip in _COMPATIBLE and int(ip) > 1:
             out.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return out
 
