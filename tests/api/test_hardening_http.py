@@ -258,3 +258,25 @@ async def test_webhook_addresses_the_guard_refuses(http: httpx.AsyncClient, host
     error = _is_acs_error(await http.put(f"/eventSubscriptions/sub-1?{ES}", json=body))
     assert error["target"] == "properties.destination.properties.endpointUrl"
     assert (await http.get(f"/eventSubscriptions/sub-1?{ES}")).status_code == 404
+
+
+EDGE_TIMES = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z"]
+
+
+@pytest.mark.parametrize("at", EDGE_TIMES)
+async def test_timestamps_at_the_edges_of_the_calendar(http: httpx.AsyncClient, at: str) -> None:
+    """An offset that pushes a time past year 1 or 9999 raised OverflowError (a 500); a time
+    near the limit overflowed later, when a TTL was added. Timestamps are 1900-9000."""
+    body = {
+        "properties": {
+            "destination": {
+                "endpointType": "WebHook",
+                "properties": {"endpointUrl": "https://example.invalid/hook"},
+            },
+            "expirationTimeUtc": at,
+        }
+    }
+    error = _is_acs_error(await http.put(f"/eventSubscriptions/sub-1?{ES}", json=body))
+    assert error["target"] == "properties.expirationTimeUtc"
+    cursor = await http.get("/tidings/chat/threads", params={"before": f"{at}|x"})
+    assert _is_acs_error(cursor)["target"] == "before"
