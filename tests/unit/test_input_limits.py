@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +115,18 @@ def test_patterns_keep_their_meaning() -> None:
 def test_a_stored_pattern_re2_refuses_matches_nothing() -> None:
     script = [{"match": "(a)\\1", "reply": "x"}, {"match": "a", "reply": "y"}]
     assert script_reply(script, "aa") == ("y", 0.0)
+
+
+def test_every_json_decoder_is_the_shared_one() -> None:
+    """JSON from outside is decoded only by ``domain/json_input.py`` (depth limit, errors as
+    400s); only the storage adapters decode JSON directly, and that is Tidings' own."""
+    root = Path(__file__).resolve().parents[2] / "src" / "tidings"
+    decoders = re.compile(r"msgspec\.json\.decode|json\.loads?\(|msgspec\.json\.Decoder")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if decoders.search(path.read_text())
+        and path.relative_to(root).parts[0] != "storage"
+        and path.name != "json_input.py"
+    ]
+    assert offenders == []

@@ -16,6 +16,7 @@ that is connected to:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import unicodedata
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ def ip_literal(host: str) -> IPAddress | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_host(host: str) -> str:
     """The one accepted spelling of a URL's host (lower-case, ASCII); ``InvalidInput`` for a
     host that is not a DNS name or a plainly written IP address."""
