@@ -13,6 +13,7 @@ import anyio
 from tqdm import tqdm
 
 from tidings.container import Application
+from tidings.domain import json_input
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.subscriptions import EventSubscription, config_to_json
 from tidings.domain.timefmt import iso_z, parse_iso
@@ -22,7 +23,7 @@ from tidings.services.subscriptions import SubscriptionService
 
 def _body(args: argparse.Namespace) -> dict[str, Any]:
     if args.json_body:
-        parsed = json.loads(args.json_body)
+        parsed = json_input.decode(args.json_body)
         if not isinstance(parsed, dict):
             raise InvalidInput("--json must be a JSON object")
         return parsed

@@ -18,11 +18,12 @@ from tidings.api.app import create_app
 from tidings.api.routes.console import Listeners
 from tidings.carriers.router import CarrierFactory, CarrierRouter
 from tidings.carriers.simulator import SimulatedCarrier
+from tidings.domain.addresses import AddressPolicy
 from tidings.domain.carriers import CarrierConfig, parse_simulator_options
 from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
-from tidings.events.http import AddressPolicy, HttpWebhookSender
+from tidings.events.http import HttpWebhookSender
 from tidings.ports import Carrier, Clock, SystemClock, WebhookSender
 from tidings.ports.registry import BindStatusReader, NoBinds
 from tidings.services.analytics import AnalyticsService, OperationsService
@@ -177,11 +178,12 @@ def build(
     for kind, (validator, factory) in (kinds or {}).items():
         validators[kind], factories[kind] = validator, factory
     carrier = CarrierRouter(database, factories, refresh_seconds=settings.carrier_refresh_seconds)
+    policy = AddressPolicy(
+        allow_loopback=settings.webhook_allow_loopback,
+        allow_private=settings.webhook_allow_private,
+    )
     sender = sender or HttpWebhookSender(
-        AddressPolicy(
-            allow_loopback=settings.webhook_allow_loopback,
-            allow_private=settings.webhook_allow_private,
-        ),
+        policy,
         body_cap=settings.webhook_body_cap_bytes,
         max_connections=settings.webhook_max_in_flight,
     )
@@ -222,6 +224,7 @@ def build(
             sender,
             origin=settings.webhook_origin,
             handshake_timeout=settings.webhook_timeout_seconds,
+            policy=policy,
         ),
         identity=IdentityService(ctx),
         chat=ChatService(ctx),

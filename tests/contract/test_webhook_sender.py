@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.server import ReceiverProcess
+from tidings.domain.addresses import AddressPolicy
 from tidings.domain.webhooks import TransportError
-from tidings.events.http import AddressPolicy, HttpWebhookSender
+from tidings.events import http as http_module
+from tidings.events.http import HttpWebhookSender
 
 pytestmark = pytest.mark.anyio
 
@@ -133,3 +137,101 @@ async def test_address_guard(receiver: ReceiverProcess) -> None:
 )
 def test_address_policy(address: str, loopback: bool, private: bool, allowed: bool) -> None:
     assert AddressPolicy(allow_loopback=loopback, allow_private=private).allowed(address) is allowed
+
+
+SPELLINGS = [
+    "１２７.０.０.１",  # fullwidth digits
+    "127。0。0。1",  # ideographic full stops
+    "127．0．0．1",  # fullwidth full stops
+    "127｡0｡0｡1",  # halfwidth ideographic full stops
+    "2130706433",  # one integer
+    "0x7f.1",  # hex, short
+    "0177.0.0.1",  # octal
+    "127.1",  # short
+    "127.0.0.1.",  # trailing dot
+    "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
+    "[::ffff:7f00:1]",
+    "[::127.0.0.1]",  # IPv4-compatible IPv6
+    "[2002:7f00:1::]",  # 6to4
+    "localhost",
+]
+
+
+@pytest.mark.parametrize("host", SPELLINGS)
+async def test_no_spelling_of_loopback_gets_through(receiver: ReceiverProcess, host: str) -> None:
+    """Issue 16: the guard checked the host as written while aiohttp normalised it and
+    connected. Every spelling of 127.0.0.1 is refused and nothing reaches the receiver."""
+    receiver.clear()
+    closed = sender(allow_loopback=False)
+    try:
+        result = await closed.request(
+            "POST", f"http://{host}:{receiver.port}/ok", headers={}, body=b"[]", timeout=5
+        )
+        assert result.error is TransportError.NOT_ALLOWED, result
+        assert result.status is None
+    finally:
+        await closed.aclose()
+    assert receiver.log("/ok") == []
+
+
+@pytest.mark.parametrize("host", ["１２７.０.０.１", "2130706433", "0x7f.1"])
+async def test_ambiguous_spellings_are_refused_even_where_allowed(
+    receiver: ReceiverProcess, host: str
+) -> None:
+    """Loopback allowed, but an IP address spelled in Unicode or as an integer is refused for
+    its spelling: clients and resolvers disagree on what those mean."""
+    receiver.clear()
+    client = sender(allow_loopback=True)
+    try:
+        result = await client.request(
+            "POST", f"http://{host}:{receiver.port}/ok", headers={}, body=b"[]", timeout=5
+        )
+        message = result.error_message or ""
+        assert result.error is TransportError.NOT_ALLOWED
+        assert "ASCII" in message or "ambiguous" in message
+    finally:
+        await client.aclose()
+    assert receiver.log("/ok") == []
+
+
+async def test_the_socket_check_alone_holds(
+    receiver: ReceiverProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the URL check and the resolver's check both switched off (as if a new spelling
+    or a rebinding DNS answer slipped past them), the socket's own check still refuses."""
+    monkeypatch.setattr(http_module, "vet_url", lambda policy, url: None)
+
+    async def unguarded(
+        self: http_module.GuardedResolver, host: str, port: int = 0, family: Any = 0
+    ) -> Any:
+        return await self._inner.resolve(host, port, family)
+
+    monkeypatch.setattr(http_module.GuardedResolver, "resolve", unguarded)
+    receiver.clear()
+    closed = sender(allow_loopback=False)
+    try:
+        for host in ("１２７.０.０.１", "127.0.0.1", "localhost"):
+            result = await closed.request(
+                "POST", f"http://{host}:{receiver.port}/ok", headers={}, body=b"[]", timeout=5
+            )
+            assert result.error is TransportError.NOT_ALLOWED, (host, result)
+    finally:
+        await closed.aclose()
+    assert receiver.log("/ok") == []
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("::ffff:169.254.169.254", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("::169.254.169.254", False),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo, client 192.0.2.45
+        ("not an address", False),
+        ("8.8.8.8", True),
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+    ],
+)
+def test_embedded_ipv4_addresses(address: str, allowed: bool) -> None:
+    assert AddressPolicy(allow_loopback=False).allowed(address) is allowed

@@ -10,15 +10,17 @@ from typing import Any
 
 from msgspec import Struct
 
+from tidings.domain.json_input import Int64
+
 
 class CreateIdentityRequest(Struct, rename="camel"):
     create_token_with_scopes: list[str] | None = None
-    expires_in_minutes: int | None = None
+    expires_in_minutes: Int64 | None = None
 
 
 class IssueTokenRequest(Struct, rename="camel"):
     scopes: list[str]
-    expires_in_minutes: int | None = None
+    expires_in_minutes: Int64 | None = None
 
 
 class ChatParticipantIn(Struct, rename="camel"):

@@ -27,8 +27,9 @@ from tidings.api.auth import CONSOLE_SESSION as AUTHENTICATED
 from tidings.api.auth import PUBLIC_PREFIXES
 from tidings.api.errors import error_body
 from tidings.api.routes.common import json, run
-from tidings.domain import sessions
+from tidings.domain import json_input, sessions
 from tidings.domain.timefmt import iso_z
+from tidings.errors import InvalidInput
 from tidings.services.keys import KeyService
 
 COOKIE = "tidings_console"
@@ -147,8 +148,8 @@ def session_routes(
 
     async def sign_in(request: Request) -> Response:
         try:
-            body = msgspec.json.decode(await request.body(), type=SignIn)
-        except msgspec.DecodeError:
+            body = json_input.decode(await request.body(), SignIn)
+        except InvalidInput:
             body = SignIn()
         if not body.access_key.strip():
             return Response(

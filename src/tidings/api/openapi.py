@@ -10,9 +10,35 @@ from starlette.routing import BaseRoute, Route
 
 from tidings import __version__
 from tidings.api import carrier_schemas, chat_schemas, schemas
+from tidings.api.routes.chat import CHAT_VERSIONS
+from tidings.api.routes.common import (
+    DELIVERY_REPORT_VERSIONS,
+    OPTOUT_VERSIONS,
+    PHONE_NUMBER_VERSIONS,
+    SMS_VERSIONS,
+    TIDINGS_VERSIONS,
+)
+from tidings.api.routes.event_subscriptions import EVENT_GRID_VERSIONS
+from tidings.api.routes.identity import IDENTITY_VERSIONS
+
+#: The api-versions each family of paths answers (first matching prefix), so that clients
+#: and fuzzers know them.
+_VERSIONS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("/sms/optouts", OPTOUT_VERSIONS),
+    ("/sms", SMS_VERSIONS),
+    ("/deliveryReports", DELIVERY_REPORT_VERSIONS),
+    ("/availablePhoneNumbers", PHONE_NUMBER_VERSIONS),
+    ("/phoneNumbers", PHONE_NUMBER_VERSIONS),
+    ("/chat", CHAT_VERSIONS),
+    ("/identities", IDENTITY_VERSIONS),
+    ("/eventSubscriptions", EVENT_GRID_VERSIONS),
+    ("/tidings", TIDINGS_VERSIONS),
+)
 
 # (method, path) -> (summary, request body type, response type, success status)
-_OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None, int]] = {
+#: A success status, several, or an OpenAPI range ("2XX").
+Statuses = int | str | tuple[int, ...]
+_OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None, Statuses]] = {
     ("POST", "/sms"): (
         "Send an SMS to 1-100 recipients",
         schemas.SendMessageRequest,
@@ -124,7 +150,12 @@ _OPERATIONS: dict[tuple[str, str], tuple[str, type[Any] | None, type[Any] | None
         201,
     ),
     ("GET", "/eventSubscriptions/{name}"): ("Get an event subscription", None, None, 200),
-    ("DELETE", "/eventSubscriptions/{name}"): ("Delete an event subscription", None, None, 200),
+    ("DELETE", "/eventSubscriptions/{name}"): (
+        "Delete an event subscription (200; 204 when there was none)",
+        None,
+        None,
+        (200, 204),
+    ),
     ("GET", "/eventSubscriptions"): ("List event subscriptions", None, None, 200),
     ("POST", "/eventSubscriptions/{name}/enable"): ("Enable a subscription", None, None, 200),
     ("POST", "/eventSubscriptions/{name}/disable"): ("Disable a subscription", None, None, 200),
@@ -276,6 +307,13 @@ _ERROR = {
 _OPERATIONS |= carrier_schemas.OPERATIONS
 
 
+def _version_schema(path: str) -> dict[str, Any]:
+    for prefix, versions in _VERSIONS:
+        if path.startswith(prefix):
+            return {"type": "string", "enum": sorted(versions)}
+    return {"type": "string"}
+
+
 def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
     types = {t for op in _OPERATIONS.values() for t in op[1:3] if t is not None}
     ordered = sorted(types, key=lambda t: t.__name__)
@@ -289,8 +327,9 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
         if not isinstance(route, Route):
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
+            # An operation without an entry documents "2XX" (some answer 200, 201 or 204).
             summary, request, response, status = _OPERATIONS.get(
-                (method, route.path), (route.name.replace("_", " "), None, None, 200)
+                (method, route.path), (route.name.replace("_", " "), None, None, "2XX")
             )
             operation: dict[str, Any] = {
                 "summary": summary,
@@ -299,14 +338,17 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
                     {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                     for name in re.findall(r"{(\w+)}", route.path)
                 ]
-                + [{"name": "api-version", "in": "query", "schema": {"type": "string"}}],
+                + [{"name": "api-version", "in": "query", "schema": _version_schema(route.path)}],
                 "responses": {
-                    str(status): {"description": "Success"}
-                    | (
-                        {"content": {"application/json": {"schema": ref_of[response]}}}
-                        if response
-                        else {}
-                    ),
+                    **{
+                        str(code): {"description": "Success"}
+                        | (
+                            {"content": {"application/json": {"schema": ref_of[response]}}}
+                            if response
+                            else {}
+                        )
+                        for code in (status if isinstance(status, tuple) else (status,))
+                    },
                     "default": {
                         "description": "An ACS error",
                         "content": {

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from msgspec import Struct, field
+
+from tidings.domain import json_input
+from tidings.domain.json_input import Int64, Number
 
 
 class SmsRecipient(Struct, rename="camel"):
@@ -26,7 +28,7 @@ class MessagingConnect(Struct, rename="camel"):
 class SmsSendOptions(Struct, rename="camel"):
     enable_delivery_report: bool = False
     tag: str | None = None
-    delivery_report_timeout_in_seconds: int | None = None
+    delivery_report_timeout_in_seconds: Int64 | None = None
     messaging_connect: MessagingConnect | None = None
 
 
@@ -106,7 +108,7 @@ class PhoneNumberSearchRequest(Struct, rename="camel"):
     assignment_type: str
     capabilities: PhoneNumberCapabilities
     area_code: str | None = None
-    quantity: int = 1
+    quantity: Int64 = 1
 
 
 class PhoneNumberPurchaseRequest(Struct, rename="camel"):
@@ -179,8 +181,8 @@ class HandsetRequest(Struct):
 class CarrierRuleBody(Struct, rename="camel"):
     pattern: str
     outcome: str
-    delay_seconds: float = 0.2
-    code: int | None = None
+    delay_seconds: Number = 0.2
+    code: Int64 | None = None
 
 
 class CarrierRules(Struct):
@@ -210,5 +212,6 @@ class KeywordRepliesRequest(Struct):
 
 
 def decode(body: bytes, type_: type[Any]) -> Any:
-    """Decode a JSON body; an empty body decodes as ``{}``."""
-    return msgspec.json.decode(body or b"{}", type=type_)
+    """Decode a JSON body (``domain/json_input.py``: depth limit, errors as ``InvalidInput``);
+    an empty body decodes as ``{}``."""
+    return json_input.decode(body, type_, empty=b"{}")

@@ -69,14 +69,13 @@ def lifetime(minutes: int | None) -> timedelta:
     """A token's lifetime: ``expiresInMinutes`` within ACS's bounds (60 to 1440, default 1440)."""
     if minutes is None:
         return MAX_LIFETIME
-    value = timedelta(minutes=minutes)
-    if not MIN_LIFETIME <= value <= MAX_LIFETIME:
+    if not MIN_LIFETIME.total_seconds() <= minutes * 60 <= MAX_LIFETIME.total_seconds():
         raise InvalidInput(
             "The expiresInMinutes must be between 60 and 1440 minutes.",
             code="InvalidExpiresInMinutes",
             target="expiresInMinutes",
         )
-    return value
+    return timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,19 @@
 A rule matches a recipient by E.164 prefix (``+1555000``) or glob (``+1555000019?``, ``*``);
 the first matching rule decides the outcome and how long the carrier takes to report it.
 The rules a new installation starts with are seeded by migration 0001 (docs/simulator.md).
+Rule patterns are at most 64 characters of ``RULE_CHARACTERS`` and are matched against E.164
+numbers (at most 16 characters), so a match is bounded work whatever the pattern.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tidings.domain import patterns
 from tidings.domain.messages import DeliveryCode
 
 
@@ -43,6 +45,10 @@ class Handset:
     number: str
     created_at: datetime
     script: list[dict[str, Any]]
+
+
+#: What a carrier rule's pattern may hold: digits, ``+`` and the glob characters.
+RULE_CHARACTERS = frozenset("0123456789+*?[]!-")
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,10 @@ def script_reply(script: list[dict[str, Any]], received: str) -> tuple[str, floa
 
     A script is a list of ``{"match": <regex, case-insensitive>, "reply": <text>,
     "delaySeconds": <float>}``; the first rule whose regex is found in the text answers.
+    Patterns run in RE2 (``domain/patterns.py``): linear time, whatever the pattern.
     """
     for rule in script:
         pattern = str(rule.get("match", ".*"))
-        if re.search(pattern, received, flags=re.IGNORECASE):
+        if patterns.search(pattern, received, ignore_case=True):
             return str(rule.get("reply", "")), float(rule.get("delaySeconds", 0.0))
     return None

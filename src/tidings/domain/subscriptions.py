@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from tidings.domain.addresses import canonical_host
 from tidings.domain.filters import (
     NULL_OPERATORS,
     NUMBER_OPERATORS_SCALAR,
@@ -30,6 +31,8 @@ MAX_FILTER_VALUES = 25
 MAX_STRING_VALUE = 512
 MAX_DELIVERY_HEADERS = 10
 MAX_HEADER_VALUE = 4096
+MAX_FILTER_NUMBER = 2**53
+MAX_URL = 2048
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{3,64}$")
 #: Headers a subscription may not set: the delivery's own.
 RESERVED_HEADERS = re.compile(
@@ -183,11 +186,21 @@ def validate_name(name: str) -> str:
 def validate_endpoint(
     url: str, target: str = "properties.destination.properties.endpointUrl"
 ) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number in 0..65535
+    except ValueError:
+        raise _invalid(target, f"'{target}' is not a valid URL; got {url!r}.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _invalid(target, f"'{target}' must be an absolute http or https URL; got {url!r}.")
     if parts.username or parts.password:
         raise _invalid(target, f"'{target}' must not carry credentials in the URL.")
+    if len(url) > MAX_URL:
+        raise _invalid(target, f"'{target}' is longer than {MAX_URL} characters.")
+    try:
+        canonical_host(parts.hostname)
+    except InvalidInput as exc:
+        raise _invalid(target, f"'{target}': {exc.message}") from None
     return url
 
 
@@ -226,7 +239,7 @@ def _scalar(item: dict[str, Any], op: str, target: str) -> Any:
     value = item.get("value")
     ok = isinstance(value, bool) if op == "BoolEquals" else _number(value)
     if not ok:
-        kind = "true or false" if op == "BoolEquals" else "a number"
+        kind = "true or false" if op == "BoolEquals" else "a number between -2^53 and 2^53"
         raise _invalid(f"{target}.value", f"'{target}.value' must be {kind} for {op}.")
     return value
 
@@ -237,7 +250,8 @@ def _ranges(values: list[Any], target: str) -> tuple[tuple[float, float], ...]:
     for pair in values:
         if not (isinstance(pair, list) and len(pair) == 2 and all(map(_number, pair))):
             raise _invalid(
-                f"{target}.values", f"'{target}.values' must be [[low, high], ...] numbers."
+                f"{target}.values",
+                f"'{target}.values' must be [[low, high], ...] numbers between -2^53 and 2^53.",
             )
         if pair[0] > pair[1]:
             raise _invalid(f"{target}.values", f"range {pair} in '{target}' is inverted.")
@@ -249,7 +263,10 @@ def _check_values(values: list[Any], op: str, target: str) -> None:
     """The ``values`` of a list operator: numbers for Number*, else strings."""
     if op.startswith("Number"):
         if not all(map(_number, values)):
-            raise _invalid(f"{target}.values", f"'{target}.values' must all be numbers.")
+            raise _invalid(
+                f"{target}.values",
+                f"'{target}.values' must all be numbers between -2^53 and 2^53.",
+            )
         return
     for value in values:
         if not isinstance(value, str):
@@ -262,7 +279,11 @@ def _check_values(values: list[Any], op: str, target: str) -> None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number a filter can compare: finite and within +-2^53 (past that a double
+    cannot tell neighbouring integers apart, and a huge integer cannot become one at all)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return -MAX_FILTER_NUMBER <= value <= MAX_FILTER_NUMBER
 
 
 def parse_filter(raw: Any) -> EventFilter:

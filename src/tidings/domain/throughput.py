@@ -21,6 +21,10 @@ LIMITS_PER_MINUTE: dict[NumberType, int] = {
 }
 
 
+#: The highest per-minute limit accepted (a million a second; "off" lifts a limit).
+MAX_LIMIT = 60_000_000
+
+
 def parse_limits(text: str) -> dict[NumberType, int | None]:
     """Per-type limits from ``"tollFree=200,shortCode=6000"``; ``"off"`` lifts them all.
 
@@ -42,8 +46,8 @@ def parse_limits(text: str) -> dict[NumberType, int | None]:
             limits[kind] = None
             continue
         limit = int(raw)
-        if limit < 1:
-            raise ValueError(f"the limit of {kind.value} must be at least 1")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"the limit of {kind.value} must be between 1 and {MAX_LIMIT}")
         limits[kind] = limit
     return limits
 

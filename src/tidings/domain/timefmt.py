@@ -54,7 +54,10 @@ def parse_rfc1123(text: str) -> datetime:
         raise ValueError(f"not an RFC 1123 date: {text!r}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return _in_range(parsed.astimezone(UTC), text)
+    except OverflowError:
+        raise ValueError(f"not an RFC 1123 date in range: {text!r}") from None
 
 
 def ensure_utc(moment: datetime) -> datetime:
@@ -68,7 +71,22 @@ def parse_iso(text: str) -> datetime:
     """Parse an ISO 8601 date-time (``Z`` or an offset; naive means UTC) to an aware UTC time.
 
     Raises:
-        ValueError: the text is not such a date-time.
+        ValueError: the text is not such a date-time, or is outside 1900-9000.
     """
-    parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    return ensure_utc(parsed)
+    try:
+        parsed = ensure_utc(datetime.fromisoformat(text.strip().replace("z", "Z")))
+    except OverflowError:  # an offset pushes it past year 1 or 9999
+        raise ValueError(f"{text!r} is out of range") from None
+    return _in_range(parsed, text)
+
+
+#: Times Tidings accepts from outside: far enough from datetime's limits that adding a TTL,
+#: a retry delay or a lifetime can never overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _in_range(moment: datetime, text: str) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"{text!r} is outside {EARLIEST.year}-{LATEST.year}")
+    return moment

@@ -2,10 +2,13 @@
 
 * No redirects are followed (a 3xx is an answer like any other, and a failure).
 * Response bodies are read up to a cap, then the connection is dropped.
-* Host names are resolved by a resolver that refuses addresses in ranges the settings do not
-  allow (loopback, private, link-local, ...); aiohttp connects to exactly the addresses the
-  resolver returned, so a DNS answer that changes after the check cannot slip past (DNS
-  rebinding). Literal IP addresses are checked before the request.
+* The address checked is the address connected to (``domain/addresses.py``): a host spelled
+  ambiguously (Unicode digits or dots, integer/octal/hex IPv4) is refused before anything is
+  sent; names are resolved by a resolver that refuses addresses in ranges the settings do not
+  allow (loopback, private, link-local, ...); and every socket's address is checked once more
+  just before it connects (``guarded_socket``), so neither a spelling the HTTP client
+  normalises nor a DNS answer that changes after the check (DNS rebinding) can slip past.
+  Every outbound request to a user-supplied URL goes through ``guarded_connector``.
 * The whole request, connect to last byte, is bounded by the timeout.
 
 aiohttp rather than httpx/httpcore: measured on this machine against one local receiver,
@@ -17,60 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from tidings.domain.addresses import AddressPolicy, DestinationRefused, canonical_host, ip_literal
 from tidings.domain.webhooks import TransportError
+from tidings.errors import InvalidInput
 from tidings.ports import HttpResult
 
 DEFAULT_BODY_CAP = 64 * 1024
 USER_AGENT = "Tidings-EventGrid/1.0"
-
-
-@dataclass(frozen=True)
-class AddressPolicy:
-    allow_loopback: bool = True
-    allow_private: bool = False
-
-    def allowed(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if ip.is_loopback:
-            return self.allow_loopback
-        if (
-            ip.is_private
-            or ip.is_link_local
-            or ip.is_reserved
-            or ip.is_multicast
-            or ip.is_unspecified
-            or (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED)
-        ):
-            return self.allow_private
-        return True
-
-    def check(self, host: str, addresses: list[str]) -> None:
-        refused = [a for a in addresses if not self.allowed(a)]
-        if refused or not addresses:
-            raise DestinationRefused(
-                f"{host} resolves to {', '.join(refused) or 'nothing'}, an address range "
-                "Tidings does not deliver to (see TIDINGS_WEBHOOK_ALLOW_PRIVATE)"
-            )
-
-
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
-
-
-class DestinationRefused(Exception):
-    """Not an OSError on purpose: aiohttp passes it through unwrapped."""
 
 
 class GuardedResolver(AbstractResolver):
@@ -89,12 +56,46 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
-def _is_ip(host: str) -> bool:
+def guarded_socket(policy: AddressPolicy) -> Callable[[AddrInfoType], socket.socket]:
+    """aiohttp's ``socket_factory``: the last word on every connection. It sees the address
+    the socket is about to connect to, whatever the URL said and however it was resolved."""
+
+    def factory(addr_info: AddrInfoType) -> socket.socket:
+        family, type_, proto, _, address = addr_info
+        if not policy.allowed(str(address[0])):
+            raise DestinationRefused(
+                f"{address[0]} is in an address range Tidings does not deliver to "
+                "(see TIDINGS_WEBHOOK_ALLOW_LOOPBACK and TIDINGS_WEBHOOK_ALLOW_PRIVATE)"
+            )
+        return socket.socket(family=family, type=type_, proto=proto)
+
+    return factory
+
+
+def guarded_connector(
+    policy: AddressPolicy, *, limit: int, ssl_context: ssl.SSLContext
+) -> aiohttp.TCPConnector:
+    """The connector for every request to a user-supplied URL: names resolved and checked by
+    ``GuardedResolver``, and every socket's address checked again by ``guarded_socket``."""
+    return aiohttp.TCPConnector(
+        limit=limit,
+        resolver=GuardedResolver(policy),
+        socket_factory=guarded_socket(policy),
+        ssl=ssl_context,
+        keepalive_timeout=30.0,
+    )
+
+
+def vet_url(policy: AddressPolicy, url: str) -> None:
+    """Refuse (``DestinationRefused``) a URL whose host is spelled ambiguously or is an IP
+    address the policy does not allow, before any connection is tried."""
+    host = urlsplit(url).hostname or ""
     try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+        canonical = canonical_host(host)
+    except InvalidInput as exc:
+        raise DestinationRefused(exc.message) from None
+    if ip_literal(canonical) is not None:
+        policy.check(canonical, [canonical])
 
 
 class HttpWebhookSender:
@@ -116,11 +117,8 @@ class HttpWebhookSender:
     def _client(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self._max_connections,
-                resolver=GuardedResolver(self._policy),
-                ssl=self._ssl,
-                keepalive_timeout=30.0,
+            connector = guarded_connector(
+                self._policy, limit=self._max_connections, ssl_context=self._ssl
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": USER_AGENT}, auto_decompress=False
@@ -138,13 +136,11 @@ class HttpWebhookSender:
         timeout: float,
     ) -> HttpResult:
         started = time.perf_counter()
-        host = urlsplit(url).hostname or ""
         status: int | None = None
         response_headers: dict[str, str] = {}
         received = bytearray()
         try:
-            if _is_ip(host):
-                self._policy.check(host, [host])
+            vet_url(self._policy, url)
             async with self._client().request(
                 method,
                 url,
@@ -166,6 +162,7 @@ class HttpWebhookSender:
         except DestinationRefused as exc:
             return _failed(started, TransportError.NOT_ALLOWED, str(exc))
         except aiohttp.ClientConnectorDNSError:
+            host = urlsplit(url).hostname or ""
             return _failed(started, TransportError.RESOLUTION, f"the name {host} does not resolve")
         except (aiohttp.ClientError, OSError) as exc:
             if status is not None:  # the status line came; the body broke off

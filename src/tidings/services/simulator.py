@@ -8,18 +8,27 @@ simulated carrier delivers it (see ``carriers/simulator.py``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tidings.domain.messages import CarrierInbound
+from tidings.domain.patterns import compile_pattern
 from tidings.domain.phone import parse_e164
-from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage, Outcome
+from tidings.domain.simulator import (
+    RULE_CHARACTERS,
+    CarrierRule,
+    Handset,
+    HandsetMessage,
+    Outcome,
+)
 from tidings.errors import InvalidInput, NotFound
 from tidings.ports import SimulatorTx
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundResult, InboundService
 
 MAX_BODY = 2048
+MAX_SCRIPT_RULES = 100
+MAX_CARRIER_RULES = 500
+MAX_CODE = 9999  # deliveryStatusDetails codes are four digits (2000, 4004, 5000, ...)
 
 
 def _handset_number(number: str) -> str:
@@ -30,17 +39,22 @@ def _handset_number(number: str) -> str:
 
 
 def validate_script(script: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(script) > MAX_SCRIPT_RULES:
+        raise InvalidInput(f"A script has at most {MAX_SCRIPT_RULES} rules.", target="script")
     cleaned: list[dict[str, Any]] = []
     for index, rule in enumerate(script):
         if not isinstance(rule, dict) or not isinstance(rule.get("reply"), str):
             raise InvalidInput(f"script[{index}] needs a string 'reply'.", target="script")
         pattern = rule.get("match", ".*")
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            raise InvalidInput(f"script[{index}].match is not a regex: {exc}") from exc
+        if not isinstance(pattern, str):
+            raise InvalidInput(f"script[{index}].match must be a string.", target="script")
+        compile_pattern(pattern, ignore_case=True, target=f"script[{index}].match")
+        if len(rule["reply"]) > MAX_BODY:
+            raise InvalidInput(
+                f"script[{index}].reply is longer than {MAX_BODY} characters.", target="script"
+            )
         delay = rule.get("delaySeconds", 0)
-        if not isinstance(delay, int | float) or not 0 <= delay <= 86400:
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 86400:
             raise InvalidInput(f"script[{index}].delaySeconds must be 0..86400.")
         cleaned.append({"match": str(pattern), "reply": rule["reply"], "delaySeconds": delay})
     return cleaned
@@ -103,6 +117,8 @@ class SimulatorService:
         return self._ctx.store.read(lambda tx: tx.carrier_rules.all())
 
     def set_rules(self, rules: list[CarrierRule]) -> list[CarrierRule]:
+        if len(rules) > MAX_CARRIER_RULES:
+            raise InvalidInput(f"At most {MAX_CARRIER_RULES} carrier rules.", target="rules")
         for index, rule in enumerate(rules):
             if rule.outcome not in {o.value for o in Outcome}:
                 raise InvalidInput(
@@ -111,7 +127,15 @@ class SimulatorService:
                 )
             if not rule.pattern or len(rule.pattern) > 64:
                 raise InvalidInput(f"rules[{index}].pattern must be 1..64 characters.")
+            if not set(rule.pattern) <= RULE_CHARACTERS:
+                raise InvalidInput(
+                    f"rules[{index}].pattern may hold only digits, '+' and the glob characters "
+                    "* ? [ ] ! -.",
+                    target="rules",
+                )
             if not 0 <= rule.delay_seconds <= 86400:
                 raise InvalidInput(f"rules[{index}].delaySeconds must be 0..86400.")
+            if rule.code is not None and not 1 <= rule.code <= MAX_CODE:
+                raise InvalidInput(f"rules[{index}].code must be 1..{MAX_CODE}.", target="rules")
         self._ctx.store.write(lambda tx: tx.carrier_rules.replace(rules))
         return rules

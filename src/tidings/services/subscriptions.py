@@ -17,9 +17,12 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
+from tidings.domain import json_input
+from tidings.domain.addresses import AddressPolicy, canonical_host, ip_literal
 from tidings.domain.deliveries import Attempt, DeadLetter, DeliveryStatus, NewDelivery
 from tidings.domain.ids import new_guid
 from tidings.domain.routing import batches, new_delivery_id
@@ -60,8 +63,10 @@ class SubscriptionService:
         *,
         origin: str = "eventgrid.azure.net",
         handshake_timeout: float = RESPONSE_TIMEOUT_SECONDS,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self._ctx = ctx
+        self._policy = policy
         self._sender = sender
         self._origin = origin
         self._timeout = handshake_timeout
@@ -75,6 +80,7 @@ class SubscriptionService:
         existing = await anyio.to_thread.run_sync(lambda: self._get(name))
         previous = existing.config if existing else None
         config = parse_config(body, now=now, previous=previous)
+        self._vet_destination(config.endpoint_url)
         if (
             existing is not None
             and existing.provisioning_state is ProvisioningState.SUCCEEDED
@@ -114,6 +120,19 @@ class SubscriptionService:
 
         saved = await anyio.to_thread.run_sync(lambda: self._ctx.store.write(save))
         return saved, existing is None
+
+    def _vet_destination(self, url: str) -> None:
+        """An IP-address destination the address policy refuses is refused here, with a clear
+        message; names are checked when the handshake resolves them (and at every delivery)."""
+        address = ip_literal(canonical_host(urlsplit(url).hostname or ""))
+        policy = self._policy
+        if policy is not None and address is not None and not policy.allowed(address.compressed):
+            raise InvalidInput(
+                f"{address} is in an address range Tidings does not deliver to (see "
+                "TIDINGS_WEBHOOK_ALLOW_LOOPBACK and TIDINGS_WEBHOOK_ALLOW_PRIVATE).",
+                code="InvalidEndpointUrl",
+                target="properties.destination.properties.endpointUrl",
+            )
 
     async def _handshake(self, name: str, config: SubscriptionConfig, base_url: str) -> Handshake:
         url = config.endpoint_url
@@ -428,8 +447,8 @@ class SubscriptionService:
 
 def _validation_response(body: bytes) -> str | None:
     try:
-        parsed = json.loads(body or b"null")
-    except ValueError:
+        parsed = json_input.decode(body, empty=b"null")
+    except InvalidInput:
         return None
     if isinstance(parsed, dict):
         for key, value in parsed.items():

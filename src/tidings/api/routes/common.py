@@ -12,6 +12,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tidings.domain.timefmt import parse_iso
 from tidings.errors import InvalidInput
 
 T = TypeVar("T")
@@ -123,6 +124,6 @@ def before_param(request: Request) -> tuple[datetime, str] | None:
         return None
     at, _, item_id = raw.partition("|")
     try:
-        return datetime.fromisoformat(at.replace("Z", "+00:00")), item_id
+        return parse_iso(at), item_id
     except ValueError:
         raise InvalidInput("before must be '<time>|<id>'.", target="before") from None

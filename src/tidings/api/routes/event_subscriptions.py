@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from tidings.api.routes.common import api_version, json, page_params, run
+from tidings.domain import json_input
 from tidings.domain.deliveries import Attempt, DeadLetter, Delivery, DeliveryStatus
 from tidings.domain.subscriptions import (
     DeliverySchema,
@@ -115,10 +115,7 @@ def dead_letter_record(dl: DeadLetter, schema: DeliverySchema) -> dict[str, Any]
 
 
 async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    return msgspec.json.decode(raw)
+    return json_input.decode(await request.body(), empty=b"{}")
 
 
 def _base_url(request: Request) -> str:
