@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tidings.container import Application
+from tidings.domain import json_input
 from tidings.domain.carriers import CarrierConfig, Route, Strategy
 from tidings.domain.numbers import NumberType
 from tidings.domain.timefmt import iso_z
@@ -107,8 +108,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not key:
             raise InvalidInput(f"--option takes KEY=VALUE; got {item!r}.")
         try:
-            options[key] = json.loads(raw)
-        except ValueError:
+            options[key] = json_input.decode(raw)
+        except InvalidInput:
             options[key] = raw
     return options
 

@@ -304,6 +304,26 @@ _ERROR = {
 }
 
 
+#: The 2026-01-23 validation problem (RFC 9457 problem details, ASP.NET's shape) that a send
+#: request refused as a whole answers with (``errors.ValidationFailed``).
+_PROBLEM = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "traceId": {"type": "string"},
+    },
+    "required": ["title", "status", "errors"],
+}
+
+#: Operations whose 400 is either a validation problem or an ACS error.
+_VALIDATION_PROBLEMS = {("POST", "/sms")}
+
 _OPERATIONS |= carrier_schemas.OPERATIONS
 
 
@@ -322,6 +342,7 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
     )
     ref_of = dict(zip(ordered, refs, strict=True))
     components["AcsError"] = _ERROR
+    components["ValidationProblem"] = _PROBLEM
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         if not isinstance(route, Route):
@@ -360,6 +381,16 @@ def openapi_document(routes: list[BaseRoute]) -> dict[str, Any]:
                 },
                 "security": [{"bearer": []} if route.path.startswith("/chat") else {"hmac": []}],
             }
+            if (method, route.path) in _VALIDATION_PROBLEMS:
+                operation["responses"]["400"] = {
+                    "description": "The request as a whole is invalid",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/ValidationProblem"}
+                        },
+                        "application/json": {"schema": {"$ref": "#/components/schemas/AcsError"}},
+                    },
+                }
             if request is not None:
                 operation["requestBody"] = {
                     "required": True,

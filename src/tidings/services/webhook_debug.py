@@ -4,10 +4,10 @@ the event types of each delivery in the log, and a test event sent to one subscr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from tidings.domain import json_input
 from tidings.domain.deliveries import Attempt, Delivery, DeliveryStatus, NewDelivery
 from tidings.domain.event_types import EMITTED_TYPES, sample_event
 from tidings.domain.events import SMS_RECEIVED, Event
@@ -81,7 +81,7 @@ class WebhookDebugService:
                 cloud=sub.config.schema is DeliverySchema.CLOUD_EVENTS,
                 batched=sub.config.max_events_per_batch > 1,
             )
-            request = DeliveryRequest(payload.content_type, json.loads(payload.body), events)
+            request = DeliveryRequest(payload.content_type, json_input.decode(payload.body), events)
             return DeliveryDetail(found, request, attempts)
 
         return self._ctx.store.read(run)

@@ -25,6 +25,7 @@ from tidings.api.carrier_schemas import (
     RouteRequest,
 )
 from tidings.api.routes.common import TIDINGS_VERSIONS, api_version, json, run
+from tidings.api.schemas import decode
 from tidings.domain.carriers import CarrierConfig, Route
 from tidings.domain.timefmt import iso_z
 from tidings.errors import InvalidInput
@@ -106,7 +107,7 @@ def routes(services: Services) -> list[HttpRoute]:
 
     async def add_carrier(request: Request) -> Response:
         check(request)
-        body = msgspec.json.decode(await request.body() or b"{}", type=CarrierRequest)
+        body = decode(await request.body(), CarrierRequest)
         config = await run(carriers.add, body.name, body.kind, body.options, enabled=body.enabled)
         return json(await run(view, config.name), 201)
 
@@ -116,7 +117,7 @@ def routes(services: Services) -> list[HttpRoute]:
 
     async def patch_carrier(request: Request) -> Response:
         check(request)
-        body = msgspec.json.decode(await request.body() or b"{}", type=CarrierPatch)
+        body = decode(await request.body(), CarrierPatch)
         config = await run(
             carriers.update,
             request.path_params["name"],
@@ -137,7 +138,7 @@ def routes(services: Services) -> list[HttpRoute]:
 
     async def add_route(request: Request) -> Response:
         check(request)
-        body = msgspec.json.decode(await request.body() or b"{}", type=RouteRequest)
+        body = decode(await request.body(), RouteRequest)
         route = await run(
             carriers.add_route,
             body.carriers,
@@ -156,7 +157,7 @@ def routes(services: Services) -> list[HttpRoute]:
     async def patch_route(request: Request) -> Response:
         check(request)
         route_id = _route_id(request)
-        body = msgspec.json.decode(await request.body() or b"{}", type=RoutePatch)
+        body = decode(await request.body(), RoutePatch)
         changes = {
             name: value
             for name in RoutePatch.__struct_fields__
