@@ -34,7 +34,10 @@ class EventCasing(StrEnum):
 class WorkerSettings:
     """Tunables of the background worker."""
 
-    poll_interval: float = 0.05
+    #: The fallback poll: how long an idle worker sleeps at most without a wake-up signal.
+    poll_interval: float = 5.0
+    #: Whether committed jobs wake the worker at once (off: it polls every ``poll_interval``).
+    wakeups: bool = True
     batch_size: int = 200
     lease_seconds: float = 30.0
     max_attempts: int = 8
@@ -197,6 +200,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WORKER_POLL_INTERVAL": ("poll_interval", float),
+    "TIDINGS_WORKER_WAKEUPS": ("wakeups", _bool),
     "TIDINGS_WORKER_BATCH_SIZE": ("batch_size", int),
     "TIDINGS_WORKER_LEASE_SECONDS": ("lease_seconds", float),
     "TIDINGS_WORKER_MAX_ATTEMPTS": ("max_attempts", int),

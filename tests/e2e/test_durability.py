@@ -28,8 +28,10 @@ def _wait_until_final(tidings: TidingsClient, ids: set[str], timeout: float = 60
 
 
 def test_messages_accepted_before_kill_are_sent_after_restart(fresh_server: ServerProcess) -> None:
-    # A slow worker makes it certain that the messages are still queued when the server dies.
+    # A slow worker makes it certain that the messages are still queued when the server dies:
+    # no wake-ups, a poll every 30 s.
     fresh_server.env["TIDINGS_WORKER_POLL_INTERVAL"] = "30"
+    fresh_server.env["TIDINGS_WORKER_WAKEUPS"] = "false"
     fresh_server.start()
     client = SmsClient(
         fresh_server.http_endpoint, AzureKeyCredential(fresh_server.access_key), retry_total=0
@@ -41,7 +43,8 @@ def test_messages_accepted_before_kill_are_sent_after_restart(fresh_server: Serv
     assert len(ids) == 20
     fresh_server.kill()
 
-    fresh_server.env["TIDINGS_WORKER_POLL_INTERVAL"] = "0.05"
+    fresh_server.env["TIDINGS_WORKER_POLL_INTERVAL"] = "5"
+    fresh_server.env["TIDINGS_WORKER_WAKEUPS"] = "true"
     fresh_server.start()
     with TidingsClient(fresh_server.http_endpoint, fresh_server.access_key) as tidings:
         statuses = _wait_until_final(tidings, ids)
