@@ -1,8 +1,10 @@
 """``tidings serve``, ``tidings api`` and ``tidings worker``: the long-running commands.
 
-``serve`` runs the API on HTTPS and HTTP and the background worker in one process (with
-``--api-processes N``, N - 1 more API processes beside it: ``processes.py``); ``api`` and
-``worker`` run them apart for scale-out.
+``serve`` runs the API on HTTPS and HTTP and the background worker. With one API process
+(``--api-processes 1``, the default on a single core) both run in one process; with N > 1
+(the default: one per core) the first process runs the worker and N API processes answer
+beside it (``processes.py``), so requests and the worker's rounds never wait for each
+other's turn with the GIL. ``api`` and ``worker`` run them apart for scale-out.
 """
 
 from __future__ import annotations
@@ -49,14 +51,20 @@ def serve(
     else:
         app.check_migrated()
     keys = app.bootstrap() if api else {}
-    asgi = app.asgi() if api else None
+    several = api and not inherited and settings.api_processes > 1
+    # ``serve`` with several API processes: they all answer beside this one, which works.
+    apart = several and worker
+    asgi = app.asgi() if api and not apart else None
     servers: list[tuple[_Server, socket.socket | None]] = []
     sockets = dict(inherited)
-    if asgi is not None and not inherited and settings.api_processes > 1:
+    if several:
         if settings.tls:
             sockets["https"] = processes.listen(settings.host, settings.https_port)
         sockets["http"] = processes.listen(settings.host, settings.http_port)
     quiet = bool(inherited)  # a child of --api-processes: its parent printed the banner
+    if api and not quiet:
+        tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames) if settings.tls else None
+        _banner(app, keys, None if tls is None else tls.ca_cert)
     if asgi is not None:
         if settings.tls:
             tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames)
@@ -80,12 +88,14 @@ def serve(
             lifespan="off",
         )
         servers.append((_Server(config), sockets.get("http")))
-        if not quiet:
-            _banner(app, keys, tls.ca_cert if settings.tls else None)
     children = None
-    if sockets and not inherited:
-        children = processes.ApiChildren(settings, sockets, settings.api_processes - 1)
+    if several:
+        count = settings.api_processes - (0 if apart else 1)
+        children = processes.ApiChildren(settings, sockets, count)
         children.start()
+        if apart:  # the children have sockets of their own: the kernel sends nothing here
+            for sock in sockets.values():
+                sock.close()
     # The event loop shares the GIL with the group-commit and worker threads; a short switch
     # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.
     sys.setswitchinterval(0.0005)

@@ -81,9 +81,10 @@ class Settings:
     public_url: str | None = None
     #: How long a web console session lasts after signing in.
     console_session_minutes: float = 480.0
-    #: Processes answering the API on the same ports (``processes.py``); the first also
-    #: runs the worker under ``tidings serve``.
-    api_processes: int = 1
+    #: Processes answering the API on the same ports (``processes.py``): by default one per
+    #: core (at most 8). Under ``tidings serve`` with more than one, the first process runs
+    #: the worker and the API processes answer beside it.
+    api_processes: int = field(default_factory=lambda: default_api_processes())
 
     def environment(self) -> dict[str, str]:
         """Environment variables that ``load_settings`` turns back into these settings (for
@@ -118,6 +119,15 @@ class Settings:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/microsoft.communication/communicationservices/{self.resource_name}"
         )
+
+
+def default_api_processes() -> int:
+    """One API process per core this process may run on, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
 def _bool(value: str) -> bool:

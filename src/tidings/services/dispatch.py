@@ -31,19 +31,17 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
-from tidings.domain.filters import lookup
 from tidings.domain.routing import route
 from tidings.domain.subscriptions import DeliverySchema, EventSubscription
+from tidings.domain.webhook_headers import notification_headers
 from tidings.domain.webhooks import (
     PROBATION_AFTER_FAILURES,
     RESPONSE_TIMEOUT_SECONDS,
     Outcome,
-    envelope,
     judge,
     parse_retry_after,
     render,
     retry_wait,
-    signature_header,
 )
 from tidings.ports import Tx, WebhookSender
 from tidings.services.context import ServiceContext
@@ -153,12 +151,13 @@ class WebhookDispatcher:
         """When a pending delivery next becomes sendable: its due time (a retry or a lease
         that runs out), or the end of its endpoint's probation if that is later."""
         now = self._ctx.clock.now()
+        per_subscription = self._settings.per_subscription
 
         def run(tx: Tx) -> datetime | None:
             times: list[datetime] = []
             for sub in tx.subscriptions.all():
-                if not sub.active(now):
-                    continue
+                if not sub.active(now) or self._in_flight[sub.name] >= per_subscription:
+                    continue  # (a full one is woken by its sends finishing)
                 due = tx.deliveries.next_attempt_at(sub.name)
                 if due is None:
                     continue
@@ -190,31 +189,7 @@ class WebhookDispatcher:
             )
         cloud = config.schema is DeliverySchema.CLOUD_EVENTS
         payload = render(delivery.events, cloud=cloud, batched=config.max_events_per_batch > 1)
-        timestamp = int(now.timestamp())
-        first = delivery.events[0]
-        headers = {
-            "Content-Type": payload.content_type,
-            "aeg-event-type": "Notification",
-            "aeg-subscription-name": sub.name.upper(),
-            "aeg-delivery-count": str(delivery.attempts),
-            "aeg-metadata-version": "1.0" if cloud else "1",
-            "webhook-id": delivery.id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature_header(
-                sub.secrets_in_force(now), delivery.id, timestamp, payload.body
-            ),
-        }
-        if not cloud:
-            headers["aeg-data-version"] = first.data_version
-        if len(delivery.events) == 1:
-            headers["aeg-output-event-id"] = first.id
-        for header in config.headers:
-            if header.type == "Static":
-                headers[header.name] = header.value
-            else:
-                value = lookup(envelope(first), header.source_field)
-                if isinstance(value, str | int | float | bool) and value is not None:
-                    headers[header.name] = str(value)
+        headers = notification_headers(sub, delivery, payload, now, cloud=cloud)
         result = await self._sender.request(
             "POST",
             config.endpoint_url,
@@ -357,11 +332,17 @@ class WebhookDispatcher:
                 await anyio.sleep(0)
                 continue
             due = None
-            try:
-                due = await anyio.to_thread.run_sync(self.next_due)
-            except Exception:
-                log.exception("reading the next due delivery failed")
-            if not stop.is_set():
+            if capacity > 0:  # else the next finished send wakes it (``_flush``)
+                try:
+                    due = await anyio.to_thread.run_sync(self.next_due)
+                except Exception:
+                    log.exception("reading the next due delivery failed")
+            if stop.is_set():
+                break
+            if due is not None and due <= self._alarm.now():
+                # Due, yet not claimed: another node holds it for a moment. Look again soon.
+                await waiter.wait(0.01)
+            else:
                 await idle(waiter, self._alarm, due, self._settings.poll_interval)
 
     async def _send_one(self, sub: EventSubscription, delivery: ClaimedDelivery) -> None:
