@@ -206,15 +206,19 @@ def main() -> int:
             }
             data.mkdir(parents=True)
             subprocess.run([sys.executable, "-m", "tidings", "migrate"], env=full_env, check=True)
-            server = ServerProcess(data, database_url=url, env=env, command="api").start()
+            server = ServerProcess(
+                data, database_url=url, env=env, command="api", processes=None
+            ).start()
             worker = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], env=full_env)
         else:
-            server = ServerProcess(data, database_url=args.database_url, env=env).start()
+            server = ServerProcess(
+                data, database_url=args.database_url, env=env, processes=None
+            ).start()
         engine = sa.create_engine(url)
         try:
             assert server.process is not None
             roots = [server.process.pid] + ([worker.pid] if worker else [])
-            time.sleep(args.settle)
+            time.sleep(args.settle)  # --api-processes children start meanwhile
             share, count = measure_idle(roots, args.seconds)
             mode = "tidings api + tidings worker" if args.split else "tidings serve (defaults)"
             kind = "postgresql" if url.startswith("postgresql") else "sqlite"

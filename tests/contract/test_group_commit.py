@@ -238,8 +238,13 @@ async def test_sqlite_wal_is_checkpointed_in_the_background(tmp_path: Any) -> No
         busy, frames, done = checkpointer.checkpoint()
         assert busy == 0 and frames == done  # everything copied back into the database
         before = checkpointer.checkpoints
+        await _gather(db, [_insert(n) for n in range(200, 210)])  # the log grows
+        with anyio.fail_after(5):  # the thread checkpoints every 0.5 s when it has
+            while checkpointer.checkpoints == before:
+                await anyio.sleep(0.05)
+        idle = checkpointer.checkpoints
         await anyio.sleep(1.2)
-        assert checkpointer.checkpoints >= before + 2  # the thread runs every 0.5 s
+        assert checkpointer.checkpoints <= idle + 1  # an unchanged log is not checkpointed
         with db.engine.connect() as c:  # commits checkpoint only past a far larger bound
             pages = c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
             assert pages == dialects.WAL_AUTOCHECKPOINT_PAGES

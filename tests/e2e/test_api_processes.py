@@ -83,11 +83,13 @@ def _connection_owners(port: int, pids: list[int]) -> dict[int, int]:
 def multi(tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess(tmp_path / "data", env={"TIDINGS_API_PROCESSES": "3"})
     server.start()
-    assert server.process is not None
-    pid = server.process.pid
-    _wait_for(lambda: len(_children(pid)) == 3)
-    yield server
-    server.stop()
+    try:
+        assert server.process is not None
+        pid = server.process.pid
+        _wait_for(lambda: len(_children(pid)) == 3)
+        yield server
+    finally:
+        server.stop()
 
 
 def _ready(server: ServerProcess) -> bool:
