@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench_idle import cpu_seconds, tree  # noqa: E402
 from tests.server import ServerProcess, free_port  # noqa: E402
 
 from tidings.domain import hmac  # noqa: E402
@@ -192,8 +193,12 @@ def tidings(
         )
         assert check.status_code == 202, check.text
         warm_up(host, target, server.access_key, processes)
+        assert server.process is not None
+        pids = tree(server.process.pid)
+        cpu_before = cpu_seconds(pids)
         started = time.monotonic()
         result = wrk(f"http://{host}{target}", script, seconds, connections)
+        cpu_accepting = cpu_seconds(pids) - cpu_before
         accepted = int(result["requests"] - result["non2xx"])
         with engine.connect() as c:
             stored = c.execute(sa.text("select count(*) from messages")).scalar_one()
@@ -213,6 +218,9 @@ def tidings(
                 break
             time.sleep(0.2)
         elapsed = time.monotonic() - started
+        # CPU time of every Tidings process per message: robust to a busy machine.
+        result["cpu_us_accept"] = cpu_accepting / max(1, stored) * 1e6
+        result["cpu_us_e2e"] = (cpu_seconds(pids) - cpu_before) / max(1, reports) * 1e6
         result["reports"] = reports
         result["e2e_seconds"] = elapsed
         result["e2e_rate"] = reports / elapsed
@@ -244,7 +252,9 @@ def serve_rounds(args: argparse.Namespace) -> int:
                 f"{ours['rps']:.0f} ({ours['rps'] / base['rps']:.1%}) p50 {ours['p50_ms']:.1f} ms "
                 f"p99 {ours['p99_ms']:.1f} ms, end to end {ours['e2e_rate']:.0f} msg/s "
                 f"(accepted {ours['accepted']:.0f}, stored {ours['stored']:.0f}, "
-                f"reports {ours['reports']:.0f})",
+                f"reports {ours['reports']:.0f}); CPU per message: "
+                f"{ours['cpu_us_accept']:.0f} us while accepting, "
+                f"{ours['cpu_us_e2e']:.0f} us end to end",
                 flush=True,
             )
     ratio = statistics.median(o["rps"] / b["rps"] for b, o in rounds)

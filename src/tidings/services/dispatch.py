@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -58,6 +58,7 @@ from tidings.wakeups import (
 
 log = logging.getLogger(__name__)
 EXCERPT_BYTES = 1024
+BUSY_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class DispatchSettings:
     poll_interval: float = 5.0
     #: How long the recorder gathers finished sends before writing them in one transaction.
     record_window: float = 0.01
+    #: Under load (events routed less than ``BUSY_SECONDS`` ago), how long the router lets
+    #: new events gather after a wake-up; an idle router routes at once.
+    route_linger: float = 0.005
     route_batch: int = 2000
     max_in_flight: int = 256
     per_subscription: int = 64
@@ -95,6 +99,8 @@ class WebhookDispatcher:
         self._alarm = alarm or SystemAlarm(ctx.clock)
         self._recorded = anyio.Event()  # a send finished: results to write
         self._kick: Callable[[], None] = lambda: None  # wakes the dispatch loop
+        #: What ended each idle wait of the dispatch loop (diagnostics).
+        self.wakes: Counter[str] = Counter()
 
     # -- routing ------------------------------------------------------------------------------
 
@@ -301,6 +307,7 @@ class WebhookDispatcher:
             tg.cancel_scope.cancel()
 
     async def _route_loop(self, stop: anyio.Event, waiter: Waiter) -> None:
+        busy_until = float("-inf")
         while not stop.is_set():
             waiter.clear()  # an event committed from now on ends the sleep below
             try:
@@ -309,8 +316,12 @@ class WebhookDispatcher:
                 log.exception("routing events failed; retrying")
                 routed = 0
                 await anyio.sleep(1.0)
-            if not routed and not stop.is_set():
+            if routed:
+                busy_until = anyio.current_time() + BUSY_SECONDS
+            elif not stop.is_set():
                 await waiter.wait(self._settings.poll_interval)
+                if anyio.current_time() < busy_until:  # under load: let a batch gather
+                    await anyio.sleep(self._settings.route_linger)
 
     async def _dispatch_loop(
         self, stop: anyio.Event, tg: anyio.abc.TaskGroup, waiter: Waiter
@@ -342,8 +353,9 @@ class WebhookDispatcher:
             if due is not None and due <= self._alarm.now():
                 # Due, yet not claimed: another node holds it for a moment. Look again soon.
                 await waiter.wait(0.01)
+                self.wakes["held"] += 1
             else:
-                await idle(waiter, self._alarm, due, self._settings.poll_interval)
+                self.wakes[await idle(waiter, self._alarm, due, self._settings.poll_interval)] += 1
 
     async def _send_one(self, sub: EventSubscription, delivery: ClaimedDelivery) -> None:
         try:
