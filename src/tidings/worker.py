@@ -71,8 +71,11 @@ class Worker:
             self._handlers[REPLAY_JOB] = subscriptions.run_replays
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._last_housekeeping = float("-inf")
-        use_signals = settings.wakeups and wakeups is not None
-        self._wakeups: Wakeups = wakeups if use_signals and wakeups else WakeupHub()
+        # Without signals (``TIDINGS_WORKER_WAKEUPS=false``) a hub of its own: nothing
+        # notifies it, so it polls every ``poll_interval``.
+        self._wakeups: Wakeups = (
+            wakeups if wakeups is not None and settings.wakeups else WakeupHub()
+        )
         self._alarm = alarm or SystemAlarm(clock)
         #: Whether ``run`` sleeps, waiting for work (tests and diagnostics).
         self.sleeping = False

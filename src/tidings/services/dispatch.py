@@ -362,7 +362,8 @@ class WebhookDispatcher:
             result = await self.send(sub, delivery)
         except Exception:
             log.exception("sending delivery %s failed", delivery.id)
-            return  # the lease runs out and it is sent again
+            self._kick()  # its slot is free (the lease runs out and it is sent again)
+            return
         finally:
             self._in_flight[sub.name] -= 1
         self._results.append(result)
