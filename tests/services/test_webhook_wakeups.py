@@ -11,8 +11,7 @@ import anyio
 import pytest
 
 from tests.conftest import FakeClock, make_settings
-from tests.services.test_webhooks import FakeSender, Hooks, ok
-from tidings.container import build
+from tests.services.test_webhooks import Hooks, hooks_for, ok
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.settings import WorkerSettings
 
@@ -20,19 +19,9 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def hooks(tmp_path: Path, database_url: str, clock: FakeClock) -> Iterator[Hooks]:
-    sender = FakeSender()
     settings = make_settings(tmp_path, database_url, worker=WorkerSettings(poll_interval=60))
-    app = build(settings, clock=clock, sender=sender)
-    app.migrate()
-    app.bootstrap()
-    yield Hooks(app, clock, sender)
-    app.close()
+    yield from hooks_for(settings, clock)
 
 
 @asynccontextmanager
