@@ -37,9 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench_idle import cpu_seconds, tree  # noqa: E402
 from tests.server import ServerProcess, free_port  # noqa: E402
 
 from tidings.domain import hmac  # noqa: E402
+from tidings.settings import default_api_processes  # noqa: E402
 
 BODY = json.dumps(
     {
@@ -167,19 +169,19 @@ def warm_up(host: str, target: str, key: str, processes: int) -> None:
 
 
 def tidings(
-    tmp: Path, seconds: int, connections: int, database_url: str | None, processes: int
+    tmp: Path, seconds: int, connections: int, database_url: str | None, processes: int | None
 ) -> dict[str, float]:
+    """``tidings serve`` with ``processes`` API processes (None: its default)."""
+    data = Path(tempfile.mkdtemp(prefix="serve-", dir=tmp))
     server = ServerProcess(
-        tmp / "data",
+        data,
         database_url=database_url,
-        env={
-            "TIDINGS_RATE_LIMITS": "off",
-            "TIDINGS_TLS": "false",
-            "TIDINGS_API_PROCESSES": str(processes),
-        },
+        env={"TIDINGS_RATE_LIMITS": "off", "TIDINGS_TLS": "false"},
+        processes=processes,
     )
     server.start()
-    engine = sa.create_engine(database_url or f"sqlite:///{tmp / 'data' / 'tidings.db'}")
+    processes = processes or default_api_processes()
+    engine = sa.create_engine(database_url or f"sqlite:///{data / 'tidings.db'}")
     try:
         target = "/sms?api-version=2021-03-07"
         host = f"127.0.0.1:{server.http_port}"
@@ -191,8 +193,12 @@ def tidings(
         )
         assert check.status_code == 202, check.text
         warm_up(host, target, server.access_key, processes)
+        assert server.process is not None
+        pids = tree(server.process.pid)
+        cpu_before = cpu_seconds(pids)
         started = time.monotonic()
         result = wrk(f"http://{host}{target}", script, seconds, connections)
+        cpu_accepting = cpu_seconds(pids) - cpu_before
         accepted = int(result["requests"] - result["non2xx"])
         with engine.connect() as c:
             stored = c.execute(sa.text("select count(*) from messages")).scalar_one()
@@ -212,6 +218,9 @@ def tidings(
                 break
             time.sleep(0.2)
         elapsed = time.monotonic() - started
+        # CPU time of every Tidings process per message: robust to a busy machine.
+        result["cpu_us_accept"] = cpu_accepting / max(1, stored) * 1e6
+        result["cpu_us_e2e"] = (cpu_seconds(pids) - cpu_before) / max(1, reports) * 1e6
         result["reports"] = reports
         result["e2e_seconds"] = elapsed
         result["e2e_rate"] = reports / elapsed
@@ -219,6 +228,39 @@ def tidings(
     finally:
         engine.dispose()
         server.stop()
+
+
+def serve_label(processes: int | None) -> str:
+    return "defaults" if processes is None else f"{processes} API processes"
+
+
+def serve_rounds(args: argparse.Namespace) -> int:
+    """Bare, then ``tidings serve``, ``--rounds`` times: each round's accept ratio and end to
+    end rate, and their medians."""
+    rounds = []
+    with tempfile.TemporaryDirectory() as raw:
+        tmp = Path(raw)
+        for _ in range(max(1, args.rounds)):
+            base = baseline(tmp, args.seconds, args.connections)
+            ours = tidings(
+                tmp, args.seconds, args.connections, args.database_url, args.serve_processes
+            )
+            rounds.append((base, ours))
+            label = serve_label(args.serve_processes)
+            print(
+                f"round {len(rounds)}: bare {base['rps']:.0f}, serve ({label}) "
+                f"{ours['rps']:.0f} ({ours['rps'] / base['rps']:.1%}) p50 {ours['p50_ms']:.1f} ms "
+                f"p99 {ours['p99_ms']:.1f} ms, end to end {ours['e2e_rate']:.0f} msg/s "
+                f"(accepted {ours['accepted']:.0f}, stored {ours['stored']:.0f}, "
+                f"reports {ours['reports']:.0f}); CPU per message: "
+                f"{ours['cpu_us_accept']:.0f} us while accepting, "
+                f"{ours['cpu_us_e2e']:.0f} us end to end",
+                flush=True,
+            )
+    ratio = statistics.median(o["rps"] / b["rps"] for b, o in rounds)
+    e2e = statistics.median(o["e2e_rate"] for _, o in rounds)
+    print(f"median of {len(rounds)} rounds: serve {ratio:.1%} of bare, end to end {e2e:.0f} msg/s")
+    return 0 if all(o["stored"] >= o["accepted"] for _, o in rounds) else 1
 
 
 def main() -> int:
@@ -236,15 +278,28 @@ def main() -> int:
         help="then R rounds of bare / api x1 / api xN back to back: each round's ratios and "
         "their medians (robust to a machine whose speed drifts)",
     )
+    parser.add_argument(
+        "--serve-processes",
+        type=int,
+        default=None,
+        help="tidings serve's API processes (default: its own default, no flag)",
+    )
+    parser.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="only bare and tidings serve, --rounds times (default once): ratios, medians",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
+    if args.serve_only:
+        return serve_rounds(args)
     n = args.api_processes
     with tempfile.TemporaryDirectory() as raw:
         tmp = Path(raw)
         base = baseline(tmp, args.seconds, args.connections)
-        ours = tidings(tmp, args.seconds, args.connections, args.database_url, n)
+        ours = tidings(tmp, args.seconds, args.connections, args.database_url, args.serve_processes)
         alone = api_only(tmp, args.seconds, args.connections, args.database_url, 1)
         several = api_only(tmp, args.seconds, args.connections, args.database_url, n)
         rounds = [
@@ -265,7 +320,7 @@ def main() -> int:
         )
 
     line("bare ASGI (uvicorn, 1 process)", base)
-    line(f"tidings serve, {n} API processes", ours)
+    line(f"tidings serve, {serve_label(args.serve_processes)}", ours)
     line("tidings api, 1 process", alone)
     line(f"tidings api, {n} processes", several)
     print(

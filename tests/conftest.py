@@ -7,6 +7,7 @@ variable the PostgreSQL half is skipped, except under CI, where that is an error
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -25,16 +26,27 @@ ACCESS_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 
 class FakeClock:
-    """A clock that only moves when told to."""
+    """A clock that only moves when told to; ``sleep_until`` (``tidings.wakeups.Alarm``)
+    returns once ``advance`` has moved it far enough."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self.current = start or datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+        self._moved: list[asyncio.Event] = []
 
     def now(self) -> datetime:
         return self.current
 
     def advance(self, seconds: float) -> None:
         self.current += timedelta(seconds=seconds)
+        moved, self._moved = self._moved, []
+        for event in moved:
+            event.set()
+
+    async def sleep_until(self, when: datetime) -> None:
+        while self.current < when:
+            event = asyncio.Event()
+            self._moved.append(event)
+            await event.wait()
 
 
 @pytest.fixture

@@ -32,6 +32,9 @@ class ServerProcess:
     http_port: int = field(default_factory=free_port)
     access_key: str = ACCESS_KEY
     command: str = "serve"  # or "api", on a database `tidings migrate` has prepared
+    #: ``TIDINGS_API_PROCESSES`` (one for tests, unless ``env`` says otherwise); None: the
+    #: default, one per core.
+    processes: int | None = 1
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -66,6 +69,9 @@ class ServerProcess:
         )
         if self.database_url:
             env["TIDINGS_DATABASE_URL"] = self.database_url
+        env.pop("TIDINGS_API_PROCESSES", None)
+        if self.processes is not None:
+            env["TIDINGS_API_PROCESSES"] = str(self.processes)
         env.update(self.env)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "server.log"

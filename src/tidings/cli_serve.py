@@ -1,8 +1,10 @@
 """``tidings serve``, ``tidings api`` and ``tidings worker``: the long-running commands.
 
-``serve`` runs the API on HTTPS and HTTP and the background worker in one process (with
-``--api-processes N``, N - 1 more API processes beside it: ``processes.py``); ``api`` and
-``worker`` run them apart for scale-out.
+``serve`` runs the API on HTTPS and HTTP and the background worker. With one API process
+(``--api-processes 1``, the default on a single core) both run in one process; with N > 1
+(the default: one per core) the first process runs the worker and N API processes answer
+beside it (``processes.py``), so requests and the worker's rounds never wait for each
+other's turn with the GIL. ``api`` and ``worker`` run them apart for scale-out.
 """
 
 from __future__ import annotations
@@ -60,10 +62,13 @@ def serve(
     else:
         app.check_migrated()
     keys = app.bootstrap() if api else {}
-    asgi = app.asgi() if api else None
+    several = api and not inherited and settings.api_processes > 1
+    # ``serve`` with several API processes: they all answer beside this one, which works.
+    apart = several and worker
+    asgi = app.asgi() if api and not apart else None
     servers: list[tuple[_Server, socket.socket | None]] = []
     sockets = dict(inherited)
-    if asgi is not None and not inherited and settings.api_processes > 1:
+    if several:
         if settings.tls:
             sockets["https"] = processes.listen(settings.host, settings.https_port)
         sockets["http"] = processes.listen(settings.host, settings.http_port)
@@ -91,16 +96,27 @@ def serve(
             lifespan="off",
         )
         servers.append((_Server(config), sockets.get("http")))
+    # Announced once this process's listeners accept. Under ``serve`` with several processes
+    # the API children's sockets are listening (the kernel queues connections) from when
+    # they are spawned, before the banner.
     announce: Callable[[], None] | None = None
-    if asgi is not None and not quiet:
-        ca_cert = tls.ca_cert if settings.tls else None
-        announce = functools.partial(_banner, app, keys, ca_cert)
-    elif asgi is None:
+    if api and not quiet:
+        ca_cert = (
+            ensure_dev_tls(settings.tls_dir, settings.tls_hostnames).ca_cert
+            if settings.tls
+            else None
+        )
+        announce = functools.partial(_announce, app, keys, ca_cert)
+    elif not api:
         announce = functools.partial(print, f"Tidings {__version__} worker is running.", flush=True)
     children = None
-    if sockets and not inherited:
-        children = processes.ApiChildren(settings, sockets, settings.api_processes - 1)
+    if several:
+        count = settings.api_processes - (0 if apart else 1)
+        children = processes.ApiChildren(settings, sockets, count)
         children.start()
+        if apart:  # the children have sockets of their own: the kernel sends nothing here
+            for sock in sockets.values():
+                sock.close()
     # The event loop shares the GIL with the group-commit and worker threads; a short switch
     # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.
     sys.setswitchinterval(0.0005)
@@ -130,6 +146,12 @@ def _tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+
+
+def _announce(app: Application, keys: dict[str, str], ca_cert: Path | None) -> None:
+    """The banner, and the record that lets one-shot commands run elsewhere find the data."""
+    _banner(app, keys, ca_cert)
+    _record(app.settings)
 
 
 def _banner(app: Application, keys: dict[str, str], ca_cert: Path | None) -> None:
@@ -213,8 +235,6 @@ async def _run(
             await server.bound.wait()
         if announce is not None:
             announce()
-        if servers and announce is not None:
-            _record(app.settings)
 
     async def watch_signals() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

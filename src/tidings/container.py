@@ -51,6 +51,7 @@ from tidings.services.webhook_debug import WebhookDebugService
 from tidings.settings import EventCasing, Settings
 from tidings.storage import migrations
 from tidings.storage.database import Database
+from tidings.wakeups import Alarm, as_alarm
 from tidings.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Application:
     sink: DeliverySink
     sender: WebhookSender
     dispatcher: WebhookDispatcher
+    alarm: Alarm
 
     def asgi(self) -> ASGIApp:
         return create_app(
@@ -89,6 +91,8 @@ class Application:
             self.settings.worker,
             subscriptions=self.services.subscriptions,
             delivery_retention=timedelta(days=self.settings.webhook_log_retention_days),
+            wakeups=self.database.wakeups,
+            alarm=self.alarm,
         )
 
     def migrate(self, progress: Callable[[int], object] | None = None) -> None:
@@ -194,7 +198,10 @@ def build(
             max_in_flight=settings.webhook_max_in_flight,
             timeout=settings.webhook_timeout_seconds,
             lease_seconds=settings.webhook_timeout_seconds * 3,
+            poll_interval=settings.worker.poll_interval,
         ),
+        wakeups=database.wakeups,
+        alarm=as_alarm(clock),
     )
     inbound = InboundService(ctx)
     numbers = NumbersService(ctx)
@@ -237,4 +244,6 @@ def build(
         carriers=CarrierService(ctx, validators, binds or NoBinds()),
     )
     sink = DeliverySink(ctx, delivery, inbound)
-    return Application(settings, database, services, carrier, sink, sender, dispatcher)
+    return Application(
+        settings, database, services, carrier, sink, sender, dispatcher, as_alarm(clock)
+    )

@@ -34,7 +34,10 @@ class EventCasing(StrEnum):
 class WorkerSettings:
     """Tunables of the background worker."""
 
-    poll_interval: float = 0.05
+    #: The fallback poll: how long an idle worker sleeps at most without a wake-up signal.
+    poll_interval: float = 5.0
+    #: Whether committed jobs wake the worker at once (off: it polls every ``poll_interval``).
+    wakeups: bool = True
     batch_size: int = 200
     lease_seconds: float = 30.0
     max_attempts: int = 8
@@ -82,9 +85,10 @@ class Settings:
     public_url: str | None = None
     #: How long a web console session lasts after signing in.
     console_session_minutes: float = 480.0
-    #: Processes answering the API on the same ports (``processes.py``); the first also
-    #: runs the worker under ``tidings serve``.
-    api_processes: int = 1
+    #: Processes answering the API on the same ports (``processes.py``): by default one per
+    #: core (at most 8). Under ``tidings serve`` with more than one, the first process runs
+    #: the worker and the API processes answer beside it.
+    api_processes: int = field(default_factory=lambda: default_api_processes())
     #: Where running servers record their data directory, so that one-shot commands run
     #: elsewhere find it (``installations.py``); ``load_settings`` defaults it to
     #: ``$XDG_STATE_HOME/tidings`` (``~/.local/state/tidings``). ``None``: not recorded.
@@ -128,6 +132,15 @@ class Settings:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/microsoft.communication/communicationservices/{self.resource_name}"
         )
+
+
+def default_api_processes() -> int:
+    """One API process per core this process may run on, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
 def _bool(value: str) -> bool:
@@ -217,6 +230,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WORKER_POLL_INTERVAL": ("poll_interval", float),
+    "TIDINGS_WORKER_WAKEUPS": ("wakeups", _bool),
     "TIDINGS_WORKER_BATCH_SIZE": ("batch_size", int),
     "TIDINGS_WORKER_LEASE_SECONDS": ("lease_seconds", float),
     "TIDINGS_WORKER_MAX_ATTEMPTS": ("max_attempts", int),

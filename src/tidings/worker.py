@@ -4,6 +4,10 @@ Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come b
 them to their handler by kind, then acks, reschedules or buries them. Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
 work (the simulator's deliveries and replies) runs in the same loop.
+
+Between rounds an idle worker sleeps until a committed job wakes it (``tidings/wakeups.py``),
+until the next job is due (a retry, a throughput window, a lease running out: read from the
+queue), or at the latest ``poll_interval`` seconds, the fallback for a lost signal.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ from tidings.services.numbers import OPERATION_JOB, NumbersService
 from tidings.services.sms import REPORT_TIMEOUT_JOB
 from tidings.services.subscriptions import REPLAY_JOB, SubscriptionService
 from tidings.settings import WorkerSettings
+from tidings.wakeups import JOBS, Alarm, SystemAlarm, WakeupHub, Wakeups, idle
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 60.0
+#: A worker that did work less than ``BUSY_SECONDS`` ago waits ``LINGER_SECONDS`` after a
+#: wake-up before its next round; an idle one starts at once.
+BUSY_SECONDS = 0.25
+LINGER_SECONDS = 0.025
 
 Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
 
@@ -44,6 +53,8 @@ class Worker:
         *,
         subscriptions: SubscriptionService | None = None,
         delivery_retention: timedelta = timedelta(days=7),
+        wakeups: Wakeups | None = None,
+        alarm: Alarm | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -61,21 +72,56 @@ class Worker:
             self._handlers[REPLAY_JOB] = subscriptions.run_replays
         self.worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._last_housekeeping = float("-inf")
+        # Without signals (``TIDINGS_WORKER_WAKEUPS=false``) a hub of its own: nothing
+        # notifies it, so it polls every ``poll_interval``.
+        self._wakeups: Wakeups = (
+            wakeups if wakeups is not None and settings.wakeups else WakeupHub()
+        )
+        self._alarm = alarm or SystemAlarm(clock)
+        #: Whether ``run`` sleeps, waiting for work (tests and diagnostics).
+        self.sleeping = False
 
     async def run(self, stop: anyio.Event) -> None:
-        """Work until ``stop`` is set; sleep ``poll_interval`` whenever there is nothing due."""
+        """Work until ``stop`` is set; when nothing is due, sleep until a signal, the next
+        due job or ``poll_interval`` seconds."""
         log.info("worker %s started", self.worker_id)
-        while not stop.is_set():
-            try:
-                done = await self.step()
-            except Exception:
-                log.exception("worker step failed; backing off")
-                done = 0
-                await anyio.sleep(1.0)
-            if done == 0:
-                with anyio.move_on_after(self._settings.poll_interval):
+        with self._wakeups.subscribe(JOBS) as waiter:
+            async with anyio.create_task_group() as tasks:
+
+                async def relay_stop() -> None:
                     await stop.wait()
+                    waiter.set()
+
+                tasks.start_soon(relay_stop)
+                busy_until = float("-inf")
+                while not stop.is_set():
+                    waiter.clear()  # a job committed from now on ends the sleep below
+                    try:
+                        done = await self.step()
+                        due = None if done else await self.next_due()
+                    except Exception:
+                        log.exception("worker step failed; backing off")
+                        done, due = 0, None
+                        await anyio.sleep(1.0)
+                    if done:
+                        busy_until = time.monotonic() + BUSY_SECONDS
+                    elif not stop.is_set():
+                        self.sleeping = True
+                        await idle(waiter, self._alarm, due, self._settings.poll_interval)
+                        self.sleeping = False
+                        if time.monotonic() < busy_until:
+                            # Under load: let the next batch gather rather than wake for
+                            # every commit (a round costs the same for 1 job as for 200).
+                            await anyio.sleep(LINGER_SECONDS)
+                tasks.cancel_scope.cancel()
         log.info("worker %s stopped", self.worker_id)
+
+    async def next_due(self) -> datetime | None:
+        """When the next job becomes claimable (None: nothing is scheduled)."""
+        now = self._clock.now()
+        return await anyio.to_thread.run_sync(
+            lambda: self._store.read(lambda tx: tx.jobs.next_due(now))
+        )
 
     async def step(self) -> int:
         """One round: claim and run due jobs, then the carrier's due work."""

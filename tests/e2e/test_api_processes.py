@@ -1,8 +1,9 @@
 """``--api-processes N``: several processes answer on the same ports, over one SQLite file.
 
-A real ``tidings serve`` with three API processes: connections are spread over them, every
-message accepted by any of them is sent and reported once, a child that dies is replaced,
-and the children go when the parent goes (stopped, or killed with ``kill -9``).
+A real ``tidings serve`` with three API processes beside the one that runs the worker:
+connections are spread over them, every message accepted by any of them is sent and reported
+once, a child that dies is replaced, and the children go when the parent goes (stopped, or
+killed with ``kill -9``).
 """
 
 from __future__ import annotations
@@ -82,11 +83,13 @@ def _connection_owners(port: int, pids: list[int]) -> dict[int, int]:
 def multi(tmp_path: Path) -> Iterator[ServerProcess]:
     server = ServerProcess(tmp_path / "data", env={"TIDINGS_API_PROCESSES": "3"})
     server.start()
-    assert server.process is not None
-    pid = server.process.pid
-    _wait_for(lambda: len(_children(pid)) == 2)
-    yield server
-    server.stop()
+    try:
+        assert server.process is not None
+        pid = server.process.pid
+        _wait_for(lambda: len(_children(pid)) == 3)
+        yield server
+    finally:
+        server.stop()
 
 
 def _ready(server: ServerProcess) -> bool:
@@ -132,6 +135,7 @@ def test_processes_share_the_ports_and_deliver_every_message_once(
         # 24 connections over 3 processes: the kernel spread them (all on one: odds 3^-23).
         assert sum(owners.values()) == 24
         assert len(owners) >= 2, owners
+        assert parent not in owners  # it runs the worker: no listening socket of its own
     finally:
         for client in clients:
             client.close()
@@ -168,9 +172,9 @@ def test_a_dead_child_is_replaced_and_children_stop_with_the_parent(
 ) -> None:
     assert multi.process is not None
     parent = multi.process.pid
-    first, _ = _children(parent)
+    first, *_ = _children(parent)
     os.kill(first, signal.SIGKILL)
-    _wait_for(lambda: len(_children(parent)) == 2 and first not in _children(parent))
+    _wait_for(lambda: len(_children(parent)) == 3 and first not in _children(parent))
     assert "API process" in multi.log() and "starting another" in multi.log()
     _wait_for(lambda: _ready(multi))
     with httpx.Client(base_url=multi.http_endpoint, auth=HmacAuth(multi.access_key)) as api:

@@ -21,6 +21,7 @@ from tidings.domain.subscriptions import ProvisioningState
 from tidings.domain.webhooks import TransportError
 from tidings.errors import InvalidInput, NotFound
 from tidings.ports import HttpResult
+from tidings.settings import Settings
 
 pytestmark = pytest.mark.anyio
 URL = "https://receiver.example/hook"
@@ -141,14 +142,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def hooks(tmp_path: Path, database_url: str, clock: FakeClock) -> Iterator[Hooks]:
+def hooks_for(settings: Settings, clock: FakeClock) -> Iterator[Hooks]:
+    """A migrated application with a fake sender, for a fixture to yield from."""
     sender = FakeSender()
-    app = build(make_settings(tmp_path, database_url), clock=clock, sender=sender)
+    app = build(settings, clock=clock, sender=sender)
     app.migrate()
     app.bootstrap()
     yield Hooks(app, clock, sender)
     app.close()
+
+
+@pytest.fixture
+def hooks(tmp_path: Path, database_url: str, clock: FakeClock) -> Iterator[Hooks]:
+    yield from hooks_for(make_settings(tmp_path, database_url), clock)
 
 
 async def test_validated_subscription_receives_signed_event_grid_deliveries(hooks: Hooks) -> None:

@@ -11,13 +11,19 @@ Three loops share one process's event loop:
   state (delivered, retry at, dead-lettered, dropped) and the endpoint's health.
 
 ``step()`` runs one round of each, awaiting every send: tests drive it with a fake clock.
+
+None of them polls: the router sleeps until an unrouted event is committed, the dispatcher
+until a delivery is written or rescheduled, a send finishes, or the next pending delivery
+is due (a retry, a lease running out, a probation ending: read from the database), the
+recorder until a send finishes. A slow fallback poll (``poll_interval``) covers a lost
+signal (``tidings/wakeups.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -25,30 +31,45 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
-from tidings.domain.filters import lookup
 from tidings.domain.routing import route
 from tidings.domain.subscriptions import DeliverySchema, EventSubscription
+from tidings.domain.webhook_headers import notification_headers
 from tidings.domain.webhooks import (
     PROBATION_AFTER_FAILURES,
     RESPONSE_TIMEOUT_SECONDS,
     Outcome,
-    envelope,
     judge,
     parse_retry_after,
     render,
     retry_wait,
-    signature_header,
 )
 from tidings.ports import DispatchTx, WebhookSender
 from tidings.services.context import ServiceContext
+from tidings.wakeups import (
+    DELIVERIES,
+    EVENTS,
+    Alarm,
+    SystemAlarm,
+    Waiter,
+    WakeupHub,
+    Wakeups,
+    idle,
+)
 
 log = logging.getLogger(__name__)
 EXCERPT_BYTES = 1024
+BUSY_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
 class DispatchSettings:
-    poll_interval: float = 0.1
+    #: The fallback poll: how long an idle loop sleeps at most without a signal.
+    poll_interval: float = 5.0
+    #: How long the recorder gathers finished sends before writing them in one transaction.
+    record_window: float = 0.01
+    #: Under load (events routed less than ``BUSY_SECONDS`` ago), how long the router lets
+    #: new events gather after a wake-up; an idle router routes at once.
+    route_linger: float = 0.005
     route_batch: int = 2000
     max_in_flight: int = 256
     per_subscription: int = 64
@@ -65,6 +86,8 @@ class WebhookDispatcher:
         settings: DispatchSettings | None = None,
         *,
         rand: Callable[[], float] = random.random,
+        wakeups: Wakeups | None = None,
+        alarm: Alarm | None = None,
     ) -> None:
         self._ctx = ctx
         self._sender = sender
@@ -72,7 +95,12 @@ class WebhookDispatcher:
         self._rand = rand
         self._in_flight: dict[str, int] = defaultdict(int)
         self._results: list[DeliveryResult] = []
-        self._wake = anyio.Event()
+        self._wakeups: Wakeups = wakeups or WakeupHub()
+        self._alarm = alarm or SystemAlarm(ctx.clock)
+        self._recorded = anyio.Event()  # a send finished: results to write
+        self._kick: Callable[[], None] = lambda: None  # wakes the dispatch loop
+        #: What ended each idle wait of the dispatch loop (diagnostics).
+        self.wakes: Counter[str] = Counter()
 
     # -- routing ------------------------------------------------------------------------------
 
@@ -125,6 +153,27 @@ class WebhookDispatcher:
 
         return self._ctx.store.write(run)
 
+    def next_due(self) -> datetime | None:
+        """When a pending delivery next becomes sendable: its due time (a retry or a lease
+        that runs out), or the end of its endpoint's probation if that is later."""
+        now = self._ctx.clock.now()
+        per_subscription = self._settings.per_subscription
+
+        def run(tx: DispatchTx) -> datetime | None:
+            times: list[datetime] = []
+            for sub in tx.subscriptions.all():
+                if not sub.active(now) or self._in_flight[sub.name] >= per_subscription:
+                    continue  # (a full one is woken by its sends finishing)
+                due = tx.deliveries.next_attempt_at(sub.name)
+                if due is None:
+                    continue
+                if sub.probation_until is not None and sub.probation_until > due:
+                    due = sub.probation_until
+                times.append(due)
+            return min(times) if times else None
+
+        return self._ctx.store.read(run)
+
     async def send(self, sub: EventSubscription, delivery: ClaimedDelivery) -> DeliveryResult:
         """One attempt (or the TTL expiry found instead of it)."""
         config = sub.config
@@ -146,31 +195,7 @@ class WebhookDispatcher:
             )
         cloud = config.schema is DeliverySchema.CLOUD_EVENTS
         payload = render(delivery.events, cloud=cloud, batched=config.max_events_per_batch > 1)
-        timestamp = int(now.timestamp())
-        first = delivery.events[0]
-        headers = {
-            "Content-Type": payload.content_type,
-            "aeg-event-type": "Notification",
-            "aeg-subscription-name": sub.name.upper(),
-            "aeg-delivery-count": str(delivery.attempts),
-            "aeg-metadata-version": "1.0" if cloud else "1",
-            "webhook-id": delivery.id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature_header(
-                sub.secrets_in_force(now), delivery.id, timestamp, payload.body
-            ),
-        }
-        if not cloud:
-            headers["aeg-data-version"] = first.data_version
-        if len(delivery.events) == 1:
-            headers["aeg-output-event-id"] = first.id
-        for header in config.headers:
-            if header.type == "Static":
-                headers[header.name] = header.value
-            else:
-                value = lookup(envelope(first), header.source_field)
-                if isinstance(value, str | int | float | bool) and value is not None:
-                    headers[header.name] = str(value)
+        headers = notification_headers(sub, delivery, payload, now, cloud=cloud)
         result = await self._sender.request(
             "POST",
             config.endpoint_url,
@@ -252,20 +277,39 @@ class WebhookDispatcher:
 
     async def run(self, stop: anyio.Event) -> None:
         log.info("webhook dispatcher started")
+        with (
+            self._wakeups.subscribe(EVENTS) as events,
+            self._wakeups.subscribe(DELIVERIES) as deliveries,
+        ):
+            self._kick = deliveries.set
+            await self._run(stop, events, deliveries)
+            self._kick = lambda: None
+        log.info("webhook dispatcher stopped")
+
+    async def _run(self, stop: anyio.Event, events: Waiter, deliveries: Waiter) -> None:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._route_loop, stop)
+
+            async def relay_stop() -> None:
+                await stop.wait()
+                events.set()
+                deliveries.set()
+                self._recorded.set()
+
+            tg.start_soon(relay_stop)
+            tg.start_soon(self._route_loop, stop, events)
             tg.start_soon(self._record_loop, stop)
-            await self._dispatch_loop(stop, tg)
+            await self._dispatch_loop(stop, tg, deliveries)
             # Let requests in flight finish (bounded by the timeout), then record them.
             with anyio.move_on_after(self._settings.timeout + 1):
                 while sum(self._in_flight.values()):
                     await anyio.sleep(0.05)
             await self._flush()
             tg.cancel_scope.cancel()
-        log.info("webhook dispatcher stopped")
 
-    async def _route_loop(self, stop: anyio.Event) -> None:
+    async def _route_loop(self, stop: anyio.Event, waiter: Waiter) -> None:
+        busy_until = float("-inf")
         while not stop.is_set():
+            waiter.clear()  # an event committed from now on ends the sleep below
             try:
                 routed = await anyio.to_thread.run_sync(self.route_once)
             except Exception:
@@ -273,13 +317,17 @@ class WebhookDispatcher:
                 routed = 0
                 await anyio.sleep(1.0)
             if routed:
-                self._wake.set()
-            else:
-                with anyio.move_on_after(self._settings.poll_interval):
-                    await stop.wait()
+                busy_until = anyio.current_time() + BUSY_SECONDS
+            elif not stop.is_set():
+                await waiter.wait(self._settings.poll_interval)
+                if anyio.current_time() < busy_until:  # under load: let a batch gather
+                    await anyio.sleep(self._settings.route_linger)
 
-    async def _dispatch_loop(self, stop: anyio.Event, tg: anyio.abc.TaskGroup) -> None:
+    async def _dispatch_loop(
+        self, stop: anyio.Event, tg: anyio.abc.TaskGroup, waiter: Waiter
+    ) -> None:
         while not stop.is_set():
+            waiter.clear()  # a delivery written or a send finished from now on wakes it
             capacity = self._settings.max_in_flight - sum(self._in_flight.values())
             claimed: list[tuple[EventSubscription, ClaimedDelivery]] = []
             if capacity > 0:
@@ -291,29 +339,43 @@ class WebhookDispatcher:
             for sub, delivery in claimed:
                 self._in_flight[sub.name] += 1
                 tg.start_soon(self._send_one, sub, delivery)
-            if not claimed:
-                self._wake = anyio.Event()
-                with anyio.move_on_after(self._settings.poll_interval):
-                    await self._wake.wait()
-            else:
+            if claimed:
                 await anyio.sleep(0)
+                continue
+            due = None
+            if capacity > 0:  # else the next finished send wakes it (``_flush``)
+                try:
+                    due = await anyio.to_thread.run_sync(self.next_due)
+                except Exception:
+                    log.exception("reading the next due delivery failed")
+            if stop.is_set():
+                break
+            if due is not None and due <= self._alarm.now():
+                # Due, yet not claimed: another node holds it for a moment. Look again soon.
+                await waiter.wait(0.01)
+                self.wakes["held"] += 1
+            else:
+                self.wakes[await idle(waiter, self._alarm, due, self._settings.poll_interval)] += 1
 
     async def _send_one(self, sub: EventSubscription, delivery: ClaimedDelivery) -> None:
         try:
             result = await self.send(sub, delivery)
         except Exception:
             log.exception("sending delivery %s failed", delivery.id)
-            return  # the lease runs out and it is sent again
+            self._kick()  # its slot is free (the lease runs out and it is sent again)
+            return
         finally:
             self._in_flight[sub.name] -= 1
         self._results.append(result)
+        self._recorded.set()
 
     async def _record_loop(self, stop: anyio.Event) -> None:
         while not stop.is_set():
-            if self._results:
-                await self._flush()
-            else:
-                await anyio.sleep(0.01)
+            await self._recorded.wait()
+            self._recorded = anyio.Event()
+            # Gather what else finishes meanwhile into the same transaction.
+            await anyio.sleep(self._settings.record_window)
+            await self._flush()
 
     async def _flush(self) -> None:
         batch, self._results = self._results, []
@@ -324,9 +386,10 @@ class WebhookDispatcher:
         except Exception:
             log.exception("recording %d delivery results failed; keeping them", len(batch))
             self._results = batch + self._results
+            self._recorded.set()
             await anyio.sleep(1.0)
             return
-        self._wake.set()
+        self._kick()  # their slots are free: the dispatch loop may claim again
 
 
 def _sendable(sub: EventSubscription, now: datetime) -> bool:

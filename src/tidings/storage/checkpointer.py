@@ -8,11 +8,13 @@ checkpoint every ``interval`` seconds from its own thread instead: it copies wha
 still needs while writers go on appending to the log, and the sqlite3 module lets the GIL go
 while it runs. Commits still checkpoint by themselves past a far larger bound
 (``dialects.WAL_AUTOCHECKPOINT_PAGES``), in case no checkpointer runs (a short CLI command).
+A round whose log file has not changed since the last checkpoint (an idle server) skips it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 import sqlalchemy as sa
@@ -29,6 +31,8 @@ class WalCheckpointer:
             target=self._run, name="tidings-wal-checkpoint", daemon=True
         )
         self.checkpoints = 0
+        self._wal = f"{engine.url.database}-wal"
+        self._checkpointed: tuple[int, int] | None = None  # the log's (mtime, size) then
 
     def start(self) -> WalCheckpointer:
         self._thread.start()
@@ -49,9 +53,19 @@ class WalCheckpointer:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self.checkpoint()
+                stamp = self._wal_stamp()
+                if stamp is None or stamp != self._checkpointed:
+                    self.checkpoint()
+                    self._checkpointed = stamp
             except Exception:  # the next round tries again; commits checkpoint if need be
                 log.warning("WAL checkpoint failed", exc_info=True)
+
+    def _wal_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self._wal)
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
 
     def close(self) -> None:
         self._stop.set()

@@ -35,9 +35,11 @@ from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRe
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.reservations import SqlReservationRepo
+from tidings.storage.signals import commit_signals, drop_signals
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
 from tidings.storage.write_lock import WriteLock
+from tidings.wakeups import WakeupHub
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -146,11 +148,14 @@ class Database:
         self.engine = dialects.create_engine(url)
         self._max_retries = max_retries
         self._write_lock = dialects.write_lock(self.engine)
+        #: Committed work's signals (``tidings/wakeups.py``), sent after each commit.
+        self.wakeups = WakeupHub(dialects.broadcast(self.engine))
         self._committer = GroupCommitter(
             self.engine,
             self._write_lock,
             max_retries=max_retries,
             inline=dialects.inline_lock(self.engine, self._write_lock),
+            on_commit=lambda connection: commit_signals(connection, self.wakeups),
         )
         self._checkpointer = (
             WalCheckpointer(self.engine).start() if dialects.is_sqlite_file(self.engine) else None
@@ -205,8 +210,15 @@ class Database:
                 lock = self._write_lock if write else contextlib.nullcontext()
                 with lock, self.engine.connect() as raw:
                     connection = raw.execution_options(**{dialects.WRITE_OPTION: write})
-                    with connection.begin():
-                        return fn(SqlTx(connection))
+                    drop_signals(connection)
+                    try:
+                        with connection.begin():
+                            result = fn(SqlTx(connection))
+                    except BaseException:
+                        drop_signals(connection)
+                        raise
+                    commit_signals(connection, self.wakeups)
+                    return result
             except sa.exc.IntegrityError as exc:
                 # A unique key another transaction took first: the caller decides.
                 raise Conflict(f"A conflicting row exists: {exc.orig}") from exc
@@ -222,6 +234,7 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.close()
         self._committer.close()
+        self.wakeups.close()
         self.engine.dispose()
         if isinstance(self._write_lock, WriteLock):
             self._write_lock.close()

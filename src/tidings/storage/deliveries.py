@@ -34,6 +34,8 @@ from tidings.domain.events import Event
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage.events import event_from_row
 from tidings.storage.schema import deliveries, delivery_attempts, delivery_events, events
+from tidings.storage.signals import touch
+from tidings.wakeups import DELIVERIES
 
 _CHUNK = 500
 
@@ -119,6 +121,7 @@ class SqlDeliveryRepo:
         """New pending deliveries, due at once."""
         if not new:
             return
+        touch(self._c, DELIVERIES)
         self._c.execute(
             deliveries.insert(),
             [
@@ -192,6 +195,8 @@ class SqlDeliveryRepo:
     def finish(self, results: Sequence[DeliveryResult]) -> None:
         """Record attempts and move each delivery to its new state."""
         attempted = [r for r in results if r.attempted]
+        if any(r.status is DeliveryStatus.PENDING for r in attempted):
+            touch(self._c, DELIVERIES)  # retries: a due time other dispatchers should know
         if attempted:
             self._c.execute(
                 delivery_attempts.insert(),
@@ -385,6 +390,17 @@ class SqlDeliveryRepo:
         value = self._c.execute(
             sa.select(sa.func.min(deliveries.c.created_at)).where(
                 deliveries.c.status == DeliveryStatus.PENDING.value
+            )
+        ).scalar_one()
+        return ensure_utc(value) if value is not None else None
+
+    def next_attempt_at(self, subscription: str) -> datetime | None:
+        """When the subscription's earliest pending delivery is due (a retry, a lease that
+        runs out), for the dispatcher to sleep until; one seek in the due index."""
+        value = self._c.execute(
+            sa.select(sa.func.min(deliveries.c.next_attempt_at)).where(
+                deliveries.c.subscription == subscription,
+                deliveries.c.status == DeliveryStatus.PENDING.value,
             )
         ).scalar_one()
         return ensure_utc(value) if value is not None else None

@@ -7,6 +7,7 @@
   ``with_for_update(skip_locked=True)``, which SQLite ignores since it has one writer).
 - ``INSERT ... ON CONFLICT DO NOTHING`` spelled per dialect.
 - Which driver errors mean "busy, try again".
+- How wake-ups reach other processes (``broadcast``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from tidings.storage.broadcast_postgres import PgBroadcast
+from tidings.storage.broadcast_sqlite import SocketBroadcast
 from tidings.storage.write_lock import WriteLock
+from tidings.wakeups import Broadcast
 
 WRITE_OPTION = "tidings_write"
 #: The WAL size (in 4 KB pages) past which a commit checkpoints by itself.
@@ -126,6 +130,16 @@ def is_sqlite_file(engine: Engine) -> bool:
         and database != ":memory:"
         and not str(database).startswith("file:")
     )
+
+
+def broadcast(engine: Engine) -> Broadcast | None:
+    """How wake-ups reach the other processes on the database: ``NOTIFY`` on PostgreSQL, a
+    datagram beside an SQLite file, nothing for an in-memory database (one process)."""
+    if engine.dialect.name == "postgresql":
+        return PgBroadcast(engine)
+    if is_sqlite_file(engine):
+        return SocketBroadcast(os.path.abspath(str(engine.url.database)))
+    return None
 
 
 def inline_lock(engine: Engine, lock: AbstractContextManager[object]) -> Any:

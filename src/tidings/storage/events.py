@@ -10,6 +10,8 @@ from tidings.domain.events import Event
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
 from tidings.storage.schema import event_subscriptions, events
+from tidings.storage.signals import touch
+from tidings.wakeups import EVENTS
 
 #: Taken shared by event writers that skip routing, exclusively when a subscription starts.
 SUBSCRIPTIONS_LOCK = "tidings.event-subscriptions"
@@ -60,6 +62,7 @@ class SqlEventOutbox:
 
     def append(self, event: Event) -> None:
         self._c.execute(events.insert(), [_row(event)])
+        touch(self._c, EVENTS)
 
     def append_many(self, batch: list[Event]) -> None:
         """One driver-level ``executemany`` for the whole batch (fan-outs write hundreds).
@@ -72,6 +75,8 @@ class SqlEventOutbox:
         if not batch:
             return
         routed = not self._any_subscription()
+        if not routed:
+            touch(self._c, EVENTS)
         dialects.fast_insert(
             self._c,
             events,

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from tidings.errors import Conflict
-from tidings.storage import dialects
+from tidings.storage import dialects, signals
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,11 @@ class GroupCommitter:
         max_batch: int = 256,
         max_retries: int = 8,
         inline: Lock | None = None,
+        on_commit: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         self._engine = engine
+        #: Called with the connection after each successful commit (its wake-up signals).
+        self._on_commit = on_commit
         self._write_lock = write_lock
         self._max_batch = max_batch
         self._max_retries = max_retries
@@ -262,15 +265,19 @@ class GroupCommitter:
         when ``final``). ``connection``: the inline commits' own, else one from the pool."""
         try:
             if connection is not None:
+                signals.drop_signals(connection)
                 outcomes = _lean_batch(connection, batch)
                 if outcomes is None:
                     with connection.begin():
                         outcomes = _run_batch(connection, batch)
+                self._committed(connection)
             else:
                 with self._engine.connect() as raw:
                     pooled = raw.execution_options(**{dialects.WRITE_OPTION: True})
+                    signals.drop_signals(pooled)
                     with pooled.begin():
                         outcomes = _run_batch(pooled, batch)
+                    self._committed(pooled)
         except sa.exc.DBAPIError as exc:
             if connection is not None:
                 self._drop_inline_connection()
@@ -284,6 +291,10 @@ class GroupCommitter:
         self.batches += 1
         self.items += len(batch)
         return outcomes
+
+    def _committed(self, connection: sa.Connection) -> None:
+        if self._on_commit is not None:
+            self._on_commit(connection)
 
     def _commit(self, batch: list[_Item]) -> None:
         delay = 0.005

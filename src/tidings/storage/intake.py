@@ -23,6 +23,8 @@ from tidings.domain.messages import (
 )
 from tidings.storage import dialects
 from tidings.storage.schema import jobs, messages
+from tidings.storage.signals import touch
+from tidings.wakeups import JOBS
 
 
 def message_values(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
@@ -158,6 +160,8 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
     # writer's time (docs/performance.md).
     dialects.fast_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
     dialects.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
+    if job_rows:
+        touch(connection, JOBS)
     return results
 
 

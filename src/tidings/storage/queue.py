@@ -23,6 +23,8 @@ from tidings.domain.timefmt import ensure_utc
 from tidings.ports import Job, QueueStats
 from tidings.storage import dialects
 from tidings.storage.schema import jobs, rate_windows
+from tidings.storage.signals import touch
+from tidings.wakeups import JOBS
 
 
 def job_row(
@@ -57,6 +59,7 @@ class SqlJobQueue:
         dedupe_key: str | None = None,
     ) -> None:
         row = job_row(kind, payload, run_at, now, dedupe_key)
+        touch(self._c, JOBS)
         if dedupe_key is None:
             self._c.execute(jobs.insert(), row)
         else:
@@ -67,6 +70,7 @@ class SqlJobQueue:
     ) -> None:
         """Enqueue ``(kind, payload, run_at, dedupe_key)`` rows; keys already queued are skipped."""
         if rows:
+            touch(self._c, JOBS)
             self._c.execute(
                 dialects.insert_ignore(self._c, jobs),
                 [job_row(k, p, r, now, key) for k, p, r, key in rows],
@@ -77,6 +81,7 @@ class SqlJobQueue:
     ) -> None:
         if not rows:
             return
+        touch(self._c, JOBS)
         self._c.execute(jobs.insert(), [job_row(k, p, r, now) for k, p, r in rows])
 
     def claim(
@@ -106,6 +111,25 @@ class SqlJobQueue:
         claimed.sort(key=lambda j: (j.run_at, j.id))
         return claimed
 
+    def next_due(self, now: datetime) -> datetime | None:
+        """The next time after ``now`` a job becomes claimable: the earliest future
+        ``run_at``, or the earliest lease on a due job that runs out. Two seeks in the
+        ``(status, run_at)`` index (leased jobs are due ones, and few)."""
+        pending = jobs.c.status == "pending"
+        upcoming = (
+            sa.select(sa.func.min(jobs.c.run_at))
+            .where(pending, jobs.c.run_at > now)
+            .scalar_subquery()
+        )
+        lease_ends = (
+            sa.select(sa.func.min(jobs.c.locked_until))
+            .where(pending, jobs.c.run_at <= now, jobs.c.locked_until > now)
+            .scalar_subquery()
+        )
+        row = self._c.execute(sa.select(upcoming, lease_ends)).one()
+        times = [ensure_utc(t) for t in row if t is not None]
+        return min(times) if times else None
+
     def ack(self, ids: list[int]) -> None:
         if ids:
             self._c.execute(jobs.delete().where(jobs.c.id.in_(ids)))
@@ -117,10 +141,13 @@ class SqlJobQueue:
             .where(jobs.c.locked_until.is_not(None))
             .values(locked_until=None, locked_by=None)
         )
+        if result.rowcount:
+            touch(self._c, JOBS)
         return int(result.rowcount)
 
     def defer(self, job_id: int, run_at: datetime) -> None:
         """Put a claimed job back until ``run_at`` without counting the attempt (throttling)."""
+        touch(self._c, JOBS)
         self._c.execute(
             jobs.update()
             .where(jobs.c.id == job_id)
@@ -144,6 +171,7 @@ class SqlJobQueue:
         }
         if payload is not None:
             values["payload"] = payload
+        touch(self._c, JOBS)
         self._c.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
 
     def update_payload(self, job_id: int, payload: dict[str, Any]) -> None:

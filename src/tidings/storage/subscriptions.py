@@ -18,6 +18,8 @@ from tidings.storage import dialects
 from tidings.storage.events import SUBSCRIPTIONS_LOCK
 from tidings.storage.schema import Timestamp, events
 from tidings.storage.schema import event_subscriptions as subs
+from tidings.storage.signals import touch
+from tidings.wakeups import DELIVERIES
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -69,6 +71,7 @@ class SqlSubscriptionRepo:
             "previous_secret_expires": s.previous_secret_expires,
             "updated_at": s.updated_at,
         }
+        touch(self._c, DELIVERIES)  # dispatchers look at its state again
         updated = self._c.execute(subs.update().where(subs.c.name == s.name).values(**values))
         if updated.rowcount == 0:
             self._c.execute(

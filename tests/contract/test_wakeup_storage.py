@@ -1,0 +1,98 @@
+"""What the storage adapter signals, and when, and the due times loops sleep until."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tidings.domain.deliveries import NewDelivery
+from tidings.domain.events import SMS_RECEIVED, Event
+from tidings.storage.database import Database
+from tidings.wakeups import DELIVERIES, EVENTS, JOBS
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.signals: list[set[str]] = []
+
+    def notify(self, topics: Collection[str]) -> None:
+        self.signals.append(set(topics))
+
+
+@pytest.fixture
+def recorder(db: Database, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
+    monkeypatch.setattr(db.wakeups, "notify", recorder.notify)
+    return recorder
+
+
+def test_a_queued_job_is_signalled_after_its_commit_only(db: Database, recorder: Recorder) -> None:
+    def enqueue(tx: object) -> None:
+        tx.jobs.enqueue("k", {}, NOW, now=NOW)  # type: ignore[attr-defined]
+        assert recorder.signals == []  # not before the commit
+
+    db.write(enqueue)
+    assert recorder.signals == [{JOBS}]
+
+    def fails(tx: object) -> None:
+        tx.jobs.enqueue("k", {}, NOW, now=NOW)  # type: ignore[attr-defined]
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        db.write(fails)
+    db.write(lambda tx: tx.jobs.stats(NOW))  # a transaction that writes no work
+    assert recorder.signals == [{JOBS}]  # nothing for the rolled back one, or the reader
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_group_commits_signal_once_committed(db: Database, recorder: Recorder) -> None:
+    await db.write_async(lambda tx: tx.jobs.enqueue("k", {}, NOW, now=NOW))
+    assert recorder.signals == [{JOBS}]
+
+
+def test_outbox_events_and_deliveries_are_signalled(db: Database, recorder: Recorder) -> None:
+    seq = _event(db, "e1")
+    db.write(lambda tx: tx.deliveries.add([NewDelivery("d1", "sub", (seq,), NOW)]))
+    assert recorder.signals == [{EVENTS}, {DELIVERIES}]
+
+
+def _event(db: Database, event_id: str) -> int:
+    event = Event(event_id, SMS_RECEIVED, "s", "t", {}, NOW)
+    db.write(lambda tx: tx.events.append(event))
+    return int(db.read(lambda tx: tx.events.last_seq()))
+
+
+def test_next_due_job_is_the_earliest_future_run_or_lease_end(db: Database) -> None:
+    assert db.read(lambda tx: tx.jobs.next_due(NOW)) is None
+    later = NOW + timedelta(seconds=30)
+    db.write(lambda tx: tx.jobs.enqueue("k", {"n": 1}, later, now=NOW))
+    assert db.read(lambda tx: tx.jobs.next_due(NOW)) == later
+    db.write(lambda tx: tx.jobs.enqueue("k", {"n": 2}, NOW, now=NOW))  # due now: claimable
+    claimed = db.write(
+        lambda tx: tx.jobs.claim(["k"], limit=1, now=NOW, lease=timedelta(seconds=10), worker="w")
+    )
+    assert [j.payload for j in claimed] == [{"n": 2}]
+    # Leased until NOW + 10 s, when it is claimable again if its worker died.
+    assert db.read(lambda tx: tx.jobs.next_due(NOW)) == NOW + timedelta(seconds=10)
+    db.write(lambda tx: tx.jobs.ack([claimed[0].id]))
+    assert db.read(lambda tx: tx.jobs.next_due(NOW)) == later
+    assert db.read(lambda tx: tx.jobs.next_due(later)) is None
+
+
+def test_next_attempt_of_a_subscription(db: Database) -> None:
+    assert db.read(lambda tx: tx.deliveries.next_attempt_at("sub")) is None
+    first, second = _event(db, "e1"), _event(db, "e2")
+    db.write(lambda tx: tx.deliveries.add([NewDelivery("d1", "sub", (first,), NOW)]))
+    earlier = NOW - timedelta(seconds=5)
+    db.write(lambda tx: tx.deliveries.add([NewDelivery("d2", "sub", (second,), earlier)]))
+    assert db.read(lambda tx: tx.deliveries.next_attempt_at("sub")) == NOW - timedelta(seconds=5)
+    assert db.read(lambda tx: tx.deliveries.next_attempt_at("other")) is None
