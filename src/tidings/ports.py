@@ -44,6 +44,7 @@ from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.webhooks import TransportError
 from tidings.errors import CarrierError
+from tidings.ports_smpp import SmppRepo
 
 T = TypeVar("T")
 
@@ -533,6 +534,9 @@ class Tx(Protocol):
 
     @property
     def bulk(self) -> BulkLoader: ...
+
+    @property
+    def smpp(self) -> SmppRepo: ...
 
 
 class Store(Protocol):

@@ -34,6 +34,7 @@ from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRe
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
+from tidings.storage.smpp import SqlSmppRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
 from tidings.storage.write_lock import WriteLock
 
@@ -122,6 +123,10 @@ class SqlTx:
     @cached_property
     def chat(self) -> SqlChatRepo:
         return SqlChatRepo(self.connection)
+
+    @cached_property
+    def smpp(self) -> SqlSmppRepo:
+        return SqlSmppRepo(self.connection)
 
 
 class Database:

@@ -503,3 +503,6 @@ chat_read_receipts = sa.Table(
     sa.Column("message_id", sa.BigInteger, nullable=False),
     sa.Column("read_at", Timestamp, nullable=False),
 )
+
+# The SMPP connector's tables live in their own module, in this metadata.
+from tidings.storage import smpp_schema as _smpp_schema  # noqa: E402, F401

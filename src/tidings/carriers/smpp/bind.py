@@ -1,0 +1,462 @@
+"""One bind: hold its lease, keep the session up, drain the queue through the window, read
+receipts and MO.
+
+    lease (smpp_binds) ─> connect ─> bound ─┬─ sender: claim due parts, submit_sm ≤ window,
+                                             │          outcomes committed in batches
+                                             ├─ reader: deliver_sm -> receipts / MO, in batches
+                                             └─ keeper: renew the lease, publish the status
+    session ends / lease lost / timeout ─> parts in flight back to the queue ─> backoff
+
+A refused bind (wrong password, ...) waits ``bind_failure_seconds``; other failures back off
+exponentially with jitter (``reconnect_min/max_seconds``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tidings.carriers.smpp import ledger
+from tidings.carriers.smpp.inbound import classify
+from tidings.carriers.smpp.metrics import BindMetrics
+from tidings.carriers.smpp.session import (
+    BindError,
+    BindRequest,
+    Connector,
+    SessionClosed,
+    SmppSession,
+    SubmitPdu,
+)
+from tidings.domain.smpp import (
+    BindSlot,
+    BindState,
+    BindStatus,
+    SmppOptions,
+    SubmitVerdict,
+    address,
+    classify_submit_status,
+    status_name,
+    with_overrides,
+)
+from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
+from tidings.domain.smpp_receipts import Receipt
+from tidings.ports import Clock, Store, Tx
+from tidings.ports_smpp import Segment
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Hands what a transaction produced (reports, inbound messages) to the sink.
+Flush = Callable[[ledger.Applied | None, list[object]], Awaitable[None]]
+
+
+class _Restart(Exception):
+    """Tear the session down and bind again."""
+
+
+@dataclass
+class _Live:
+    session: SmppSession
+    window: asyncio.Semaphore
+    outcomes: asyncio.Queue[ledger.Outcome] = field(default_factory=asyncio.Queue)
+    inflight: int = 0
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class BindRunner:
+    def __init__(
+        self,
+        carrier: str,
+        slot: BindSlot,
+        options: SmppOptions,
+        store: Store,
+        clock: Clock,
+        connector: Connector,
+        *,
+        owner: str,
+        wake: asyncio.Event,
+        flush: Flush,
+        metrics: BindMetrics,
+        rng: random.Random,
+    ) -> None:
+        self.carrier = carrier
+        self.slot = slot
+        self.options = options
+        self._store = store
+        self._clock = clock
+        self._connect = connector
+        self.owner = owner
+        self._wake = wake
+        self._flush = flush
+        self.metrics = metrics
+        self._rng = rng
+        self._stopping = asyncio.Event()
+        self._state = BindState.STOPPED
+        self._since = clock.now()
+        self._last_error: str | None = None
+        self._last_status: int | None = None
+        self._submitted = 0
+        self._live: _Live | None = None
+        self._throttle = Throttle()
+        self._bucket = TokenBucket(options.throughput, now=time.monotonic())
+        self._holding = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            if not await self._acquire():
+                await self._sleep(self.options.lease_seconds / 3 * self._rng.uniform(0.8, 1.2))
+                continue
+            await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
+            await self._set_state(BindState.CONNECTING)
+            try:
+                session = await self._connect(self._request())
+            except BindError as exc:
+                self._last_error = str(exc)
+                self._last_status = exc.status
+                self.metrics.bind_failure(exc.status)
+                failures += 1
+                if exc.refused:
+                    delay = self.options.bind_failure_seconds
+                    await self._set_state(BindState.FAILED)
+                else:
+                    delay = backoff(
+                        failures,
+                        self.options.reconnect_min_seconds,
+                        self.options.reconnect_max_seconds,
+                        self._rng,
+                    )
+                    await self._set_state(BindState.BACKOFF)
+                log.warning(
+                    "bind %s/%s failed (%s); next try in %.1fs",
+                    self.carrier,
+                    self.slot.name,
+                    exc,
+                    delay,
+                )
+                await self._hold_for(delay)
+                continue
+            failures = 0
+            self._last_error = None
+            self._last_status = None
+            await self._bound(session)
+            if not self._stopping.is_set():
+                delay = backoff(
+                    0,
+                    self.options.reconnect_min_seconds,
+                    self.options.reconnect_max_seconds,
+                    self._rng,
+                )
+                await self._set_state(BindState.BACKOFF)
+                await self._hold_for(delay)
+        if self._holding:
+            await self._db(
+                lambda tx: tx.smpp.release(self.carrier, self.slot.name, self.owner, self._now())
+            )
+            self._holding = False
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _bound(self, session: SmppSession) -> None:
+        live = _Live(session, asyncio.Semaphore(self.options.window))
+        self._live = live
+        await self._set_state(BindState.BOUND)
+        log.info("bind %s/%s bound (%s)", self.carrier, self.slot.name, self.slot.mode.value)
+        tasks = [asyncio.create_task(self._keeper()), asyncio.create_task(self._writer(live))]
+        sender = asyncio.create_task(self._sender(live)) if self.slot.mode.sends else None
+        if sender is not None:
+            tasks.append(sender)
+        if self.slot.mode.receives:
+            tasks.append(asyncio.create_task(self._reader(live)))
+        stopper = asyncio.create_task(self._stopping.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, _Restart | SessionClosed):
+                    log.error("bind %s/%s failed", self.carrier, self.slot.name, exc_info=exc)
+                else:
+                    log.warning("bind %s/%s restarts: %s", self.carrier, self.slot.name, exc)
+        if stopper in done:
+            await self._drain(live, sender)
+            await session.unbind()
+        else:
+            await session.close()
+        for task in [*tasks, stopper, *live.tasks]:
+            task.cancel()
+        await asyncio.gather(*tasks, stopper, *live.tasks, return_exceptions=True)
+        await self._settle(live)
+        self._live = None
+        # Parts sent without an answer go back to the queue (the only duplicate window).
+        await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
+
+    async def _drain(self, live: _Live, sender: asyncio.Task[None] | None) -> None:
+        """On shutdown: stop claiming, let outstanding submits answer (up to the timeout)."""
+        if sender is not None:
+            sender.cancel()
+        deadline = time.monotonic() + self.options.response_timeout_seconds
+        while live.inflight and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def _sender(self, live: _Live) -> None:
+        while True:
+            pause = self._throttle.wait(time.monotonic())
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue
+            free = self.options.window - live.inflight
+            if free <= 0:
+                await live.window.acquire()
+                live.window.release()
+                continue
+            granted, wait = self._bucket.take(time.monotonic(), free)
+            if granted == 0:
+                await asyncio.sleep(wait)
+                continue
+            rows = await self._db(functools.partial(self._claim, granted, self._now()))
+            if not rows:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.25)
+                continue
+            for segment in rows:
+                await live.window.acquire()
+                live.inflight += 1
+                task = asyncio.create_task(self._submit(live, segment))
+                live.tasks.add(task)
+                task.add_done_callback(live.tasks.discard)
+
+    def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
+        return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
+
+    async def _submit(self, live: _Live, segment: Segment) -> None:
+        options = self.options
+        pdu = SubmitPdu(
+            source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
+            dest=with_overrides(address(segment.recipient), options.dest_ton, options.dest_npi),
+            short_message=segment.short_message,
+            data_coding=segment.data_coding,
+            esm_class=segment.esm_class,
+            registered_delivery=options.registered_delivery,
+            service_type=options.service_type,
+            tlvs=segment.tlvs,
+        )
+        started = time.monotonic()
+        try:
+            resp = await asyncio.wait_for(
+                live.session.submit(pdu), timeout=options.response_timeout_seconds
+            )
+        except TimeoutError:
+            self.metrics.timeout()
+            live.window.release()
+            live.inflight -= 1
+            # The part stays in flight and is requeued when the session is torn down.
+            self._fail_session(live, _Restart("submit_sm_resp timed out"))
+            return
+        except SessionClosed as exc:
+            live.window.release()
+            live.inflight -= 1
+            self._fail_session(live, exc)
+            return
+        self.metrics.response(time.monotonic() - started, resp.status)
+        verdict = classify_submit_status(resp.status)
+        delay = 1.0
+        if verdict is SubmitVerdict.THROTTLED:
+            delay = self._throttle.hit(time.monotonic())
+        elif verdict is SubmitVerdict.OK:
+            self._throttle.ok()
+            self._submitted += 1
+        if verdict is not SubmitVerdict.OK:
+            self._last_status = resp.status
+            self._last_error = f"submit_sm: {status_name(resp.status)}"
+        live.outcomes.put_nowait(
+            ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
+        )
+        live.window.release()
+        live.inflight -= 1
+
+    def _fail_session(self, live: _Live, exc: Exception) -> None:
+        live.outcomes.put_nowait(_Poison(exc))  # type: ignore[arg-type]
+
+    async def _writer(self, live: _Live) -> None:
+        """Commit submit outcomes in batches, then hand their reports to the sink."""
+        while True:
+            first = await live.outcomes.get()
+            batch = [first]
+            while not live.outcomes.empty() and len(batch) < 1000:
+                batch.append(live.outcomes.get_nowait())
+            poison = [o for o in batch if isinstance(o, _Poison)]
+            real = [o for o in batch if not isinstance(o, _Poison)]
+            if real:
+                await self._write_outcomes(real)
+            if poison:
+                raise poison[0].exc
+
+    async def _write_outcomes(self, outcomes: list[ledger.Outcome]) -> None:
+        now = self._now()
+        applied = await self._db(lambda tx: ledger.apply_outcomes(tx, self.options, outcomes, now))
+        self.metrics.receipts(applied.matched, 0)
+        await self._flush(applied, [])
+
+    async def _settle(self, live: _Live) -> None:
+        """Outcomes that arrived before the session ended are committed, not dropped."""
+        rest = []
+        while not live.outcomes.empty():
+            item = live.outcomes.get_nowait()
+            if not isinstance(item, _Poison):
+                rest.append(item)
+        if rest:
+            await self._write_outcomes(rest)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    async def _reader(self, live: _Live) -> None:
+        pending: asyncio.Queue[object] = asyncio.Queue()
+
+        async def read() -> None:
+            while True:
+                pdu = await live.session.receive()
+                if pdu is None:
+                    pending.put_nowait(None)
+                    return
+                pending.put_nowait(pdu)
+
+        reader = asyncio.create_task(read())
+        try:
+            while True:
+                batch = [await pending.get()]
+                while not pending.empty() and len(batch) < 1000:
+                    batch.append(pending.get_nowait())
+                closed = None in batch
+                items = [classify(self.carrier, p) for p in batch if p is not None]  # type: ignore[arg-type]
+                receipts = [i for i in items if isinstance(i, Receipt)]
+                mo = [i for i in items if isinstance(i, ledger.MoItem)]
+                unreadable = sum(1 for i in items if i is None)
+                if unreadable:
+                    log.warning(
+                        "%d unreadable receipts on %s/%s", unreadable, self.carrier, self.slot.name
+                    )
+                if receipts or mo:
+                    await self._store_inbound(receipts, mo)
+                if closed:
+                    raise SessionClosed("the SMSC closed the session")
+        finally:
+            reader.cancel()
+
+    async def _store_inbound(self, receipts: list[Receipt], mo: list[ledger.MoItem]) -> None:
+        now = self._now()
+
+        def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
+            applied = (
+                ledger.apply_receipts(tx, self.carrier, receipts, now)
+                if receipts
+                else (ledger.Applied([]))
+            )
+            inbound = ledger.store_mo(tx, mo, now) if mo else []
+            return applied, list(inbound)
+
+        applied, inbound = await self._db(write)
+        self.metrics.receipts(applied.matched, applied.early)
+        await self._flush(applied, inbound)
+
+    # -- lease and status ------------------------------------------------------------------
+
+    async def _keeper(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.lease_seconds / 3)
+            if not await self._acquire():
+                raise _Restart("lost the bind lease")
+            await self._publish()
+
+    async def _acquire(self) -> bool:
+        now = self._now()
+        until = now + timedelta(seconds=self.options.lease_seconds)
+        self._holding = await self._db(
+            lambda tx: tx.smpp.acquire(
+                self.carrier, self.slot.name, self.slot.mode.value, self.owner, now, until
+            )
+        )
+        return self._holding
+
+    async def _hold_for(self, seconds: float) -> None:
+        """Wait out a backoff while keeping the lease (so no other worker retries at once)."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            await self._sleep(min(left, self.options.lease_seconds / 3))
+            if not await self._acquire():
+                return
+            await self._publish()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def _set_state(self, state: BindState) -> None:
+        if state is not self._state:
+            self._state = state
+            self._since = self._now()
+        self.metrics.state(state)
+        await self._publish()
+
+    def status(self) -> BindStatus:
+        return BindStatus(
+            carrier=self.carrier,
+            bind=self.slot.name,
+            mode=self.slot.mode.value,
+            state=self._state.value,
+            owner=self.owner if self._holding else None,
+            last_error=self._last_error,
+            last_status=self._last_status,
+            since=self._since,
+            window_used=self._live.inflight if self._live else 0,
+            submitted=self._submitted,
+            updated_at=self._now(),
+        )
+
+    async def _publish(self) -> None:
+        status = self.status()
+        self.metrics.window(status.window_used)
+        await self._db(lambda tx: tx.smpp.set_status(status, self.owner))
+
+    def _request(self) -> BindRequest:
+        o = self.options
+        return BindRequest(
+            o.host,
+            o.port,
+            o.system_id,
+            o.password,
+            o.system_type,
+            self.slot.mode,
+            o.tls,
+            o.tls_verify,
+            o.window,
+            o.response_timeout_seconds,
+        )
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    async def _db(self, fn: Callable[[Tx], T]) -> T:
+        return await asyncio.to_thread(self._store.write, fn)
+
+
+@dataclass(frozen=True)
+class _Poison:
+    exc: Exception
