@@ -133,6 +133,10 @@ class SmppRepo(Protocol):
 
     def queued_count(self, carrier: str) -> int: ...
 
+    def unreceipted(self, carrier: str, before: datetime, limit: int) -> list[Segment]:
+        """Parts submitted before ``before`` whose receipt has not come."""
+        ...
+
     def prune_done(self, before: datetime) -> int: ...
 
     # -- receipts that arrived before their segment's submit_sm_resp

@@ -69,6 +69,7 @@ class SmppOptions:
     reconnect_max_seconds: float = 60.0
     bind_failure_seconds: float = 300.0  # wait after the SMSC refuses a bind
     lease_seconds: float = 10.0
+    receipt_timeout_seconds: float = 172_800.0  # no receipt this long after submit: failed
 
 
 _TYPES: dict[str, type | tuple[type, ...]] = {
@@ -98,6 +99,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "reconnect_max_seconds": (int, float),
     "bind_failure_seconds": (int, float),
     "lease_seconds": (int, float),
+    "receipt_timeout_seconds": (int, float),
 }
 _REQUIRED = ("host", "port", "system_id", "password")
 _RANGES: dict[str, tuple[float, float]] = {
@@ -117,6 +119,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "reconnect_max_seconds": (0.05, 86400),
     "bind_failure_seconds": (0.05, 86400),
     "lease_seconds": (1, 600),
+    "receipt_timeout_seconds": (1, 30 * 86400),
 }
 _MAX_LEN = {"system_id": 15, "password": 8, "system_type": 12, "service_type": 5, "host": 253}
 

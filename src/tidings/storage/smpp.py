@@ -182,6 +182,15 @@ class SqlSmppRepo:
         )
         return int(self._c.execute(query).scalar_one())
 
+    def unreceipted(self, carrier: str, before: datetime, limit: int) -> list[Segment]:
+        rows = self._c.execute(
+            sa.select(smpp_segments)
+            .where(_S.carrier == carrier, _S.state == "submitted", _S.submitted_at < before)
+            .order_by(_S.id)
+            .limit(limit)
+        )
+        return [_segment(r) for r in rows]
+
     def prune_done(self, before: datetime) -> int:
         result = self._c.execute(
             smpp_segments.delete().where(_S.state == "done", _S.updated_at < before)

@@ -177,8 +177,9 @@ class BindRunner:
         sender = asyncio.create_task(self._sender(live)) if self.slot.mode.sends else None
         if sender is not None:
             tasks.append(sender)
-        if self.slot.mode.receives:
-            tasks.append(asyncio.create_task(self._reader(live)))
+        reader = asyncio.create_task(self._reader(live)) if self.slot.mode.receives else None
+        if reader is not None:
+            tasks.append(reader)
         stopper = asyncio.create_task(self._stopping.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -192,7 +193,11 @@ class BindRunner:
         if stopper in done:
             await self._drain(live, sender)
             await session.unbind()
-        else:
+        elif reader is not None and not reader.done():
+            # smpp34 has already acknowledged what sits in its queue: read it to the end
+            # of the session before the session goes.
+            await asyncio.wait([reader], timeout=2)
+        if stopper not in done:
             await session.close()
         for task in [*tasks, stopper, *live.tasks]:
             task.cancel()
@@ -262,9 +267,12 @@ class BindRunner:
             )
         except TimeoutError:
             self.metrics.timeout()
+            self._last_error = "submit_sm_resp timed out"
             live.window.release()
             live.inflight -= 1
-            # The part stays in flight and is requeued when the session is torn down.
+            # Resent later (it may have reached the SMSC: the duplicate window), counted as
+            # an attempt; the session is suspect and restarts.
+            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
             self._fail_session(live, _Restart("submit_sm_resp timed out"))
             return
         except SessionClosed as exc:

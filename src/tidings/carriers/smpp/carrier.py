@@ -111,6 +111,8 @@ class SmppCarrier:
             tx: Tx,
         ) -> tuple[ledger.Applied, list[PendingInbound], int, list[BindStatus]]:
             applied = ledger.sweep_early(tx, self.name, now)
+            expired_parts = ledger.expire_unreceipted(tx, self.options, self.name, now)
+            applied.reports.extend(expired_parts.reports)
             assembled = ledger.assemble(tx, now)
             expired = tx.smpp.expire_early(now - EARLY_RECEIPT_TTL)
             tx.smpp.expire_parts(now - MO_PART_TTL)

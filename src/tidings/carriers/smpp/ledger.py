@@ -194,9 +194,11 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
     wanted = {c for r in receipts for c in id_candidates(r.smsc_id)}
     found = repo.by_smsc_ids(carrier, sorted(wanted))
     by_id: dict[str, Segment] = {}
-    for s in found:
+    # An id can repeat (an SMSC restarted and counts from the start again): the part still
+    # waiting for its receipt wins, the newest first.
+    for s in sorted(found, key=lambda s: (s.state != "done", s.id)):
         if s.smsc_id is not None:
-            by_id.setdefault(s.smsc_id, s)
+            by_id[s.smsc_id] = s
     finished: set[int] = {s.id for s in found if s.state == "done"}
     updates: list[SegmentUpdate] = []
     touched: set[str] = set()
@@ -338,3 +340,22 @@ def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applie
         return Applied([])
     tx.smpp.delete_early([e.id for e in ready])
     return apply_receipts(tx, carrier, [_receipt(e) for e in ready], now)
+
+
+def expire_unreceipted(tx: Tx, options: SmppOptions, carrier: str, now: datetime) -> Applied:
+    """Parts whose receipt never came within ``receipt_timeout_seconds`` fail with 5002 (an
+    SMSC that lost them, a receipt lost on the way)."""
+    before = now - timedelta(seconds=options.receipt_timeout_seconds)
+    stale = tx.smpp.unreceipted(carrier, before, 1000)
+    if not stale:
+        return Applied([])
+    code = DeliveryCode.NO_CARRIER_REPORT
+    tx.smpp.update_segments(
+        [
+            SegmentUpdate(
+                s.id, "done", now, delivered=False, code=code, details=DeliveryCode.details(code)
+            )
+            for s in stale
+        ]
+    )
+    return Applied(_complete(tx, {s.message_id for s in stale}, now))
