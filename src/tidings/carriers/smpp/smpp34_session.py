@@ -6,8 +6,9 @@ What smpp34 1.5.0's Python client does by itself, and what that means here:
   Python-side queue (``src/python.rs``: ``ClientForwarder::on_deliver_sm``), before our
   transaction commits; a full queue answers ESME_RMSGQFUL. Receipts and MO parts queued in
   the process when it dies are therefore lost (see docs/carriers.md, "Guarantees").
-- A refused bind surfaces as ``SmppError("session closed before bind completed")``: the
-  SMSC's command_status is logged by the Rust core, not passed to Python.
+- A refused bind surfaces as ``SmppError("bind timed out")`` after ``connect_timeout_ms``:
+  the SMSC's command_status is logged by the Rust core, not passed to Python. We treat it as
+  refused (long backoff, state ``failed``) since the TCP connection did come up.
 - enquire_link (30 s), the response timer (30 s) and the inactivity timer are the library's
   fixed defaults; we bound each submit by ``response_timeout_seconds`` ourselves.
 - ``tls=True`` verifies the SMSC's certificate with the system trust store; there is no way
@@ -34,7 +35,9 @@ from tidings.domain.smpp import BindMode
 
 _BIND_TYPE = {BindMode.TRANSMITTER: "TX", BindMode.RECEIVER: "RX", BindMode.TRANSCEIVER: "TRX"}
 _STATUS = re.compile(r"0x([0-9A-Fa-f]{8})")
-_REFUSED = ("session closed before bind completed", "bind failed")
+#: How smpp34 reports a bind the SMSC answered with an error (or not at all) once the TCP
+#: connection is up: it logs the command_status and lets ``connect()`` time out.
+_REFUSED = ("session closed before bind completed", "bind failed", "bind timed out")
 
 
 class Smpp34Session:
@@ -130,5 +133,10 @@ async def connect(request: BindRequest) -> SmppSession:
         await client.stop()
         text = str(exc)
         refused = any(marker in text.lower() for marker in _REFUSED)
+        if refused:
+            text = (
+                f"bind refused or unanswered ({text}; smpp34 does not report the SMSC's "
+                "command_status)"
+            )
         raise BindError(text, refused=refused, status=_status(text)) from exc
     return Smpp34Session(client, smsc)
