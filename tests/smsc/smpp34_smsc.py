@@ -25,6 +25,7 @@ from collections import Counter
 from typing import Any
 
 import smpp34
+from smpp34 import _smpp34 as codes  # the ESME_* and TLV_* constants, typed
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -74,8 +75,8 @@ class Smsc:
             []
             if self.text_only
             else [
-                smpp34.Tlv(smpp34.TLV_RECEIPTED_MESSAGE_ID, dlr_id.encode() + b"\0"),
-                smpp34.Tlv(smpp34.TLV_MESSAGE_STATE, bytes([state])),
+                smpp34.Tlv(codes.TLV_RECEIPTED_MESSAGE_ID, dlr_id.encode() + b"\0"),
+                smpp34.Tlv(codes.TLV_MESSAGE_STATE, bytes([state])),
             ]
         )
         try:
@@ -104,13 +105,13 @@ class Smsc:
             attempt=self.seen[dest],
         )
         if tail == "0001":
-            ev.reject(smpp34.ESME_RINVDSTADR)
+            ev.reject(codes.ESME_RINVDSTADR)
             return
         if tail == "0002" and self.seen[dest] <= 2:
-            ev.reject(smpp34.ESME_RTHROTTLED)
+            ev.reject(codes.ESME_RTHROTTLED)
             return
         if tail == "0007" and self.seen[dest] <= 1:
-            ev.reject(smpp34.ESME_RSYSERR)
+            ev.reject(codes.ESME_RSYSERR)
             return
         resp_id, dlr_id = self.new_ids()
         if tail == "0003":
@@ -150,9 +151,9 @@ class Smsc:
                 esm, body = 0x40, bytes([5, 0, 3, ref & 0xFF, len(chunks), seq]) + chunk
             elif len(chunks) > 1:
                 tlvs = [
-                    smpp34.Tlv(smpp34.TLV_SAR_MSG_REF_NUM, ref.to_bytes(2, "big")),
-                    smpp34.Tlv(smpp34.TLV_SAR_TOTAL_SEGMENTS, bytes([len(chunks)])),
-                    smpp34.Tlv(smpp34.TLV_SAR_SEGMENT_SEQNUM, bytes([seq])),
+                    smpp34.Tlv(codes.TLV_SAR_MSG_REF_NUM, ref.to_bytes(2, "big")),
+                    smpp34.Tlv(codes.TLV_SAR_TOTAL_SEGMENTS, bytes([len(chunks)])),
+                    smpp34.Tlv(codes.TLV_SAR_SEGMENT_SEQNUM, bytes([seq])),
                 ]
             pdus.append((seq, esm, tlvs, body))
         if cmd.get("order") == "reverse":
