@@ -20,7 +20,7 @@ from tidings.domain.numbers import NumberType
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import AddressPolicy, HttpWebhookSender
-from tidings.ports import Clock, SystemClock, WebhookSender
+from tidings.ports import Carrier, Clock, Store, SystemClock, WebhookSender
 from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
@@ -52,7 +52,7 @@ class Application:
     settings: Settings
     database: Database
     services: Services
-    carrier: SimulatedCarrier
+    carrier: Carrier
     sink: DeliverySink
     sender: WebhookSender
     dispatcher: WebhookDispatcher
@@ -117,6 +117,28 @@ class Application:
 _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
 
 
+def _smpp_carrier(options_json: str, store: Store, clock: Clock) -> Carrier:
+    """``TIDINGS_SMPP_CARRIER``: one SMPP carrier for every message (until the carrier
+    registry and routes replace this)."""
+    import json
+    import os
+    import socket
+    import uuid
+
+    from tidings.carriers.smpp.carrier import SmppCarrier
+    from tidings.domain.smpp import parse_smpp_options
+
+    try:
+        raw = json.loads(options_json)
+        if not isinstance(raw, dict):
+            raise ValueError("must be a JSON object of SMPP options")
+        options = parse_smpp_options(raw)
+    except (ValueError, TypeError) as exc:
+        raise TidingsError(f"TIDINGS_SMPP_CARRIER: {exc}", code="InvalidSettings") from exc
+    node = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    return SmppCarrier("smpp", options, store, clock, node_id=node)
+
+
 def build(
     settings: Settings, *, clock: Clock | None = None, sender: WebhookSender | None = None
 ) -> Application:
@@ -131,12 +153,14 @@ def build(
         pascal_events=settings.event_casing is EventCasing.SEED,
         limits=parse_limits(settings.rate_limits),
     )
-    carrier = SimulatedCarrier(
+    carrier: Carrier = SimulatedCarrier(
         database,
         clock,
         batch_size=settings.worker.batch_size,
         lease=timedelta(seconds=settings.worker.lease_seconds),
     )
+    if settings.smpp_carrier:
+        carrier = _smpp_carrier(settings.smpp_carrier, database, clock)
     sender = sender or HttpWebhookSender(
         AddressPolicy(
             allow_loopback=settings.webhook_allow_loopback,

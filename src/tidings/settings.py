@@ -81,6 +81,9 @@ class Settings:
     #: Processes answering the API on the same ports (``processes.py``); the first also
     #: runs the worker under ``tidings serve``.
     api_processes: int = 1
+    #: Temporary (until the carrier registry lands): JSON SMPP options (docs/carriers.md);
+    #: when set, every message goes out over this SMPP carrier instead of the simulator.
+    smpp_carrier: str | None = None
 
     def environment(self) -> dict[str, str]:
         """Environment variables that ``load_settings`` turns back into these settings (for
@@ -193,6 +196,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_PUBLIC_URL": ("public_url", _optional),
     "TIDINGS_CONSOLE_SESSION_MINUTES": ("console_session_minutes", float),
     "TIDINGS_API_PROCESSES": ("api_processes", _processes),
+    "TIDINGS_SMPP_CARRIER": ("smpp_carrier", _optional),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

@@ -12,7 +12,7 @@ from tidings.domain.encoding import analyze
 from tidings.domain.messages import OutboundSms
 from tidings.domain.smpp import BindStatus, SubmitVerdict, parse_smpp_options
 from tidings.domain.smpp_receipts import Receipt
-from tidings.ports_smpp import PendingInbound, Segment
+from tidings.ports_smpp import PendingInbound, Segment, SegmentUpdate
 from tidings.storage.database import Database, SqlTx
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ def test_sweep_matches_receipts_a_concurrent_resp_missed(db: Database) -> None:
     # The resp committed without seeing the receipt (as a concurrent transaction would).
     db.write(
         lambda tx: tx.smpp.update_segments(
-            [ledger.SegmentUpdate(segment.id, "submitted", T0, smsc_id="77")]
+            [SegmentUpdate(segment.id, "submitted", T0, smsc_id="77")]
         )
     )
     applied = db.write(lambda tx: ledger.sweep_early(tx, "acme", T0))

@@ -1,0 +1,91 @@
+"""A real ``tidings serve`` sending over SMPP (``TIDINGS_SMPP_CARRIER``) to smpp34's SMSC:
+the official SDK's send becomes submit_sm, the receipt the SMSDeliveryReportReceived event,
+an MO message SMSReceived (with opt-out keywords applied)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.communication.sms import SmsClient
+from azure.core.credentials import AzureKeyCredential
+
+from tests.server import ServerProcess
+from tests.smsc.harness import SmscProcess
+from tidings.client import TidingsClient
+
+pytestmark = pytest.mark.e2e
+SENDER = "+18005550100"
+REPORT = "Microsoft.Communication.SMSDeliveryReportReceived"
+RECEIVED = "Microsoft.Communication.SMSReceived"
+
+
+def _wait_for(predicate: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def smsc() -> Iterator[SmscProcess]:
+    process = SmscProcess.smpp34().start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path, smsc: SmscProcess) -> Iterator[ServerProcess]:
+    options = {
+        "host": "127.0.0.1",
+        "port": smsc.port,
+        "system_id": "tidings",
+        "password": "pw",
+        "reconnect_min_seconds": 0.2,
+        "lease_seconds": 3,
+    }
+    process = ServerProcess(tmp_path / "data", env={"TIDINGS_SMPP_CARRIER": json.dumps(options)})
+    process.start()
+    yield process
+    process.stop()
+    assert "Traceback" not in process.log(), process.log()
+
+
+def test_sdk_send_receipt_and_mo_over_smpp(server: ServerProcess, smsc: SmscProcess) -> None:
+    client = SmsClient(server.http_endpoint, AzureKeyCredential(server.access_key), retry_total=0)
+    smsc.wait_sync(lambda e: e["event"] == "bound", timeout=20)
+    results = client.send(
+        from_=SENDER,
+        to=["+15555550111", "+15555550001"],  # the second is refused: ESME_RINVDSTADR
+        message="Hello over SMPP",
+        enable_delivery_report=True,
+        tag="smpp",
+    )
+    assert all(r.successful for r in results)
+    ids = {r.to: r.message_id for r in results}
+    with TidingsClient(server.http_endpoint, server.access_key) as tidings:
+
+        def reports() -> dict[str, dict[str, Any]]:
+            events = tidings.events(event_types=[REPORT], limit=100)["value"]
+            return {e["data"]["To"]: e["data"] for e in events}
+
+        found = _wait_for(lambda: len(reports()) == 2 and reports())
+        assert found["+15555550111"]["DeliveryStatus"] == "Delivered"
+        assert found["+15555550111"]["MessageId"] == ids["+15555550111"]
+        assert found["+15555550001"]["DeliveryStatus"] == "Failed"
+        assert "ESME_RINVDSTADR" in found["+15555550001"]["DeliveryStatusDetails"]
+        submit = next(e for e in smsc.of("submit") if e["dest"] == "15555550111")
+        assert bytes.fromhex(submit["short_message"]) == b"Hello over SMPP"
+        assert submit["source"] == "18005550100" and submit["source_ton"] == 1
+
+        smsc.send(cmd="mo", **{"from": "+15555550111", "to": SENDER, "text": "STOP"})
+        received = _wait_for(lambda: tidings.events(event_types=[RECEIVED], limit=10)["value"])
+        assert received[0]["data"]["From"] == "15555550111"  # as ACS spells it
+        assert received[0]["data"]["Message"] == "STOP"
