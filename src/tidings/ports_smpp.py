@@ -131,6 +131,12 @@ class SmppRepo(Protocol):
 
     def segments_of(self, message_ids: Sequence[str]) -> list[Segment]: ...
 
+    def lock_messages(self, message_ids: Sequence[str]) -> bool:
+        """Lock every part of these messages for this transaction (PostgreSQL ``FOR
+        UPDATE``, in id order), so concurrent receipts for parts of one message see each
+        other; False where the database has one writer anyway (SQLite)."""
+        ...
+
     def queued_count(self, carrier: str) -> int: ...
 
     def unreceipted(self, carrier: str, before: datetime, limit: int) -> list[Segment]:

@@ -61,7 +61,8 @@ def test_one_report_per_message_after_all_its_parts(db: Database) -> None:
     assert _outcome(db, b, "A2").reports == []
     assert _receipts(db, Receipt("a1", "DELIVRD", "000", None)).reports == []
     repeated = _receipts(db, Receipt("A1", "DELIVRD", "000", None))
-    assert repeated.matched == 1 and repeated.reports == []
+    # Kept a while in case an SMSC reuses the id (after a restart) for a part not acked yet.
+    assert repeated.early == 1 and repeated.reports == []
     (report,) = _receipts(db, Receipt("162", "DELIVRD", "000", None)).reports  # 0xA2, decimal
     assert report.delivered and report.attempts == ((T0, 2, 0),)
     assert _receipts(db, Receipt("A2", "DELIVRD", "000", None)).reports == []

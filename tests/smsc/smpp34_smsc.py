@@ -27,8 +27,13 @@ from typing import Any
 import smpp34
 from smpp34 import _smpp34 as codes  # the ESME_* and TLV_* constants, typed
 
+QUIET = {"submit", "accepted", "deliver_sm_resp"}
+quiet = False
+
 
 def emit(event: str, **fields: Any) -> None:
+    if quiet and event in QUIET:
+        return
     sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
     sys.stdout.flush()
 
@@ -191,7 +196,10 @@ async def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ids", choices=["dec", "hex", "mixed"], default="dec")
     parser.add_argument("--text-only", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no per-message events (bench)")
     args = parser.parse_args()
+    global quiet
+    quiet = args.quiet
     smsc = Smsc(args.ids, args.text_only)
     server = smpp34.Server(host="127.0.0.1", port=args.port, system_id="TestSMSC")
     await server.start()

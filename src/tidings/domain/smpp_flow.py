@@ -27,6 +27,11 @@ class TokenBucket:
         wait = 0.0 if granted == wanted else (1 - (self._tokens % 1)) / self.rate
         return granted, wait
 
+    def refund(self, count: int) -> None:
+        """Give back tokens taken for work that did not happen."""
+        if self.rate > 0 and count > 0:
+            self._tokens = min(self.burst, self._tokens + count)
+
 
 class Throttle:
     """The SMSC said ESME_RTHROTTLED / ESME_RMSGQFUL: pause the bind, doubling per repeat

@@ -30,6 +30,16 @@ from tidings.storage.smpp_schema import (
 )
 
 _S = smpp_segments.c
+_OPTIONAL_UPDATES = (
+    "bind",
+    "attempts",
+    "due_at",
+    "smsc_id",
+    "delivered",
+    "code",
+    "details",
+    "receipt_state",
+)
 
 
 def _segment(r: Any) -> Segment:
@@ -137,24 +147,27 @@ class SqlSmppRepo:
         return int(result.rowcount or 0)
 
     def update_segments(self, updates: Sequence[SegmentUpdate]) -> None:
+        """One executemany per shape of update (which columns it sets)."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for u in updates:
             values: dict[str, Any] = {"state": u.state, "updated_at": u.at}
-            for key in (
-                "bind",
-                "attempts",
-                "due_at",
-                "smsc_id",
-                "delivered",
-                "code",
-                "details",
-                "receipt_state",
-            ):
+            for key in _OPTIONAL_UPDATES:
                 value = getattr(u, key)
                 if value is not None:
                     values[key] = value
             if u.state == "submitted":
                 values["submitted_at"] = u.at
-            self._c.execute(smpp_segments.update().where(_S.id == u.id).values(**values))
+            shape = tuple(sorted(values))
+            shapes.setdefault(shape, []).append(
+                {"b_id": u.id, **{f"b_{k}": v for k, v in values.items()}}
+            )
+        for shape, rows in shapes.items():
+            statement = (
+                smpp_segments.update()
+                .where(_S.id == sa.bindparam("b_id"))
+                .values({key: sa.bindparam(f"b_{key}") for key in shape})
+            )
+            self._c.execute(statement, rows)
 
     def by_smsc_ids(self, carrier: str, smsc_ids: Sequence[str]) -> list[Segment]:
         if not smsc_ids:
@@ -169,12 +182,24 @@ class SqlSmppRepo:
     def segments_of(self, message_ids: Sequence[str]) -> list[Segment]:
         if not message_ids:
             return []
-        rows = self._c.execute(
+        query = (
             sa.select(smpp_segments)
             .where(_S.message_id.in_(sorted(set(message_ids))))
             .order_by(_S.message_id, _S.seq)
         )
-        return [_segment(r) for r in rows]
+        return [_segment(r) for r in self._c.execute(query)]
+
+    def lock_messages(self, message_ids: Sequence[str]) -> bool:
+        if dialects.is_sqlite(self._c) or not message_ids:
+            return False
+        query = (
+            sa.select(_S.id)
+            .where(_S.message_id.in_(sorted(set(message_ids))))
+            .order_by(_S.id)  # one order everywhere: no deadlocks between lockers
+            .with_for_update()
+        )
+        self._c.execute(query).all()
+        return True
 
     def queued_count(self, carrier: str) -> int:
         query = sa.select(sa.func.count()).where(

@@ -19,14 +19,15 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.inbound import classify
 from tidings.carriers.smpp.metrics import BindMetrics
+from tidings.carriers.smpp.relay import SinkRelay
 from tidings.carriers.smpp.session import (
     BindError,
     BindRequest,
@@ -54,9 +55,6 @@ from tidings.ports_smpp import Segment
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Hands what a transaction produced (reports, inbound messages) to the sink.
-Flush = Callable[[ledger.Applied | None, list[object]], Awaitable[None]]
-
 
 class _Restart(Exception):
     """Tear the session down and bind again."""
@@ -69,6 +67,7 @@ class _Live:
     outcomes: asyncio.Queue[ledger.Outcome] = field(default_factory=asyncio.Queue)
     inflight: int = 0
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    storing: set[asyncio.Task[None]] = field(default_factory=set)  # receipt/MO batches
 
 
 class BindRunner:
@@ -83,7 +82,7 @@ class BindRunner:
         *,
         owner: str,
         wake: asyncio.Event,
-        flush: Flush,
+        relay: SinkRelay,
         metrics: BindMetrics,
         rng: random.Random,
     ) -> None:
@@ -95,7 +94,7 @@ class BindRunner:
         self._connect = connector
         self.owner = owner
         self._wake = wake
-        self._flush = flush
+        self._relay = relay
         self.metrics = metrics
         self._rng = rng
         self._stopping = asyncio.Event()
@@ -202,6 +201,9 @@ class BindRunner:
         for task in [*tasks, stopper, *live.tasks]:
             task.cancel()
         await asyncio.gather(*tasks, stopper, *live.tasks, return_exceptions=True)
+        if live.storing:
+            # What smpp34 has acknowledged is stored before the session goes.
+            await asyncio.wait(live.storing, timeout=10)
         await self._settle(live)
         self._live = None
         # Parts sent without an answer go back to the queue (the only duplicate window).
@@ -218,27 +220,24 @@ class BindRunner:
     # -- sending ---------------------------------------------------------------------------
 
     async def _sender(self, live: _Live) -> None:
+        """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
+        up to ``window`` of them awaiting their submit_sm_resp."""
         while True:
-            pause = self._throttle.wait(time.monotonic())
-            if pause > 0:
-                await asyncio.sleep(pause)
-                continue
-            free = self.options.window - live.inflight
-            if free <= 0:
-                await live.window.acquire()
-                live.window.release()
-                continue
-            granted, wait = self._bucket.take(time.monotonic(), free)
+            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
             if granted == 0:
                 await asyncio.sleep(wait)
                 continue
             rows = await self._db(functools.partial(self._claim, granted, self._now()))
+            self._bucket.refund(granted - len(rows))
             if not rows:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=0.25)
                 continue
             for segment in rows:
+                pause = self._throttle.wait(time.monotonic())
+                if pause > 0:
+                    await asyncio.sleep(pause)
                 await live.window.acquire()
                 live.inflight += 1
                 task = asyncio.create_task(self._submit(live, segment))
@@ -303,10 +302,7 @@ class BindRunner:
     async def _writer(self, live: _Live) -> None:
         """Commit submit outcomes in batches, then hand their reports to the sink."""
         while True:
-            first = await live.outcomes.get()
-            batch = [first]
-            while not live.outcomes.empty() and len(batch) < 1000:
-                batch.append(live.outcomes.get_nowait())
+            batch = await _gather(live.outcomes)
             poison = [o for o in batch if isinstance(o, _Poison)]
             real = [o for o in batch if not isinstance(o, _Poison)]
             if real:
@@ -316,9 +312,14 @@ class BindRunner:
 
     async def _write_outcomes(self, outcomes: list[ledger.Outcome]) -> None:
         now = self._now()
-        applied = await self._db(lambda tx: ledger.apply_outcomes(tx, self.options, outcomes, now))
+
+        def write(tx: Tx) -> ledger.Applied:
+            self._relay.delete_delivered(tx)
+            return ledger.apply_outcomes(tx, self.options, outcomes, now)
+
+        applied = await self._db(write)
         self.metrics.receipts(applied.matched, 0)
-        await self._flush(applied, [])
+        await self._relay.flush(applied, [])
 
     async def _settle(self, live: _Live) -> None:
         """Outcomes that arrived before the session ended are committed, not dropped."""
@@ -344,13 +345,13 @@ class BindRunner:
                 pending.put_nowait(pdu)
 
         reader = asyncio.create_task(read())
+        # Up to four batches are stored at once: their transactions share group commits.
+        slots = asyncio.Semaphore(4)
         try:
             while True:
-                batch = [await pending.get()]
-                while not pending.empty() and len(batch) < 1000:
-                    batch.append(pending.get_nowait())
+                batch = await _gather(pending)
                 closed = None in batch
-                items = [classify(self.carrier, p) for p in batch if p is not None]  # type: ignore[arg-type]
+                items = [classify(self.carrier, p) for p in batch if p is not None]
                 receipts = [i for i in items if isinstance(i, Receipt)]
                 mo = [i for i in items if isinstance(i, ledger.MoItem)]
                 unreadable = sum(1 for i in items if i is None)
@@ -358,9 +359,16 @@ class BindRunner:
                     log.warning(
                         "%d unreadable receipts on %s/%s", unreadable, self.carrier, self.slot.name
                     )
+                for task in [t for t in live.storing if t.done()]:
+                    task.result()  # a failed batch ends the session
                 if receipts or mo:
-                    await self._store_inbound(receipts, mo)
+                    await slots.acquire()
+                    task = asyncio.create_task(self._store_inbound(receipts, mo))
+                    task.add_done_callback(lambda _: slots.release())
+                    live.storing.add(task)
+                    task.add_done_callback(live.storing.discard)
                 if closed:
+                    await asyncio.gather(*live.storing)
                     raise SessionClosed("the SMSC closed the session")
         finally:
             reader.cancel()
@@ -369,6 +377,7 @@ class BindRunner:
         now = self._now()
 
         def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
+            self._relay.delete_delivered(tx)
             applied = (
                 ledger.apply_receipts(tx, self.carrier, receipts, now)
                 if receipts
@@ -379,7 +388,7 @@ class BindRunner:
 
         applied, inbound = await self._db(write)
         self.metrics.receipts(applied.matched, applied.early)
-        await self._flush(applied, inbound)
+        await self._relay.flush(applied, inbound)
 
     # -- lease and status ------------------------------------------------------------------
 
@@ -462,7 +471,30 @@ class BindRunner:
         return self._clock.now()
 
     async def _db(self, fn: Callable[[Tx], T]) -> T:
-        return await asyncio.to_thread(self._store.write, fn)
+        # Group-committed with the other binds' and the API's concurrent transactions.
+        return await self._store.write_async(fn)
+
+
+#: How long a batch of outcomes or inbound PDUs waits for more before its transaction: a
+#: few milliseconds of latency buy one commit for many messages instead of one each.
+LINGER_SECONDS = 0.005
+BATCH = 1000
+
+
+async def _gather(queue: asyncio.Queue[Any]) -> list[Any]:
+    batch = [await queue.get()]
+    deadline = time.monotonic() + LINGER_SECONDS
+    while len(batch) < BATCH:
+        while not queue.empty() and len(batch) < BATCH:
+            batch.append(queue.get_nowait())
+        left = deadline - time.monotonic()
+        if left <= 0 or batch[-1] is None or isinstance(batch[-1], _Poison):
+            break
+        try:
+            batch.append(await asyncio.wait_for(queue.get(), timeout=left))
+        except TimeoutError:
+            break
+    return batch
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,13 @@ from typing import TypeVar
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.bind import BindRunner
 from tidings.carriers.smpp.metrics import SmppMetrics
+from tidings.carriers.smpp.relay import SinkRelay
 from tidings.carriers.smpp.session import Connector
-from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
+from tidings.domain.messages import OutboundSms
 from tidings.domain.smpp import BindState, BindStatus, SmppOptions, bind_plan
 from tidings.errors import CarrierError
 from tidings.ports import CarrierSink, Clock, Store, SubmitResult, Tx
-from tidings.ports_smpp import PendingInbound, PendingReport
+from tidings.ports_smpp import PendingInbound
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,7 +66,7 @@ class SmppCarrier:
         self._connector = connector
         self.metrics = metrics or SmppMetrics()
         self._rng = rng or random.Random()
-        self._sink: CarrierSink | None = None
+        self._relay = SinkRelay(store)
         self._wake = asyncio.Event()
         self._runners: list[BindRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -83,7 +84,7 @@ class SmppCarrier:
         return [SubmitResult(f"{self.name}:{m.message_id}") for m in messages]
 
     async def start(self, sink: CarrierSink) -> None:
-        self._sink = sink
+        self._relay.sink = sink
         for slot in bind_plan(self.options):
             runner = BindRunner(
                 self.name,
@@ -94,7 +95,7 @@ class SmppCarrier:
                 self._connector,
                 owner=self.node_id,
                 wake=self._wake,
-                flush=self._flush,
+                relay=self._relay,
                 metrics=self.metrics.bind(self.name, slot.name),
                 rng=self._rng,
             )
@@ -102,7 +103,7 @@ class SmppCarrier:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"smpp {slot.name}"))
 
     async def run_due(self) -> int:
-        if self._sink is None or time.monotonic() - self._last_due < 1.0:
+        if self._relay.sink is None or time.monotonic() - self._last_due < 1.0:
             return 0
         self._last_due = time.monotonic()
         now = self._clock.now()
@@ -110,6 +111,7 @@ class SmppCarrier:
         def housekeeping(
             tx: Tx,
         ) -> tuple[ledger.Applied, list[PendingInbound], int, list[BindStatus]]:
+            self._relay.delete_delivered(tx)
             applied = ledger.sweep_early(tx, self.name, now)
             expired_parts = ledger.expire_unreceipted(tx, self.options, self.name, now)
             applied.reports.extend(expired_parts.reports)
@@ -133,7 +135,7 @@ class SmppCarrier:
                 [i for i in tx.smpp.pending_inbound(1000) if i.received_at < before],
             )
         )
-        await self._flush(
+        await self._relay.flush(
             ledger.Applied([*applied.reports, *reports]), [*assembled_items, *inbound]
         )
         return len(applied.reports) + len(assembled_items) + len(reports) + len(inbound)
@@ -151,7 +153,7 @@ class SmppCarrier:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
         self._runners.clear()
         self._tasks.clear()
-        self._sink = None
+        self._relay.sink = None
 
     # -- health and status -----------------------------------------------------------------
 
@@ -165,38 +167,5 @@ class SmppCarrier:
     def status(self) -> list[BindStatus]:
         return self._store.read(lambda tx: tx.smpp.statuses(self.name))
 
-    # -- the outboxes ----------------------------------------------------------------------
-
-    async def _flush(self, applied: ledger.Applied | None, inbound: Sequence[object]) -> None:
-        sink = self._sink
-        if sink is None:
-            return  # run_due hands them over once a sink is there
-        reports = applied.reports if applied else []
-        if reports:
-            await sink.delivery_reports([_report(r) for r in reports])
-            ids = [r.message_id for r in reports]
-            await self._write(lambda tx: tx.smpp.delete_reports(ids))
-        items = [i for i in inbound if isinstance(i, PendingInbound)]
-        if items:
-            for item in items:
-                await sink.inbound(
-                    CarrierInbound(
-                        item.sender, item.recipient, item.body, item.received_at, item.segments
-                    )
-                )
-            done = [i.id for i in items]
-            await self._write(lambda tx: tx.smpp.delete_inbound(done))
-
     async def _write(self, fn: Callable[[Tx], T]) -> T:
-        return await asyncio.to_thread(self._store.write, fn)
-
-
-def _report(r: PendingReport) -> CarrierReport:
-    return CarrierReport(
-        r.message_id,
-        r.delivered,
-        r.code,
-        r.at,
-        tuple(DeliveryAttempt(at, ok, bad) for at, ok, bad in r.attempts),
-        details=r.details,
-    )
+        return await self._store.write_async(fn)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tidings.domain.messages import DeliveryCode, OutboundSms
@@ -98,6 +98,8 @@ def apply_outcomes(
     tx: Tx, options: SmppOptions, outcomes: Sequence[Outcome], now: datetime
 ) -> Applied:
     repo = tx.smpp
+    repo.lock_messages(sorted({o.segment.message_id for o in outcomes}))
+    finals: dict[str, Segment] = {}
     updates: list[SegmentUpdate] = []
     touched: set[str] = set()
     failed_messages: dict[str, int] = {}
@@ -138,9 +140,9 @@ def apply_outcomes(
                 if o.verdict is SubmitVerdict.FAIL
                 else f"{DeliveryCode.details(code)} (SMPP retries exhausted)"
             )
-            updates.append(
-                SegmentUpdate(s.id, "done", now, delivered=False, code=code, details=details)
-            )
+            done = SegmentUpdate(s.id, "done", now, delivered=False, code=code, details=details)
+            updates.append(done)
+            finals[s.message_id] = _applied(s, done)
             failed_messages[s.message_id] = code
             touched.add(s.message_id)
     repo.update_segments(updates)
@@ -158,8 +160,19 @@ def apply_outcomes(
             repo.delete_early([e.id for e in early])
             applied.reports.extend(result.reports)
             applied.matched += result.matched
-    applied.reports.extend(_complete(tx, touched, now))
+    applied.reports.extend(_complete(tx, touched, now, finals))
     return applied
+
+
+def _applied(segment: Segment, update: SegmentUpdate) -> Segment:
+    """``segment`` as ``update`` leaves it."""
+    return replace(
+        segment,
+        state=update.state,
+        delivered=update.delivered,
+        code=update.code,
+        details=update.details,
+    )
 
 
 def options_carrier(outcomes: Sequence[Outcome]) -> str:
@@ -193,6 +206,11 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
     repo = tx.smpp
     wanted = {c for r in receipts for c in id_candidates(r.smsc_id)}
     found = repo.by_smsc_ids(carrier, sorted(wanted))
+    if found and repo.lock_messages(sorted({s.message_id for s in found})):
+        # Every part of the messages concerned is locked now: read them again.
+        locked = repo.segments_of(sorted({s.message_id for s in found}))
+        found = [s for s in locked if s.smsc_id in wanted and s.carrier == carrier]
+    finals: dict[str, Segment] = {}
     by_id: dict[str, Segment] = {}
     # An id can repeat (an SMSC restarted and counts from the start again): the part still
     # waiting for its receipt wins, the newest first.
@@ -219,9 +237,16 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
                 )
             )
             continue
-        applied.matched += 1
         if segment.id in finished:
-            continue  # a repeated receipt
+            # A repeated receipt, or the first for a part whose id an SMSC reused (after a
+            # restart) and whose submit_sm_resp is not stored yet: keep it for a while.
+            early.append(
+                EarlyReceipt(
+                    0, carrier, normalize_id(r.smsc_id), r.state, r.error, r.network_error, now
+                )
+            )
+            continue
+        applied.matched += 1
         if r.final:
             updates.append(
                 SegmentUpdate(
@@ -241,16 +266,26 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
     repo.update_segments(updates)
     repo.add_early(early)
     applied.early = len(early)
-    applied.reports.extend(_complete(tx, touched, now))
+    applied.reports.extend(_complete(tx, touched, now, finals))
     return applied
 
 
-def _complete(tx: Tx, message_ids: set[str], now: datetime) -> list[PendingReport]:
-    """Reports of the messages all of whose parts are done, written to the outbox."""
+def _complete(
+    tx: Tx, message_ids: set[str], now: datetime, finals: dict[str, Segment] | None = None
+) -> list[PendingReport]:
+    """Reports of the messages all of whose parts are done, written to the outbox.
+
+    ``finals``: a part just finished in this transaction, by message; a one-part message
+    found there needs no second read."""
     if not message_ids:
         return []
     parts: dict[str, list[Segment]] = defaultdict(list)
-    for s in tx.smpp.segments_of(sorted(message_ids)):
+    known = finals or {}
+    unknown = sorted(m for m in message_ids if m not in known or known[m].total != 1)
+    for m in message_ids:
+        if m in known and known[m].total == 1:
+            parts[m].append(known[m])
+    for s in tx.smpp.segments_of(unknown):
         parts[s.message_id].append(s)
     reports: list[PendingReport] = []
     for message_id, segments in parts.items():
@@ -334,6 +369,7 @@ def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applie
         for s in tx.smpp.by_smsc_ids(
             carrier, sorted({c for e in early for c in id_candidates(e.smsc_id)})
         )
+        if s.state != "done"
     }
     ready = [e for e in early if any(c in by_id for c in id_candidates(e.smsc_id))]
     if not ready:
