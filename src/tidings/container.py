@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp
 
 from tidings.api.app import create_app
@@ -64,6 +66,7 @@ class Application:
             max_body=self.settings.max_body_bytes,
             public_url=self.settings.public_url,
             console_session_minutes=self.settings.console_session_minutes,
+            collectors=_collectors(self.carrier),
         )
 
     def worker(self) -> Worker:
@@ -112,6 +115,12 @@ class Application:
 
     def close(self) -> None:
         self.database.close()
+
+
+def _collectors(carrier: Carrier) -> list[Collector]:
+    """Metrics the carrier keeps in this process (the SMPP binds it holds)."""
+    metrics = getattr(carrier, "metrics", None)
+    return [cast(Collector, metrics)] if callable(getattr(metrics, "collect", None)) else []
 
 
 _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}

@@ -89,3 +89,20 @@ def test_sdk_send_receipt_and_mo_over_smpp(server: ServerProcess, smsc: SmscProc
         received = _wait_for(lambda: tidings.events(event_types=[RECEIVED], limit=10)["value"])
         assert received[0]["data"]["From"] == "15555550111"  # as ACS spells it
         assert received[0]["data"]["Message"] == "STOP"
+
+
+def test_bind_metrics_are_exported(server: ServerProcess, smsc: SmscProcess) -> None:
+    import httpx
+
+    smsc.wait_sync(lambda e: e["event"] == "bound", timeout=20)
+    client = SmsClient(server.http_endpoint, AzureKeyCredential(server.access_key), retry_total=0)
+    client.send(from_=SENDER, to=["+15555550123"], message="m", enable_delivery_report=True)
+
+    def scraped() -> str:
+        text = httpx.get(f"{server.http_endpoint}/metrics").text
+        return text if 'tidings_smpp_submits_total{bind="0:trx",carrier="smpp"' in text else ""
+
+    text = _wait_for(scraped)
+    assert 'tidings_smpp_bind_state{bind="0:trx",carrier="smpp",state="bound"} 1.0' in text
+    assert "tidings_smpp_response_seconds_bucket" in text
+    assert 'tidings_smpp_receipts_total{bind="0:trx",carrier="smpp",outcome="matched"}' in text
