@@ -20,6 +20,7 @@ from tests.e2e.smpp_fixtures import (
     running,
     sms,
 )
+from tidings.storage import migrations
 from tidings.storage.database import Database
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
@@ -123,3 +124,47 @@ async def test_lease_one_owner_and_takeover(db: Database) -> None:
                 await sink_b.until(lambda: len(sink_b.reports) == 1)
     finally:
         smsc.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        yield from database(tmp_path)
+        return
+    url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    migrations.upgrade(db.engine)
+    yield db
+    db.close()
+
+
+async def test_a_dead_holder_loses_the_bind_to_another_worker(shared_db: Database) -> None:
+    """Two workers, one bind: the holder dies without unbinding or releasing its lease (its
+    tasks are gone, as in a crash); the other takes the bind within the lease and sends what
+    the dead one had queued or in flight."""
+    smsc = SmscProcess.smpp34().start()
+    sink_a, sink_b = RecordingSink(), RecordingSink()
+    opts = options(smsc.port, lease_seconds=2)
+    try:
+        async with running(shared_db, opts, sink_a, node="node-a") as a:
+            await bound(a)
+            messages = [sms(f"+1425559{i:04d}") for i in range(6000, 6100)]
+            async with running(shared_db, opts, sink_b, node="node-b") as b:
+                await anyio.sleep(1)
+                assert b.status()[0].owner == "node-a"
+                await a.submit(messages)
+                for task in a._tasks:  # the crash: no unbind, no release
+                    task.cancel()
+                a._relay.sink = None
+                with anyio.fail_after(15):
+                    while b.status()[0].owner != "node-b" or b.status()[0].state != "bound":
+                        await anyio.sleep(0.05)
+                await sink_b.until(
+                    lambda: len({r.message_id for r in [*sink_a.reports, *sink_b.reports]}) == 100,
+                    timeout=30,
+                )
+    finally:
+        smsc.stop()
+    reports = Counter(r.message_id for r in [*sink_a.reports, *sink_b.reports])
+    assert set(reports) == {m.message_id for m in messages}
+    assert max(reports.values()) == 1

@@ -106,3 +106,58 @@ def test_bind_metrics_are_exported(server: ServerProcess, smsc: SmscProcess) -> 
     assert 'tidings_smpp_bind_state{bind="0:trx",carrier="smpp",state="bound"} 1.0' in text
     assert "tidings_smpp_response_seconds_bucket" in text
     assert 'tidings_smpp_receipts_total{bind="0:trx",carrier="smpp",outcome="matched"}' in text
+
+
+def test_worker_killed_mid_window(tmp_path: Path, smsc: SmscProcess) -> None:
+    """``kill -9`` of the serving process with messages queued, in flight and awaiting
+    receipts; a new process on the same database finishes them: every message reaches the
+    SMSC at least once and has exactly one delivery report event."""
+    options = {
+        "host": "127.0.0.1",
+        "port": smsc.port,
+        "system_id": "tidings",
+        "password": "pw",
+        "reconnect_min_seconds": 0.2,
+        "lease_seconds": 2,
+        "receipt_timeout_seconds": 5,
+    }
+    env = {"TIDINGS_SMPP_CARRIER": json.dumps(options), "TIDINGS_RATE_LIMITS": "off"}
+    first = ServerProcess(tmp_path / "data", env=env).start()
+    recipients = [f"+1555556{i:04d}" for i in range(1000, 1300)]
+    try:
+        client = SmsClient(first.http_endpoint, AzureKeyCredential(first.access_key), retry_total=0)
+        smsc.wait_sync(lambda e: e["event"] == "bound", timeout=20)
+        sent: list[str] = []
+        for i in range(0, len(recipients), 50):
+            results = client.send(
+                from_=SENDER,
+                to=recipients[i : i + 50],
+                message="kill test",
+                enable_delivery_report=True,
+            )
+            sent.extend(r.message_id for r in results if r.successful)
+        assert len(sent) == 300
+        smsc.wait_sync(lambda e: e["event"] == "submit", count=40, timeout=20)
+    finally:
+        first.kill()
+    second = ServerProcess(tmp_path / "data", env=env).start()
+    try:
+        with TidingsClient(second.http_endpoint, second.access_key) as tidings:
+
+            def reports() -> list[dict[str, Any]]:
+                return [
+                    e["data"] for e in tidings.events(event_types=[REPORT], limit=1000)["value"]
+                ]
+
+            found = _wait_for(
+                lambda: len({r["MessageId"] for r in reports()}) >= 300 and reports(), timeout=60
+            )
+    finally:
+        second.stop()
+    ids = [r["MessageId"] for r in found]
+    assert sorted(ids) == sorted(sent)  # exactly one each
+    reached = {e["dest"] for e in smsc.of("submit")}
+    assert reached == {r.lstrip("+") for r in recipients}
+    # A receipt smpp34 acknowledged before the kill let us store it ends as 5002.
+    assert {r["DeliveryStatus"] for r in found} <= {"Delivered", "Failed"}
+    assert all(r["DeliveryStatusDetails"].startswith(("2000", "5002")) for r in found)
