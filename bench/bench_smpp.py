@@ -163,7 +163,7 @@ def main() -> None:
         smsc.wait_sync(lambda e: e["event"] == "bound", count=args.binds, timeout=30)
         accepted, accept_seconds = asyncio.run(drive(server, args.messages, args.clients))
         engine = sa.create_engine(f"sqlite:///{tmp / 'data' / 'tidings.db'}")
-        reports = wait_for_reports(engine, accepted, timeout=300)
+        reports = wait_for_reports(engine, accepted, timeout=120)
         lat, span = latencies(engine)
         smsc.send(cmd="count")
         (count,) = smsc.wait_sync(lambda e: e["event"] == "count", timeout=10)

@@ -201,7 +201,9 @@ async def main() -> None:
     global quiet
     quiet = args.quiet
     smsc = Smsc(args.ids, args.text_only)
-    server = smpp34.Server(host="127.0.0.1", port=args.port, system_id="TestSMSC")
+    server = smpp34.Server(
+        host="127.0.0.1", port=args.port, system_id="TestSMSC", inbound_capacity=100_000
+    )
     await server.start()
     emit("listening", port=args.port)
     smsc.spawn(smsc.commands())

@@ -20,21 +20,22 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tidings.carriers.smpp import ledger
-from tidings.carriers.smpp.inbound import classify
 from tidings.carriers.smpp.metrics import BindMetrics
+from tidings.carriers.smpp.pipeline import Live as _Live
+from tidings.carriers.smpp.pipeline import Poison as _Poison
+from tidings.carriers.smpp.pipeline import Receiver, gather
 from tidings.carriers.smpp.relay import SinkRelay
 from tidings.carriers.smpp.session import (
     BindError,
-    BindRequest,
     Connector,
     SessionClosed,
     SmppSession,
     SubmitPdu,
+    bind_request,
 )
 from tidings.domain.smpp import (
     BindSlot,
@@ -48,7 +49,6 @@ from tidings.domain.smpp import (
     with_overrides,
 )
 from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
-from tidings.domain.smpp_receipts import Receipt
 from tidings.ports import Clock, Store, Tx
 from tidings.ports_smpp import Segment
 
@@ -58,16 +58,6 @@ T = TypeVar("T")
 
 class _Restart(Exception):
     """Tear the session down and bind again."""
-
-
-@dataclass
-class _Live:
-    session: SmppSession
-    window: asyncio.Semaphore
-    outcomes: asyncio.Queue[ledger.Outcome] = field(default_factory=asyncio.Queue)
-    inflight: int = 0
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    storing: set[asyncio.Task[None]] = field(default_factory=set)  # receipt/MO batches
 
 
 class BindRunner:
@@ -119,7 +109,7 @@ class BindRunner:
             await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
             await self._set_state(BindState.CONNECTING)
             try:
-                session = await self._connect(self._request())
+                session = await self._connect(bind_request(self.options, self.slot.mode))
             except BindError as exc:
                 self._last_error = str(exc)
                 self._last_status = exc.status
@@ -297,12 +287,12 @@ class BindRunner:
         live.inflight -= 1
 
     def _fail_session(self, live: _Live, exc: Exception) -> None:
-        live.outcomes.put_nowait(_Poison(exc))  # type: ignore[arg-type]
+        live.outcomes.put_nowait(_Poison(exc))
 
     async def _writer(self, live: _Live) -> None:
         """Commit submit outcomes in batches, then hand their reports to the sink."""
         while True:
-            batch = await _gather(live.outcomes)
+            batch = await gather(live.outcomes)
             poison = [o for o in batch if isinstance(o, _Poison)]
             real = [o for o in batch if not isinstance(o, _Poison)]
             if real:
@@ -334,61 +324,9 @@ class BindRunner:
     # -- receiving -------------------------------------------------------------------------
 
     async def _reader(self, live: _Live) -> None:
-        pending: asyncio.Queue[object] = asyncio.Queue()
-
-        async def read() -> None:
-            while True:
-                pdu = await live.session.receive()
-                if pdu is None:
-                    pending.put_nowait(None)
-                    return
-                pending.put_nowait(pdu)
-
-        reader = asyncio.create_task(read())
-        # Up to four batches are stored at once: their transactions share group commits.
-        slots = asyncio.Semaphore(4)
-        try:
-            while True:
-                batch = await _gather(pending)
-                closed = None in batch
-                items = [classify(self.carrier, p) for p in batch if p is not None]
-                receipts = [i for i in items if isinstance(i, Receipt)]
-                mo = [i for i in items if isinstance(i, ledger.MoItem)]
-                unreadable = sum(1 for i in items if i is None)
-                if unreadable:
-                    log.warning(
-                        "%d unreadable receipts on %s/%s", unreadable, self.carrier, self.slot.name
-                    )
-                for task in [t for t in live.storing if t.done()]:
-                    task.result()  # a failed batch ends the session
-                if receipts or mo:
-                    await slots.acquire()
-                    task = asyncio.create_task(self._store_inbound(receipts, mo))
-                    task.add_done_callback(lambda _: slots.release())
-                    live.storing.add(task)
-                    task.add_done_callback(live.storing.discard)
-                if closed:
-                    await asyncio.gather(*live.storing)
-                    raise SessionClosed("the SMSC closed the session")
-        finally:
-            reader.cancel()
-
-    async def _store_inbound(self, receipts: list[Receipt], mo: list[ledger.MoItem]) -> None:
-        now = self._now()
-
-        def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
-            self._relay.delete_delivered(tx)
-            applied = (
-                ledger.apply_receipts(tx, self.carrier, receipts, now)
-                if receipts
-                else (ledger.Applied([]))
-            )
-            inbound = ledger.store_mo(tx, mo, now) if mo else []
-            return applied, list(inbound)
-
-        applied, inbound = await self._db(write)
-        self.metrics.receipts(applied.matched, applied.early)
-        await self._relay.flush(applied, inbound)
+        await Receiver(
+            self.carrier, self.slot.name, self._store, self._clock, self._relay, self.metrics
+        ).run(live)
 
     # -- lease and status ------------------------------------------------------------------
 
@@ -452,51 +390,9 @@ class BindRunner:
         self.metrics.window(status.window_used)
         await self._db(lambda tx: tx.smpp.set_status(status, self.owner))
 
-    def _request(self) -> BindRequest:
-        o = self.options
-        return BindRequest(
-            o.host,
-            o.port,
-            o.system_id,
-            o.password,
-            o.system_type,
-            self.slot.mode,
-            o.tls,
-            o.tls_verify,
-            o.window,
-            o.response_timeout_seconds,
-        )
-
     def _now(self) -> datetime:
         return self._clock.now()
 
     async def _db(self, fn: Callable[[Tx], T]) -> T:
         # Group-committed with the other binds' and the API's concurrent transactions.
         return await self._store.write_async(fn)
-
-
-#: How long a batch of outcomes or inbound PDUs waits for more before its transaction: a
-#: few milliseconds of latency buy one commit for many messages instead of one each.
-LINGER_SECONDS = 0.005
-BATCH = 1000
-
-
-async def _gather(queue: asyncio.Queue[Any]) -> list[Any]:
-    batch = [await queue.get()]
-    deadline = time.monotonic() + LINGER_SECONDS
-    while len(batch) < BATCH:
-        while not queue.empty() and len(batch) < BATCH:
-            batch.append(queue.get_nowait())
-        left = deadline - time.monotonic()
-        if left <= 0 or batch[-1] is None or isinstance(batch[-1], _Poison):
-            break
-        try:
-            batch.append(await asyncio.wait_for(queue.get(), timeout=left))
-        except TimeoutError:
-            break
-    return batch
-
-
-@dataclass(frozen=True)
-class _Poison:
-    exc: Exception

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tidings.domain.smpp import Address, BindMode
+from tidings.domain.smpp import Address, BindMode, SmppOptions
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,21 @@ class BindRequest:
     tls_verify: bool
     window: int
     connect_timeout_seconds: float
+
+
+def bind_request(o: SmppOptions, mode: BindMode) -> BindRequest:
+    return BindRequest(
+        o.host,
+        o.port,
+        o.system_id,
+        o.password,
+        o.system_type,
+        mode,
+        o.tls,
+        o.tls_verify,
+        o.window,
+        o.response_timeout_seconds,
+    )
 
 
 @dataclass(frozen=True)
