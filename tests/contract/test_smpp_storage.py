@@ -144,3 +144,16 @@ def test_bind_lease_has_one_owner_until_it_runs_out(db: Database) -> None:
     assert (got.state, got.owner, got.window_used, got.submitted) == ("bound", "b", 3, 9)
     db.write(lambda tx: tx.smpp.release("acme", "0:trx", "b", until))
     assert db.read(lambda tx: tx.smpp.live_binds("acme", until)) == []
+
+
+def test_bind_status_reader_reads_every_carrier(db: Database) -> None:
+    from tidings.carriers.smpp.carrier import SmppBindStatusReader
+
+    for carrier in ("acme", "beta"):
+        db.write(
+            lambda tx, c=carrier: tx.smpp.acquire(c, "0:tx", "transmitter", "w", T0, T0)  # type: ignore[misc]
+        )
+    assert [(s.carrier, s.bind) for s in SmppBindStatusReader(db).all()] == [
+        ("acme", "0:tx"),
+        ("beta", "0:tx"),
+    ]

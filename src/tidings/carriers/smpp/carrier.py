@@ -169,3 +169,14 @@ class SmppCarrier:
 
     async def _write(self, fn: Callable[[Tx], T]) -> T:
         return await self._store.write_async(fn)
+
+
+class SmppBindStatusReader:
+    """Every SMPP bind's status, from the database (``BindStatusReader`` of the carriers
+    page and API: the process answering may not be the worker holding the binds)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def all(self) -> list[BindStatus]:
+        return self._store.read(lambda tx: tx.smpp.statuses())
