@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tidings.domain.messages import DeliveryCode, OutboundSms
 from tidings.domain.smpp import (
@@ -74,6 +74,9 @@ def new_segments(
                 )
             )
     return rows
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -213,8 +216,8 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
     finals: dict[str, Segment] = {}
     by_id: dict[str, Segment] = {}
     # An id can repeat (an SMSC restarted and counts from the start again): the part still
-    # waiting for its receipt wins, the newest first.
-    for s in sorted(found, key=lambda s: (s.state != "done", s.id)):
+    # waiting for its receipt wins, and of those the one submitted last.
+    for s in sorted(found, key=lambda s: (s.state != "done", s.submitted_at or _EPOCH, s.id)):
         if s.smsc_id is not None:
             by_id[s.smsc_id] = s
     finished: set[int] = {s.id for s in found if s.state == "done"}
