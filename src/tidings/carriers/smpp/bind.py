@@ -103,56 +103,62 @@ class BindRunner:
     async def run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
-            if not await self._acquire():
-                await self._sleep(self.options.lease_seconds / 3 * self._rng.uniform(0.8, 1.2))
-                continue
-            await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
-            await self._set_state(BindState.CONNECTING)
             try:
-                session = await self._connect(bind_request(self.options, self.slot.mode))
-            except BindError as exc:
-                self._last_error = str(exc)
-                self._last_status = exc.status
-                self.metrics.bind_failure(exc.status)
+                failures = await self._attempt(failures)
+            except Exception:
+                # The database or the library failed us: never let the bind die with it.
+                log.exception(
+                    "bind %s/%s: unexpected error, retrying", self.carrier, self.slot.name
+                )
                 failures += 1
-                if exc.refused:
-                    delay = self.options.bind_failure_seconds
-                    await self._set_state(BindState.FAILED)
-                else:
-                    delay = backoff(
-                        failures,
-                        self.options.reconnect_min_seconds,
-                        self.options.reconnect_max_seconds,
-                        self._rng,
+                await self._sleep(self._backoff(failures))
+        with contextlib.suppress(Exception):
+            if self._holding:
+                await self._db(
+                    lambda tx: tx.smpp.release(
+                        self.carrier, self.slot.name, self.owner, self._now()
                     )
-                    await self._set_state(BindState.BACKOFF)
-                log.warning(
-                    "bind %s/%s failed (%s); next try in %.1fs",
-                    self.carrier,
-                    self.slot.name,
-                    exc,
-                    delay,
                 )
-                await self._hold_for(delay)
-                continue
-            failures = 0
-            self._last_error = None
-            self._last_status = None
-            await self._bound(session)
-            if not self._stopping.is_set():
-                delay = backoff(
-                    0,
-                    self.options.reconnect_min_seconds,
-                    self.options.reconnect_max_seconds,
-                    self._rng,
-                )
+                self._holding = False
+
+    async def _attempt(self, failures: int) -> int:
+        """Take the lease, bind, run the session until it ends; return the failure count."""
+        if not await self._acquire():
+            await self._sleep(self.options.lease_seconds / 3 * self._rng.uniform(0.8, 1.2))
+            return failures
+        await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
+        await self._set_state(BindState.CONNECTING)
+        try:
+            session = await self._connect(bind_request(self.options, self.slot.mode))
+        except BindError as exc:
+            self._last_error = str(exc)
+            self._last_status = exc.status
+            self.metrics.bind_failure(exc.status)
+            failures += 1
+            if exc.refused:
+                delay = self.options.bind_failure_seconds
+                await self._set_state(BindState.FAILED)
+            else:
+                delay = self._backoff(failures)
                 await self._set_state(BindState.BACKOFF)
-                await self._hold_for(delay)
-        if self._holding:
-            await self._db(
-                lambda tx: tx.smpp.release(self.carrier, self.slot.name, self.owner, self._now())
+            log.warning(
+                "bind %s/%s failed (%s); next try in %.1fs",
+                self.carrier,
+                self.slot.name,
+                exc,
+                delay,
             )
-            self._holding = False
+            await self._hold_for(delay)
+            return failures
+        failures = 0
+        self._last_error = None
+        self._last_status = None
+        await self._bound(session)
+        if not self._stopping.is_set():
+            delay = self._backoff(0)
+            await self._set_state(BindState.BACKOFF)
+            await self._hold_for(delay)
+        return failures
 
     def stop(self) -> None:
         self._stopping.set()
@@ -203,9 +209,8 @@ class BindRunner:
         """On shutdown: stop claiming, let outstanding submits answer (up to the timeout)."""
         if sender is not None:
             sender.cancel()
-        deadline = time.monotonic() + self.options.response_timeout_seconds
-        while live.inflight and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        if live.tasks:
+            await asyncio.wait(set(live.tasks), timeout=self.options.response_timeout_seconds)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -262,12 +267,12 @@ class BindRunner:
             # Resent later (it may have reached the SMSC: the duplicate window), counted as
             # an attempt; the session is suspect and restarts.
             live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
-            self._fail_session(live, _Restart("submit_sm_resp timed out"))
+            live.outcomes.put_nowait(_Poison(_Restart("submit_sm_resp timed out")))
             return
         except SessionClosed as exc:
             live.window.release()
             live.inflight -= 1
-            self._fail_session(live, exc)
+            live.outcomes.put_nowait(_Poison(exc))
             return
         self.metrics.response(time.monotonic() - started, resp.status)
         verdict = classify_submit_status(resp.status)
@@ -285,9 +290,6 @@ class BindRunner:
         )
         live.window.release()
         live.inflight -= 1
-
-    def _fail_session(self, live: _Live, exc: Exception) -> None:
-        live.outcomes.put_nowait(_Poison(exc))
 
     async def _writer(self, live: _Live) -> None:
         """Commit submit outcomes in batches, then hand their reports to the sink."""
@@ -371,24 +373,21 @@ class BindRunner:
         await self._publish()
 
     def status(self) -> BindStatus:
+        owner = self.owner if self._holding else None
+        used = self._live.inflight if self._live else 0
         return BindStatus(
-            carrier=self.carrier,
-            bind=self.slot.name,
-            mode=self.slot.mode.value,
-            state=self._state.value,
-            owner=self.owner if self._holding else None,
-            last_error=self._last_error,
-            last_status=self._last_status,
-            since=self._since,
-            window_used=self._live.inflight if self._live else 0,
-            submitted=self._submitted,
-            updated_at=self._now(),
-        )
+            self.carrier, self.slot.name, self.slot.mode.value, self._state.value, owner,
+            self._last_error, self._last_status, self._since, used, self._submitted, self._now(),
+        )  # fmt: skip
 
     async def _publish(self) -> None:
         status = self.status()
         self.metrics.window(status.window_used)
         await self._db(lambda tx: tx.smpp.set_status(status, self.owner))
+
+    def _backoff(self, attempt: int) -> float:
+        o = self.options
+        return backoff(attempt, o.reconnect_min_seconds, o.reconnect_max_seconds, self._rng)
 
     def _now(self) -> datetime:
         return self._clock.now()
