@@ -156,3 +156,19 @@ class ReceiverProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def route_everything_to(
+    server: ServerProcess, name: str, kind: str, options: dict[str, Any]
+) -> None:
+    """Add carrier ``name`` to a running server and a route sending every message to it
+    (ahead of the default route to the simulator), through the REST API."""
+    from tidings_client import HmacAuth
+
+    with httpx.Client(
+        base_url=server.http_endpoint, auth=HmacAuth(server.access_key), timeout=10
+    ) as api:
+        added = api.post("/tidings/carriers", json={"name": name, "kind": kind, "options": options})
+        assert added.status_code == 201, added.text
+        routed = api.post("/tidings/routes", json={"carriers": [name], "priority": 10})
+        assert routed.status_code == 201, routed.text

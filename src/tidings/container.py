@@ -7,6 +7,9 @@ and returns an ``Application`` that the CLI serves, runs as a worker, or both.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,14 +21,17 @@ from tidings.api.app import create_app
 from tidings.api.routes.console import Listeners
 from tidings.carriers.router import CarrierFactory, CarrierRouter
 from tidings.carriers.simulator import SimulatedCarrier
+from tidings.carriers.smpp.carrier import SmppBindStatusReader, SmppCarrier
+from tidings.carriers.smpp.metrics import SmppMetrics
 from tidings.domain.addresses import AddressPolicy
 from tidings.domain.carriers import CarrierConfig, parse_simulator_options
 from tidings.domain.numbers import NumberType
+from tidings.domain.smpp import parse_smpp_options
 from tidings.domain.throughput import parse_limits
 from tidings.errors import TidingsError
 from tidings.events.http import HttpWebhookSender
 from tidings.ports import Carrier, Clock, SystemClock, WebhookSender
-from tidings.ports.registry import BindStatusReader, NoBinds
+from tidings.ports.registry import BindStatusReader
 from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.carriers import CarrierService, OptionValidator
 from tidings.services.chat import ChatService
@@ -67,6 +73,7 @@ class Application:
     sender: WebhookSender
     dispatcher: WebhookDispatcher
     alarm: Alarm
+    smpp_metrics: SmppMetrics
 
     def asgi(self) -> ASGIApp:
         return create_app(
@@ -79,6 +86,7 @@ class Application:
                 https_port=self.settings.https_port if self.settings.tls else None,
                 http_port=self.settings.http_port,
             ),
+            collectors=[self.smpp_metrics],
         )
 
     def worker(self) -> Worker:
@@ -139,9 +147,13 @@ _TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
 
 
 def carrier_kinds(
-    database: Database, clock: Clock, settings: Settings
+    database: Database, clock: Clock, settings: Settings, metrics: SmppMetrics
 ) -> tuple[dict[str, OptionValidator], dict[str, CarrierFactory]]:
-    """The carrier kinds this build supports: each kind's option validator and factory."""
+    """The carrier kinds this build supports: each kind's option validator and factory.
+
+    SMPP carriers built in this process share ``metrics`` (served at ``/metrics``); their
+    binds' states are in the database for every process (``SmppBindStatusReader``)."""
+    node = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
     def simulator(config: CarrierConfig) -> Carrier:
         options = parse_simulator_options(config.options)
@@ -154,7 +166,15 @@ def carrier_kinds(
             lease=timedelta(seconds=settings.worker.lease_seconds),
         )
 
-    return {"simulator": parse_simulator_options}, {"simulator": simulator}
+    def smpp(config: CarrierConfig) -> Carrier:
+        options = parse_smpp_options(config.options)
+        return SmppCarrier(config.name, options, database, clock, node_id=node, metrics=metrics)
+
+    validators: dict[str, OptionValidator] = {
+        "simulator": parse_simulator_options,
+        "smpp": parse_smpp_options,
+    }
+    return validators, {"simulator": simulator, "smpp": smpp}
 
 
 def build(
@@ -166,7 +186,7 @@ def build(
     kinds: Mapping[str, tuple[OptionValidator, CarrierFactory]] | None = None,
 ) -> Application:
     """The application over ``settings``; ``kinds`` adds carrier kinds (tests), ``binds``
-    reads bind states (the SMPP connector's)."""
+    reads bind states (default: the SMPP connector's table)."""
     if settings.database_url is None:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url)
@@ -178,7 +198,8 @@ def build(
         pascal_events=settings.event_casing is EventCasing.SEED,
         limits=parse_limits(settings.rate_limits),
     )
-    validators, factories = carrier_kinds(database, clock, settings)
+    smpp_metrics = SmppMetrics()
+    validators, factories = carrier_kinds(database, clock, settings, smpp_metrics)
     for kind, (validator, factory) in (kinds or {}).items():
         validators[kind], factories[kind] = validator, factory
     carrier = CarrierRouter(database, factories, refresh_seconds=settings.carrier_refresh_seconds)
@@ -241,9 +262,17 @@ def build(
         demo=DemoService(ctx, numbers),
         operations=OperationsService(ctx),
         webhook_debug=WebhookDebugService(ctx),
-        carriers=CarrierService(ctx, validators, binds or NoBinds()),
+        carriers=CarrierService(ctx, validators, binds or SmppBindStatusReader(database)),
     )
     sink = DeliverySink(ctx, delivery, inbound)
     return Application(
-        settings, database, services, carrier, sink, sender, dispatcher, as_alarm(clock)
+        settings,
+        database,
+        services,
+        carrier,
+        sink,
+        sender,
+        dispatcher,
+        as_alarm(clock),
+        smpp_metrics,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -51,6 +52,7 @@ def create_app(
     console_session_minutes: float = 480,
     fast_sms: bool = True,
     listeners: console.Listeners | None = None,
+    collectors: Sequence[Collector] = (),
 ) -> ASGIApp:
     """The application; ``fast_sms=False`` sends ``POST /sms`` through the full stack too
     (the tests compare the two)."""
@@ -72,7 +74,7 @@ def create_app(
         *identity.routes(services),
     ]
     document = openapi_document(api_routes)
-    metrics = MetricsEndpoint(services.operations)
+    metrics = MetricsEndpoint(services.operations, collectors)
 
     async def openapi(_request: Request) -> Response:
         return json(document)

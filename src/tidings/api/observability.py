@@ -19,7 +19,7 @@ import bisect
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
@@ -248,9 +248,11 @@ class DatabaseCollector(Collector):
 class MetricsEndpoint:
     """``GET /metrics``: refreshes the database snapshot (off the event loop), then renders."""
 
-    def __init__(self, operations: OperationsService) -> None:
+    def __init__(self, operations: OperationsService, collectors: Sequence[Collector] = ()) -> None:
         self.registry = CollectorRegistry()
         self.http = HttpMetrics(self.registry)
+        for collector in collectors:  # metrics kept in this process (a carrier's binds)
+            self.registry.register(collector)
         self._operations = operations
         self._snapshot: OperationsSnapshot | None = None
         self._taken = 0.0

@@ -102,3 +102,12 @@ def split_segments(text: str) -> list[str]:
     if sum(widths) <= SINGLE_SEGMENT[encoding]:
         return [text]
     return _split(text, widths, CONCATENATED_SEGMENT[encoding])
+
+
+def split_to_capacity(text: str, encoding: SmsEncoding, single: int, capacity: int) -> list[str]:
+    """``split_segments`` for other segment sizes (a 16-bit reference header, SMPP's 8-bit
+    codings): one part if the text fits ``single`` units, else parts of ``capacity``."""
+    widths = _widths(text, encoding)
+    if sum(widths) <= single:
+        return [text]
+    return _split(text, widths, capacity)

@@ -116,6 +116,9 @@ class CarrierReport:
     code: int
     received_at: datetime
     attempts: tuple[DeliveryAttempt, ...] = field(default_factory=tuple)
+    #: ``deliveryStatusDetails`` when the carrier knows more than the code's text (an SMPP
+    #: error, say); None: ``DeliveryCode.details(code)``.
+    details: str | None = None
 
 
 @dataclass(frozen=True)

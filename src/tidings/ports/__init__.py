@@ -2,9 +2,10 @@
 
 One module per domain: ``jobs``, ``numbers``, ``reservations``, ``messages``, ``events``,
 ``webhooks``, ``chat``, ``carriers`` (the carrier interface), ``registry`` (configured
-carriers and routes), ``identity``, ``analytics``, ``clock``; ``tx`` combines their
-repositories into ``Tx`` and the slices of it each service takes, ``store`` is how a service
-reaches them (``Store[SmsTx]``). Every name is importable from ``tidings.ports``.
+carriers and routes), ``smpp`` (the SMPP connector's state), ``identity``, ``analytics``,
+``clock``; ``tx`` combines their repositories into ``Tx`` and the slices of it each service
+takes, ``store`` is how a service reaches them (``Store[SmsTx]``). Every name is importable
+from ``tidings.ports``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from tidings.ports.registry import (
     WithRoutes,
 )
 from tidings.ports.reservations import ReservationRepo, WithReservations
+from tidings.ports.smpp import SmppRepo, WithSmpp
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
     AnalyticsTx,
@@ -131,6 +133,7 @@ __all__ = [
     "SearchRepo",
     "SimulatedCarrierTx",
     "SimulatorTx",
+    "SmppRepo",
     "SmsTx",
     "Store",
     "SubmitResult",
@@ -161,6 +164,7 @@ __all__ = [
     "WithReservations",
     "WithRoutes",
     "WithSearches",
+    "WithSmpp",
     "WithSubscriptions",
     "WorkerTx",
 ]

@@ -21,6 +21,7 @@ from tidings.ports.messages import WithBulk, WithConversations, WithMessages, Wi
 from tidings.ports.numbers import WithNumbers, WithOperations, WithPartners, WithSearches
 from tidings.ports.registry import WithCarriers, WithRoutes
 from tidings.ports.reservations import WithReservations
+from tidings.ports.smpp import WithSmpp
 from tidings.ports.webhooks import WithDeliveries, WithSubscriptions
 
 
@@ -47,6 +48,7 @@ class Tx(
     WithBulk,
     WithCarriers,
     WithRoutes,
+    WithSmpp,
     Protocol,
 ):
     """The repositories of one transaction."""

@@ -218,9 +218,12 @@ class DeliveryService:
                 for r in reports
                 if r.message_id in messages
             ],
+            details={r.message_id: r.details for r in reports if r.details},
         )
 
-    def _finish_all(self, tx: DeliveryTx, items: list[_Failure]) -> int:
+    def _finish_all(
+        self, tx: DeliveryTx, items: list[_Failure], details: dict[str, str] | None = None
+    ) -> int:
         """Give messages their final status and emit their delivery report events.
 
         The first final outcome wins: messages already final (or twice in ``items``) are
@@ -245,7 +248,7 @@ class DeliveryService:
                         sender=message.sender,
                         recipient=message.recipient,
                         status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
-                        details=DeliveryCode.details(code),
+                        details=(details or {}).get(message.id) or DeliveryCode.details(code),
                         attempts=attempts,
                         received_at=at,
                         tag=message.tag,

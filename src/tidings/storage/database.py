@@ -37,6 +37,7 @@ from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.reservations import SqlReservationRepo
 from tidings.storage.signals import commit_signals, drop_signals
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
+from tidings.storage.smpp import SqlSmppRepo
 from tidings.storage.subscriptions import SqlSubscriptionRepo
 from tidings.storage.write_lock import WriteLock
 from tidings.wakeups import WakeupHub
@@ -138,6 +139,10 @@ class SqlTx:
     @cached_property
     def routes(self) -> SqlRouteRepo:
         return SqlRouteRepo(self.connection)
+
+    @cached_property
+    def smpp(self) -> SqlSmppRepo:
+        return SqlSmppRepo(self.connection)
 
 
 class Database:

@@ -508,4 +508,4 @@ chat_read_receipts = sa.Table(
 
 # Tables defined in their own modules join ``metadata`` here, so that every user of the
 # schema (migrations, ``migrate --check``) sees them all.
-from tidings.storage import reservation_schema, schema_carriers  # noqa: E402, F401
+from tidings.storage import reservation_schema, schema_carriers, smpp_schema  # noqa: E402, F401

@@ -5,7 +5,7 @@ simulator carrier and the default route to it (so a database keeps sending as be
 ``messages.carrier``: the carrier each message was submitted to.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 19:30:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,397 @@
+"""One bind: hold its lease, keep the session up, drain the queue through the window, read
+receipts and MO.
+
+    lease (smpp_binds) ─> connect ─> bound ─┬─ sender: claim due parts, submit_sm ≤ window,
+                                             │          outcomes committed in batches
+                                             ├─ reader: deliver_sm -> receipts / MO, in batches
+                                             └─ keeper: renew the lease, publish the status
+    session ends / lease lost / timeout ─> parts in flight back to the queue ─> backoff
+
+A refused bind (wrong password, ...) waits ``bind_failure_seconds``; other failures back off
+exponentially with jitter (``reconnect_min/max_seconds``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tidings.carriers.smpp import ledger
+from tidings.carriers.smpp.metrics import BindMetrics
+from tidings.carriers.smpp.pipeline import Live as _Live
+from tidings.carriers.smpp.pipeline import Poison as _Poison
+from tidings.carriers.smpp.pipeline import Receiver, gather
+from tidings.carriers.smpp.relay import SinkRelay
+from tidings.carriers.smpp.session import (
+    BindError,
+    Connector,
+    SessionClosed,
+    SmppSession,
+    SubmitPdu,
+    bind_request,
+)
+from tidings.domain.smpp import (
+    BindSlot,
+    BindState,
+    BindStatus,
+    SmppOptions,
+    SubmitVerdict,
+    address,
+    classify_submit_status,
+    status_name,
+    with_overrides,
+)
+from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
+from tidings.ports import Clock, Store, Tx
+from tidings.ports.smpp import Segment
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _Restart(Exception):
+    """Tear the session down and bind again."""
+
+
+class BindRunner:
+    def __init__(
+        self,
+        carrier: str,
+        slot: BindSlot,
+        options: SmppOptions,
+        store: Store,
+        clock: Clock,
+        connector: Connector,
+        *,
+        owner: str,
+        wake: asyncio.Event,
+        relay: SinkRelay,
+        metrics: BindMetrics,
+        rng: random.Random,
+    ) -> None:
+        self.carrier = carrier
+        self.slot = slot
+        self.options = options
+        self._store = store
+        self._clock = clock
+        self._connect = connector
+        self.owner = owner
+        self._wake = wake
+        self._relay = relay
+        self.metrics = metrics
+        self._rng = rng
+        self._stopping = asyncio.Event()
+        self._state = BindState.STOPPED
+        self._since = clock.now()
+        self._last_error: str | None = None
+        self._last_status: int | None = None
+        self._submitted = 0
+        self._live: _Live | None = None
+        self._throttle = Throttle()
+        self._bucket = TokenBucket(options.throughput, now=time.monotonic())
+        self._holding = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                failures = await self._attempt(failures)
+            except Exception:
+                # The database or the library failed us: never let the bind die with it.
+                log.exception(
+                    "bind %s/%s: unexpected error, retrying", self.carrier, self.slot.name
+                )
+                failures += 1
+                await self._sleep(self._backoff(failures))
+        with contextlib.suppress(Exception):
+            if self._holding:
+                await self._db(
+                    lambda tx: tx.smpp.release(
+                        self.carrier, self.slot.name, self.owner, self._now()
+                    )
+                )
+                self._holding = False
+
+    async def _attempt(self, failures: int) -> int:
+        """Take the lease, bind, run the session until it ends; return the failure count."""
+        if not await self._acquire():
+            await self._sleep(self.options.lease_seconds / 3 * self._rng.uniform(0.8, 1.2))
+            return failures
+        await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
+        await self._set_state(BindState.CONNECTING)
+        try:
+            session = await self._connect(bind_request(self.options, self.slot.mode))
+        except BindError as exc:
+            self._last_error = str(exc)
+            self._last_status = exc.status
+            self.metrics.bind_failure(exc.status)
+            failures += 1
+            if exc.refused:
+                delay = self.options.bind_failure_seconds
+                await self._set_state(BindState.FAILED)
+            else:
+                delay = self._backoff(failures)
+                await self._set_state(BindState.BACKOFF)
+            log.warning(
+                "bind %s/%s failed (%s); next try in %.1fs",
+                self.carrier,
+                self.slot.name,
+                exc,
+                delay,
+            )
+            await self._hold_for(delay)
+            return failures
+        failures = 0
+        self._last_error = None
+        self._last_status = None
+        await self._bound(session)
+        if not self._stopping.is_set():
+            delay = self._backoff(0)
+            await self._set_state(BindState.BACKOFF)
+            await self._hold_for(delay)
+        return failures
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _bound(self, session: SmppSession) -> None:
+        live = _Live(session, asyncio.Semaphore(self.options.window))
+        self._live = live
+        await self._set_state(BindState.BOUND)
+        log.info("bind %s/%s bound (%s)", self.carrier, self.slot.name, self.slot.mode.value)
+        tasks = [asyncio.create_task(self._keeper()), asyncio.create_task(self._writer(live))]
+        sender = asyncio.create_task(self._sender(live)) if self.slot.mode.sends else None
+        if sender is not None:
+            tasks.append(sender)
+        reader = asyncio.create_task(self._reader(live)) if self.slot.mode.receives else None
+        if reader is not None:
+            tasks.append(reader)
+        stopper = asyncio.create_task(self._stopping.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, _Restart | SessionClosed):
+                    log.error("bind %s/%s failed", self.carrier, self.slot.name, exc_info=exc)
+                else:
+                    log.warning("bind %s/%s restarts: %s", self.carrier, self.slot.name, exc)
+        if stopper in done:
+            await self._drain(live, sender)
+            await session.unbind()
+        elif reader is not None and not reader.done():
+            # smpp34 has already acknowledged what sits in its queue: read it to the end
+            # of the session before the session goes.
+            await asyncio.wait([reader], timeout=2)
+        if stopper not in done:
+            await session.close()
+        for task in [*tasks, stopper, *live.tasks]:
+            task.cancel()
+        await asyncio.gather(*tasks, stopper, *live.tasks, return_exceptions=True)
+        if live.storing:
+            # What smpp34 has acknowledged is stored before the session goes.
+            await asyncio.wait(live.storing, timeout=10)
+        await self._settle(live)
+        self._live = None
+        # Parts sent without an answer go back to the queue (the only duplicate window).
+        await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
+
+    async def _drain(self, live: _Live, sender: asyncio.Task[None] | None) -> None:
+        """On shutdown: stop claiming, let outstanding submits answer (up to the timeout)."""
+        if sender is not None:
+            sender.cancel()
+        if live.tasks:
+            await asyncio.wait(set(live.tasks), timeout=self.options.response_timeout_seconds)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def _sender(self, live: _Live) -> None:
+        """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
+        up to ``window`` of them awaiting their submit_sm_resp."""
+        while True:
+            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
+            if granted == 0:
+                await asyncio.sleep(wait)
+                continue
+            rows = await self._db(functools.partial(self._claim, granted, self._now()))
+            self._bucket.refund(granted - len(rows))
+            if not rows:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.25)
+                continue
+            for segment in rows:
+                pause = self._throttle.wait(time.monotonic())
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                await live.window.acquire()
+                live.inflight += 1
+                task = asyncio.create_task(self._submit(live, segment))
+                live.tasks.add(task)
+                task.add_done_callback(live.tasks.discard)
+
+    def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
+        return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
+
+    async def _submit(self, live: _Live, segment: Segment) -> None:
+        options = self.options
+        pdu = SubmitPdu(
+            source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
+            dest=with_overrides(address(segment.recipient), options.dest_ton, options.dest_npi),
+            short_message=segment.short_message,
+            data_coding=segment.data_coding,
+            esm_class=segment.esm_class,
+            registered_delivery=options.registered_delivery,
+            service_type=options.service_type,
+            tlvs=segment.tlvs,
+        )
+        started = time.monotonic()
+        try:
+            resp = await asyncio.wait_for(
+                live.session.submit(pdu), timeout=options.response_timeout_seconds
+            )
+        except TimeoutError:
+            self.metrics.timeout()
+            self._last_error = "submit_sm_resp timed out"
+            live.window.release()
+            live.inflight -= 1
+            # Resent later (it may have reached the SMSC: the duplicate window), counted as
+            # an attempt; the session is suspect and restarts.
+            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+            live.outcomes.put_nowait(_Poison(_Restart("submit_sm_resp timed out")))
+            return
+        except SessionClosed as exc:
+            live.window.release()
+            live.inflight -= 1
+            live.outcomes.put_nowait(_Poison(exc))
+            return
+        self.metrics.response(time.monotonic() - started, resp.status)
+        verdict = classify_submit_status(resp.status)
+        delay = 1.0
+        if verdict is SubmitVerdict.THROTTLED:
+            delay = self._throttle.hit(time.monotonic())
+        elif verdict is SubmitVerdict.OK:
+            self._throttle.ok()
+            self._submitted += 1
+        if verdict is not SubmitVerdict.OK:
+            self._last_status = resp.status
+            self._last_error = f"submit_sm: {status_name(resp.status)}"
+        live.outcomes.put_nowait(
+            ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
+        )
+        live.window.release()
+        live.inflight -= 1
+
+    async def _writer(self, live: _Live) -> None:
+        """Commit submit outcomes in batches, then hand their reports to the sink."""
+        while True:
+            batch = await gather(live.outcomes)
+            poison = [o for o in batch if isinstance(o, _Poison)]
+            real = [o for o in batch if not isinstance(o, _Poison)]
+            if real:
+                await self._write_outcomes(real)
+            if poison:
+                raise poison[0].exc
+
+    async def _write_outcomes(self, outcomes: list[ledger.Outcome]) -> None:
+        now = self._now()
+
+        def write(tx: Tx) -> ledger.Applied:
+            self._relay.delete_delivered(tx)
+            return ledger.apply_outcomes(tx, self.options, outcomes, now)
+
+        applied = await self._db(write)
+        self.metrics.receipts(applied.matched, 0)
+        await self._relay.flush(applied, [])
+
+    async def _settle(self, live: _Live) -> None:
+        """Outcomes that arrived before the session ended are committed, not dropped."""
+        rest = []
+        while not live.outcomes.empty():
+            item = live.outcomes.get_nowait()
+            if not isinstance(item, _Poison):
+                rest.append(item)
+        if rest:
+            await self._write_outcomes(rest)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    async def _reader(self, live: _Live) -> None:
+        await Receiver(
+            self.carrier, self.slot.name, self._store, self._clock, self._relay, self.metrics
+        ).run(live)
+
+    # -- lease and status ------------------------------------------------------------------
+
+    async def _keeper(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.lease_seconds / 3)
+            if not await self._acquire():
+                raise _Restart("lost the bind lease")
+            await self._publish()
+
+    async def _acquire(self) -> bool:
+        now = self._now()
+        until = now + timedelta(seconds=self.options.lease_seconds)
+        self._holding = await self._db(
+            lambda tx: tx.smpp.acquire(
+                self.carrier, self.slot.name, self.slot.mode.value, self.owner, now, until
+            )
+        )
+        return self._holding
+
+    async def _hold_for(self, seconds: float) -> None:
+        """Wait out a backoff while keeping the lease (so no other worker retries at once)."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            await self._sleep(min(left, self.options.lease_seconds / 3))
+            if not await self._acquire():
+                return
+            await self._publish()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def _set_state(self, state: BindState) -> None:
+        if state is not self._state:
+            self._state = state
+            self._since = self._now()
+        self.metrics.state(state)
+        await self._publish()
+
+    def status(self) -> BindStatus:
+        owner = self.owner if self._holding else None
+        used = self._live.inflight if self._live else 0
+        return BindStatus(
+            self.carrier, self.slot.name, self.slot.mode.value, self._state.value, owner,
+            self._last_error, self._last_status, self._since, used, self._submitted, self._now(),
+        )  # fmt: skip
+
+    async def _publish(self) -> None:
+        status = self.status()
+        self.metrics.window(status.window_used)
+        await self._db(lambda tx: tx.smpp.set_status(status, self.owner))
+
+    def _backoff(self, attempt: int) -> float:
+        o = self.options
+        return backoff(attempt, o.reconnect_min_seconds, o.reconnect_max_seconds, self._rng)
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    async def _db(self, fn: Callable[[Tx], T]) -> T:
+        # Group-committed with the other binds' and the API's concurrent transactions.
+        return await self._store.write_async(fn)

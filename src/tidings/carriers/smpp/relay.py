@@ -1,0 +1,65 @@
+"""Hands reports and inbound messages from the outbox tables to the ``CarrierSink``.
+
+A report row is deleted lazily: the ids the sink has taken are deleted by the next
+transaction of this carrier (a bind's, or ``run_due``'s), which saves a commit per batch. A
+crash before that leaves rows the next ``run_due`` hands over again: the sink applies a
+report once, so that is harmless. Inbound rows are deleted at once (a repeated inbound
+message would be a second message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tidings.carriers.smpp import ledger
+from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt
+from tidings.ports import CarrierSink, Store, Tx
+from tidings.ports.smpp import PendingInbound, PendingReport
+
+
+class SinkRelay:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.sink: CarrierSink | None = None
+        self._delivered: list[str] = []
+
+    def delete_delivered(self, tx: Tx) -> None:
+        """Delete the report rows the sink has taken (call inside another transaction)."""
+        if self._delivered:
+            done, self._delivered = self._delivered, []
+            tx.smpp.delete_reports(done)
+
+    async def flush(self, applied: ledger.Applied | None, inbound: Sequence[object]) -> None:
+        sink = self.sink
+        if sink is None:
+            return  # run_due hands them over once a sink is there
+        reports = applied.reports if applied else []
+        if reports:
+            await sink.delivery_reports([_report(r) for r in reports])
+            self._delivered.extend(r.message_id for r in reports)
+        items = [i for i in inbound if isinstance(i, PendingInbound)]
+        for item in items:
+            await sink.inbound(
+                CarrierInbound(
+                    item.sender, item.recipient, item.body, item.received_at, item.segments
+                )
+            )
+        if items:
+            done = [i.id for i in items]
+
+            def delete(tx: Tx) -> None:
+                tx.smpp.delete_inbound(done)
+                self.delete_delivered(tx)
+
+            await self._store.write_async(delete)
+
+
+def _report(r: PendingReport) -> CarrierReport:
+    return CarrierReport(
+        r.message_id,
+        r.delivered,
+        r.code,
+        r.at,
+        tuple(DeliveryAttempt(at, ok, bad) for at, ok, bad in r.attempts),
+        details=r.details,
+    )

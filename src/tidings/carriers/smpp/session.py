@@ -1,0 +1,108 @@
+"""Our own small SMPP session interface; ``smpp34_session`` implements it over smpp34.
+
+Everything above this module (binds, queue, receipts) speaks these types only, so the
+library under it can be swapped (aiosmpplib, a newer smpp34) by writing one adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tidings.domain.smpp import Address, BindMode, SmppOptions
+
+
+@dataclass(frozen=True)
+class BindRequest:
+    host: str
+    port: int
+    system_id: str
+    password: str
+    system_type: str
+    mode: BindMode
+    tls: bool
+    tls_verify: bool
+    window: int
+    connect_timeout_seconds: float
+
+
+def bind_request(o: SmppOptions, mode: BindMode) -> BindRequest:
+    return BindRequest(
+        o.host,
+        o.port,
+        o.system_id,
+        o.password,
+        o.system_type,
+        mode,
+        o.tls,
+        o.tls_verify,
+        o.window,
+        o.response_timeout_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class SubmitPdu:
+    source: Address
+    dest: Address
+    short_message: bytes
+    data_coding: int
+    esm_class: int
+    registered_delivery: int
+    service_type: str = ""
+    tlvs: tuple[tuple[int, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class SubmitResponse:
+    status: int  # command_status (0 = ESME_ROK)
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class InboundPdu:
+    """A ``deliver_sm``: an MO message or a delivery receipt."""
+
+    source_addr: str
+    source_ton: int
+    dest_addr: str
+    dest_ton: int
+    esm_class: int
+    data_coding: int
+    short_message: bytes
+    tlvs: Mapping[int, bytes] = field(default_factory=dict)
+
+
+class BindError(Exception):
+    """The bind did not come up: ``refused`` when the SMSC answered with an error
+    (``status`` its command_status when the library reports it), else a connection failure."""
+
+    def __init__(self, message: str, *, refused: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.refused = refused
+        self.status = status
+
+
+class SessionClosed(Exception):
+    """The session ended (EOF, reset, unbind by the SMSC)."""
+
+
+class SmppSession(Protocol):
+    async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
+        """Send ``submit_sm`` and wait for its response (the caller bounds the wait);
+        raises ``SessionClosed``."""
+        ...
+
+    async def receive(self) -> InboundPdu | None:
+        """The next ``deliver_sm``; None once the session has ended."""
+        ...
+
+    async def unbind(self) -> None:
+        """Unbind and close; an SMSC that closes without ``unbind_resp`` is fine."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+Connector = Callable[[BindRequest], Awaitable[SmppSession]]

@@ -1,0 +1,142 @@
+"""``SmppSession`` over smpp34 (Rust/tokio core, asyncio wheel).
+
+What smpp34 1.5.0's Python client does by itself, and what that means here:
+
+- It answers every ``deliver_sm`` with ``deliver_sm_resp`` as soon as the PDU reaches its
+  Python-side queue (``src/python.rs``: ``ClientForwarder::on_deliver_sm``), before our
+  transaction commits; a full queue answers ESME_RMSGQFUL. Receipts and MO parts queued in
+  the process when it dies are therefore lost (see docs/carriers.md, "Guarantees").
+- A refused bind surfaces as ``SmppError("bind timed out")`` after ``connect_timeout_ms``:
+  the SMSC's command_status is logged by the Rust core, not passed to Python. We treat it as
+  refused (long backoff, state ``failed``) since the TCP connection did come up.
+- enquire_link (30 s), the response timer (30 s) and the inactivity timer are the library's
+  fixed defaults; we bound each submit by ``response_timeout_seconds`` ourselves.
+- ``tls=True`` verifies the SMSC's certificate with the system trust store; there is no way
+  to turn verification off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import smpp34
+
+from tidings.carriers.smpp.session import (
+    BindError,
+    BindRequest,
+    InboundPdu,
+    SessionClosed,
+    SmppSession,
+    SubmitPdu,
+    SubmitResponse,
+)
+from tidings.domain.smpp import BindMode
+
+_BIND_TYPE = {BindMode.TRANSMITTER: "TX", BindMode.RECEIVER: "RX", BindMode.TRANSCEIVER: "TRX"}
+_STATUS = re.compile(r"0x([0-9A-Fa-f]{8})")
+#: How smpp34 reports a bind the SMSC answered with an error (or not at all) once the TCP
+#: connection is up: it logs the command_status and lets ``connect()`` time out.
+_REFUSED = ("session closed before bind completed", "bind failed", "bind timed out")
+
+
+class Smpp34Session:
+    def __init__(self, client: smpp34.Client, smsc: smpp34.Smsc) -> None:
+        self._client = client
+        self._smsc = smsc
+        self._closed = False
+
+    async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
+        if self._closed:
+            raise SessionClosed("session closed")
+        try:
+            resp = await self._smsc.submit_sm(
+                pdu.dest.addr,
+                pdu.short_message,
+                source_addr=pdu.source.addr,
+                service_type=pdu.service_type,
+                source_addr_ton=pdu.source.ton,
+                source_addr_npi=pdu.source.npi,
+                dest_addr_ton=pdu.dest.ton,
+                dest_addr_npi=pdu.dest.npi,
+                esm_class=pdu.esm_class,
+                registered_delivery=pdu.registered_delivery,
+                data_coding=pdu.data_coding,
+                tlvs=[smpp34.Tlv(tag, value) for tag, value in pdu.tlvs],
+            )
+        except smpp34.SmppError as exc:
+            status = _status(str(exc))
+            if status is not None:
+                return SubmitResponse(status, None)
+            raise SessionClosed(str(exc)) from exc
+        return SubmitResponse(resp.command_status, resp.message_id)
+
+    async def receive(self) -> InboundPdu | None:
+        if self._closed:
+            return None
+        event = await self._smsc.next()
+        if isinstance(event, smpp34.Disconnected):
+            self._closed = True
+            return None
+        return InboundPdu(
+            source_addr=event.source_addr,
+            source_ton=event.source_addr_ton,
+            dest_addr=event.destination_addr,
+            dest_ton=event.dest_addr_ton,
+            esm_class=event.esm_class,
+            data_coding=event.data_coding,
+            short_message=bytes(event.short_message),
+            tlvs={t.tag: bytes(t.value) for t in event.tlvs},
+        )
+
+    async def unbind(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # smpp34's own SMSC closes without unbind_resp: an EOF after unbind is success.
+        try:
+            await asyncio.wait_for(self._smsc.unbind(), timeout=5)
+        except (TimeoutError, smpp34.SmppError):
+            await self._client.stop()
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._client.stop()
+
+
+def _status(message: str) -> int | None:
+    match = _STATUS.search(message)
+    return int(match.group(1), 16) if match else None
+
+
+async def connect(request: BindRequest) -> SmppSession:
+    if request.tls and not request.tls_verify:
+        raise BindError(
+            "tls_verify=false is not supported by the smpp34 session (it always verifies)",
+            refused=True,
+        )
+    client = smpp34.Client(
+        request.host,
+        request.port,
+        request.system_id,
+        request.password,
+        bind_type=_BIND_TYPE[request.mode],
+        system_type=request.system_type,
+        tls=request.tls,
+        window_size=request.window,
+        inbound_capacity=max(1000, request.window * 20),
+        connect_timeout_ms=int(request.connect_timeout_seconds * 1000),
+    )
+    try:
+        smsc = await client.connect()
+    except smpp34.SmppError as exc:
+        await client.stop()
+        text = str(exc)
+        refused = any(marker in text.lower() for marker in _REFUSED)
+        if refused:
+            text = (
+                f"bind refused or unanswered ({text}; smpp34 does not report the SMSC's "
+                "command_status)"
+            )
+        raise BindError(text, refused=refused, status=_status(text)) from exc
+    return Smpp34Session(client, smsc)

@@ -1,0 +1,270 @@
+"""SQL adapter of ``SmppRepo`` (``ports_smpp``): the SMPP connector's tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tidings.domain.timefmt import ensure_utc
+from tidings.ports.smpp import (
+    EarlyReceipt,
+    NewSegment,
+    Segment,
+    SegmentUpdate,
+)
+from tidings.storage import dialects
+from tidings.storage.smpp_outbox import SqlSmppOutbox
+from tidings.storage.smpp_schema import (
+    smpp_early_receipts,
+    smpp_segments,
+)
+
+_S = smpp_segments.c
+_OPTIONAL_UPDATES = (
+    "bind",
+    "attempts",
+    "due_at",
+    "smsc_id",
+    "delivered",
+    "code",
+    "details",
+    "receipt_state",
+)
+
+
+def _segment(r: Any) -> Segment:
+    return Segment(
+        id=r.id,
+        carrier=r.carrier,
+        message_id=r.message_id,
+        seq=r.seq,
+        total=r.total,
+        segments=r.segments,
+        sender=r.sender,
+        recipient=r.recipient,
+        short_message=bytes(r.short_message),
+        data_coding=r.data_coding,
+        esm_class=r.esm_class,
+        tlvs=tuple((int(t), bytes.fromhex(v)) for t, v in r.tlvs),
+        state=r.state,
+        bind=r.bind,
+        attempts=r.attempts,
+        due_at=ensure_utc(r.due_at),
+        smsc_id=r.smsc_id,
+        delivered=r.delivered,
+        code=r.code,
+        details=r.details,
+        receipt_state=r.receipt_state,
+        submitted_at=ensure_utc(r.submitted_at) if r.submitted_at else None,
+    )
+
+
+class SqlSmppQueue:
+    """The outbound queue, correlation and early receipts."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    # -- outbound queue and correlation ------------------------------------------------------
+
+    def add_segments(self, rows: Sequence[NewSegment]) -> None:
+        if not rows:
+            return
+        self._c.execute(
+            smpp_segments.insert(),
+            [
+                {
+                    "carrier": r.carrier,
+                    "message_id": r.message_id,
+                    "seq": r.seq,
+                    "total": r.total,
+                    "segments": r.segments,
+                    "sender": r.sender,
+                    "recipient": r.recipient,
+                    "short_message": r.short_message,
+                    "data_coding": r.data_coding,
+                    "esm_class": r.esm_class,
+                    "tlvs": [[t, v.hex()] for t, v in r.tlvs],
+                    "state": "queued",
+                    "bind": None,
+                    "attempts": 0,
+                    "due_at": r.due_at,
+                    "updated_at": r.due_at,
+                }
+                for r in rows
+            ],
+        )
+
+    def claim(self, carrier: str, bind: str, *, limit: int, now: datetime) -> list[Segment]:
+        due = (
+            sa.select(_S.id)
+            .where(_S.carrier == carrier, _S.state == "queued", _S.due_at <= now)
+            .order_by(_S.due_at, _S.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = [row[0] for row in self._c.execute(due)]
+        if not ids:
+            return []
+        result = self._c.execute(
+            smpp_segments.update()
+            .where(_S.id.in_(ids), _S.state == "queued")
+            .values(state="inflight", bind=bind, updated_at=now)
+            .returning(*smpp_segments.c)
+        )
+        return sorted((_segment(r) for r in result), key=lambda s: s.id)
+
+    def requeue(self, carrier: str, bind: str, now: datetime) -> int:
+        result = self._c.execute(
+            smpp_segments.update()
+            .where(_S.carrier == carrier, _S.bind == bind, _S.state == "inflight")
+            .values(state="queued", updated_at=now)
+        )
+        return int(result.rowcount or 0)
+
+    def update_segments(self, updates: Sequence[SegmentUpdate]) -> None:
+        """One executemany per shape of update (which columns it sets)."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for u in updates:
+            values: dict[str, Any] = {"state": u.state, "updated_at": u.at}
+            for key in _OPTIONAL_UPDATES:
+                value = getattr(u, key)
+                if value is not None:
+                    values[key] = value
+            if u.state == "submitted":
+                values["submitted_at"] = u.at
+            shape = tuple(sorted(values))
+            shapes.setdefault(shape, []).append(
+                {"b_id": u.id, **{f"b_{k}": v for k, v in values.items()}}
+            )
+        for shape, rows in shapes.items():
+            statement = (
+                smpp_segments.update()
+                .where(_S.id == sa.bindparam("b_id"))
+                .values({key: sa.bindparam(f"b_{key}") for key in shape})
+            )
+            self._c.execute(statement, rows)
+
+    def by_smsc_ids(self, carrier: str, smsc_ids: Sequence[str]) -> list[Segment]:
+        if not smsc_ids:
+            return []
+        rows = self._c.execute(
+            sa.select(smpp_segments).where(
+                _S.carrier == carrier, _S.smsc_id.in_(sorted(set(smsc_ids)))
+            )
+        )
+        return [_segment(r) for r in rows]
+
+    def segments_of(self, message_ids: Sequence[str]) -> list[Segment]:
+        if not message_ids:
+            return []
+        query = (
+            sa.select(smpp_segments)
+            .where(_S.message_id.in_(sorted(set(message_ids))))
+            .order_by(_S.message_id, _S.seq)
+        )
+        return [_segment(r) for r in self._c.execute(query)]
+
+    def lock_messages(self, message_ids: Sequence[str]) -> bool:
+        if dialects.is_sqlite(self._c) or not message_ids:
+            return False
+        query = (
+            sa.select(_S.id)
+            .where(_S.message_id.in_(sorted(set(message_ids))))
+            .order_by(_S.id)  # one order everywhere: no deadlocks between lockers
+            .with_for_update()
+        )
+        self._c.execute(query).all()
+        return True
+
+    def queued_count(self, carrier: str) -> int:
+        query = sa.select(sa.func.count()).where(
+            _S.carrier == carrier, _S.state.in_(["queued", "inflight"])
+        )
+        return int(self._c.execute(query).scalar_one())
+
+    def unreceipted(self, carrier: str, before: datetime, limit: int) -> list[Segment]:
+        rows = self._c.execute(
+            sa.select(smpp_segments)
+            .where(_S.carrier == carrier, _S.state == "submitted", _S.submitted_at < before)
+            .order_by(_S.id)
+            .limit(limit)
+        )
+        return [_segment(r) for r in rows]
+
+    def prune_done(self, before: datetime) -> int:
+        result = self._c.execute(
+            smpp_segments.delete().where(_S.state == "done", _S.updated_at < before)
+        )
+        return int(result.rowcount or 0)
+
+    # -- early receipts ------------------------------------------------------------------------
+
+    def add_early(self, receipts: Sequence[EarlyReceipt]) -> None:
+        if receipts:
+            self._c.execute(
+                smpp_early_receipts.insert(),
+                [
+                    {
+                        "carrier": r.carrier,
+                        "smsc_id": r.smsc_id,
+                        "state": r.state,
+                        "error": r.error,
+                        "network_error": r.network_error,
+                        "received_at": r.received_at,
+                    }
+                    for r in receipts
+                ],
+            )
+
+    def early(self, carrier: str, limit: int) -> list[EarlyReceipt]:
+        e = smpp_early_receipts.c
+        return self._early(
+            sa.select(smpp_early_receipts)
+            .where(e.carrier == carrier)
+            .order_by(e.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+
+    def early_by_ids(self, carrier: str, smsc_ids: Sequence[str]) -> list[EarlyReceipt]:
+        if not smsc_ids:
+            return []
+        e = smpp_early_receipts.c
+        return self._early(
+            sa.select(smpp_early_receipts)
+            .where(e.carrier == carrier, e.smsc_id.in_(list(smsc_ids)))
+            .order_by(e.id)
+        )
+
+    def _early(self, query: sa.Select[Any]) -> list[EarlyReceipt]:
+        rows = self._c.execute(query)
+        return [
+            EarlyReceipt(
+                r.id,
+                r.carrier,
+                r.smsc_id,
+                r.state,
+                r.error,
+                r.network_error,
+                ensure_utc(r.received_at),
+            )
+            for r in rows
+        ]
+
+    def delete_early(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._c.execute(smpp_early_receipts.delete().where(smpp_early_receipts.c.id.in_(ids)))
+
+    def expire_early(self, before: datetime) -> int:
+        result = self._c.execute(
+            smpp_early_receipts.delete().where(smpp_early_receipts.c.received_at < before)
+        )
+        return int(result.rowcount or 0)
+
+
+class SqlSmppRepo(SqlSmppQueue, SqlSmppOutbox):
+    """``SmppRepo``: the queue half here, outboxes, MO parts and binds in ``smpp_outbox``."""

@@ -1,0 +1,1 @@
+"""Third-party SMSCs the SMPP tests start as processes (smpp34's Server, node-smpp)."""

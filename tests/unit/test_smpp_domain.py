@@ -1,0 +1,147 @@
+"""SMPP domain: options, addressing, status classes, encoding, receipts, flow control."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tidings.domain.encoding import split_segments
+from tidings.domain.smpp import (
+    SubmitVerdict,
+    address,
+    bind_plan,
+    classify_submit_status,
+    inbound_number,
+    parse_smpp_options,
+    submit_failure_details,
+)
+from tidings.domain.smpp_encoding import (
+    decode_text,
+    encode_message,
+    pack_septets,
+    split_udh,
+    unpack_septets,
+)
+from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
+from tidings.domain.smpp_receipts import id_candidates, normalize_id, parse_receipt
+
+BASE = {"host": "smsc", "port": 2775, "system_id": "ACME1", "password": "pw"}
+
+
+def test_options_defaults_and_errors_name_the_field() -> None:
+    o = parse_smpp_options(BASE)
+    assert (o.bind, o.window, o.encoding, o.long_messages) == ("transceiver", 10, "gsm7", "udh8")
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"port": 0}, "port"),
+        ({"window": "10"}, "window"),
+        ({"bind": "both"}, "bind"),
+        ({"tls": 1}, "tls"),
+        ({"password": "123456789"}, "password"),
+        ({"colour": "red"}, "colour"),
+        ({"throughput": True}, "throughput"),
+    ]
+    for bad, field in cases:
+        with pytest.raises(ValueError, match=f"^{field}:"):
+            parse_smpp_options({**BASE, **bad})
+    with pytest.raises(ValueError, match=r"^host: required"):
+        parse_smpp_options({**BASE, "host": ""})
+
+
+def test_bind_plan_names() -> None:
+    plan = bind_plan(parse_smpp_options({**BASE, "bind": "pair", "binds": 2}))
+    assert [s.name for s in plan] == ["0:tx", "0:rx", "1:tx", "1:rx"]
+
+
+def test_addresses_by_kind() -> None:
+    assert address("+14255550100") == address("14255550100")
+    assert (address("+14255550100").ton, address("+14255550100").npi) == (1, 1)
+    assert (address("12345").ton, address("12345").npi) == (3, 0)
+    assert (address("ACME").ton, address("ACME").npi) == (5, 0)
+    assert inbound_number("14255550100", 1) == "+14255550100"
+    assert inbound_number("12345", 3) == "12345"
+
+
+def test_submit_status_classes() -> None:
+    assert classify_submit_status(0x58) is SubmitVerdict.THROTTLED
+    assert classify_submit_status(0x14) is SubmitVerdict.THROTTLED
+    assert classify_submit_status(0x08) is SubmitVerdict.RETRY
+    assert classify_submit_status(0x0B) is SubmitVerdict.FAIL
+    assert submit_failure_details(0x0A).startswith(
+        "4001: Invalid From number (SMPP ESME_RINVSRCADR"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 160, "a" * 161, "€" * 80, "€" * 77 + "a", "☕" * 70, "😀" * 40, "x" * 1000],
+)
+def test_udh8_parts_match_acs_segment_counts(text: str) -> None:
+    parts = encode_message(text, "gsm7", "udh8", 9)
+    assert len(parts) == len(split_segments(text))
+
+
+def test_gsm7_packed_with_udh_round_trips() -> None:
+    septets = "hello world".encode("gsm03.38")
+    assert unpack_septets(pack_septets(septets)) == septets
+    parts = encode_message("z" * 200, "gsm7-packed", "udh8", 5)
+    concat, rest = split_udh(parts[0].short_message)
+    assert concat is not None and (concat.ref, concat.total, concat.seq) == (5, 2, 1)
+    assert unpack_septets(rest, 1)[:153] == b"z" * 153  # one fill bit after a 6-octet UDH
+
+
+def test_latin1_and_fallback_to_ucs2() -> None:
+    (part,) = encode_message("café", "latin1", "udh8", 0)
+    assert (part.data_coding, part.short_message) == (3, "café".encode("latin-1"))
+    (part,) = encode_message("€uro ☕", "latin1", "udh8", 0)
+    assert part.data_coding == 8 and decode_text(part.short_message, 8) == "€uro ☕"
+
+
+def test_udh_other_elements_are_skipped() -> None:
+    # A port-addressing element (IEI 0x05) before the 16-bit concatenation element.
+    data = bytes([0x0C, 0x05, 0x04, 0, 1, 0, 2, 0x08, 0x04, 0x01, 0x02, 3, 2]) + b"hi"
+    concat, rest = split_udh(data)
+    assert concat is not None and (concat.ref, concat.total, concat.seq) == (0x102, 3, 2)
+    assert rest == b"hi"
+
+
+def test_receipt_text_and_tlvs() -> None:
+    r = parse_receipt(
+        "id:0A1B sub:001 dlvrd:000 submit date:2601010000 done date:2601010000 "
+        "stat:UNDELIV err:034 Text:hello"
+    )
+    assert r is not None and (r.smsc_id, r.state, r.error, r.final, r.delivered) == (
+        "0A1B",
+        "UNDELIV",
+        "034",
+        True,
+        False,
+    )
+    assert "err 034" in r.details()
+    t = parse_receipt("", receipted_message_id="abc\0", message_state=2)
+    assert t is not None and t.delivered and t.code == 2000
+    e = parse_receipt("id:9 stat:ENROUTE err:000 text:")
+    assert e is not None and not e.final
+    assert parse_receipt("hello world") is None
+
+
+def test_id_normalisation() -> None:
+    assert normalize_id(" 00AB\0") == "ab"
+    assert id_candidates("1A2B") == ["1a2b", "6699"]
+    assert id_candidates("6699") == ["6699", "26265", "1a2b"]
+
+
+def test_token_bucket_and_throttle() -> None:
+    bucket = TokenBucket(10, burst=2, now=0.0)
+    assert bucket.take(0.0, 5)[0] == 2
+    granted, wait = bucket.take(0.0, 1)
+    assert granted == 0 and 0 < wait <= 0.1
+    assert bucket.take(0.1, 1)[0] == 1
+    assert TokenBucket(0).take(0, 1000) == (1000, 0.0)
+    throttle = Throttle(base=1, cap=4)
+    assert [throttle.hit(0) for _ in range(4)] == [1, 2, 4, 4]
+    throttle.ok()
+    assert throttle.hit(10) == 1
+    rng = random.Random(1)
+    assert all(0.5 <= backoff(0, 1, 60, rng) <= 1 for _ in range(20))
+    assert all(30 <= backoff(10, 1, 60, rng) <= 60 for _ in range(20))
