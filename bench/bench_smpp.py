@@ -7,7 +7,8 @@ smpp34's Rust ``Server``; it accepts each submit_sm at once and sends its DELIVR
 straight after), and ``tidings serve`` (SQLite, plain HTTP, throughput limits off) with
 a carrier pointing at it (added, with a route to it, through the REST API). Then it POSTs
 ``/sms`` (HMAC-signed, 50 recipients a request, delivery reports on) from ``--clients``
-concurrent clients until ``--messages`` are accepted, waits for every SMSDeliveryReportReceived event in the outbox, and prints:
+concurrent clients until ``--messages`` are accepted, waits for every
+SMSDeliveryReportReceived event in the outbox, and prints:
 the accept rate, the end-to-end rate (first accept to last report event), accept-to-report
 latency percentiles (from the database: messages.created_at -> events.event_time), and the
 SMSC's own count of submit_sm next to Tidings' count of messages and reports.
