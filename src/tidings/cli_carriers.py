@@ -133,10 +133,12 @@ def carriers_command(app: Application, args: argparse.Namespace) -> int:
     if not args.name:
         raise InvalidInput(f"tidings carriers {args.action} needs a carrier NAME")
     if args.action == "add":
-        if not args.kind:
+        # An SMSC address means an SMPP carrier (``tidings carriers add acme --host ...``).
+        kind = args.kind or ("smpp" if args.opt_host else None)
+        if not kind:
             raise InvalidInput(f"tidings carriers add needs --kind ({', '.join(carriers.kinds)})")
         enabled = True if args.enabled is None else args.enabled
-        config = carriers.add(args.name, args.kind, _options(args), enabled=enabled)
+        config = carriers.add(args.name, kind, _options(args), enabled=enabled)
         print(f"added {_carrier_line(config)}")
     elif args.action == "update":
         changes: dict[str, Any] = {**_options(args), **dict.fromkeys(args.unset)}

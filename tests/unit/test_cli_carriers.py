@@ -64,7 +64,8 @@ def test_carriers_and_routes_through_the_cli(
     ("argv", "words"),
     [
         (["carriers", "add", "acme"], "needs --kind"),
-        (["carriers", "add", "acme", "--kind", "smpp", "--host", "h"], "kind must be one of"),
+        (["carriers", "add", "acme", "--kind", "pigeon", "--host", "h"], "kind must be one of"),
+        (["carriers", "add", "acme", "--kind", "smpp", "--host", "h"], "port: required"),
         (["carriers", "add", "acme", "--kind", "simulator", "--option", "x"], "KEY=VALUE"),
         (["carriers", "show"], "needs a carrier NAME"),
         (["carriers", "show", "ghost"], "was not found"),
@@ -106,3 +107,17 @@ def test_smpp_flags_map_onto_option_keys(monkeypatch: pytest.MonkeyPatch) -> Non
         "source_ton": 5,
         "encoding": "ucs2",
     }
+
+
+def test_an_smsc_address_means_an_smpp_carrier(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    code, out, err = _run(
+        capsys, data, "carriers", "add", "acme", "--host", "smsc.example.net", "--port", "2775",
+        "--system-id", "ACME1", "--password", "pw", "--window", "10", "--throughput", "100",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "acme kind=smpp" in out
+    code, _, err = _run(capsys, data, "carriers", "add", "other")
+    assert code == 2 and "--kind" in err
