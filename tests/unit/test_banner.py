@@ -23,7 +23,9 @@ def test_the_readme_shows_the_banner_tidings_serve_prints(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / ".tidings"
-    app = build(load_settings(environ={"TIDINGS_DATA_DIR": str(data_dir)}))
+    app = build(
+        load_settings(environ={"TIDINGS_DATA_DIR": str(data_dir), "TIDINGS_API_PROCESSES": "1"})
+    )
     try:
         _banner(app, {"primary": "<key>"}, data_dir / "tls" / "ca.pem")
     finally:
