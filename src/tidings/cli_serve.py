@@ -20,6 +20,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import uvicorn
@@ -54,61 +55,19 @@ def serve(
 ) -> int:
     settings = app.settings
     inherited = processes.adopt(getattr(args, "listen_fd", []))
-    if worker and api:
-        app.migrate()
-        released = app.recover()
-        if released:
-            log.info("released %d jobs leased by a process that stopped unexpectedly", released)
-    else:
-        app.check_migrated()
+    _prepare_database(app, api=api, worker=worker)
     keys = app.bootstrap() if api else {}
     several = api and not inherited and settings.api_processes > 1
     # ``serve`` with several API processes: they all answer beside this one, which works.
     apart = several and worker
-    asgi = app.asgi() if api and not apart else None
-    servers: list[tuple[_Server, socket.socket | None]] = []
     sockets = dict(inherited)
     if several:
         if settings.tls:
             sockets["https"] = processes.listen(settings.host, settings.https_port)
         sockets["http"] = processes.listen(settings.host, settings.http_port)
-    quiet = bool(inherited)  # a child of --api-processes: its parent printed the banner
-    if asgi is not None:
-        if settings.tls:
-            tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames)
-            config = uvicorn.Config(
-                asgi,
-                host=settings.host,
-                port=settings.https_port,
-                ssl_certfile=str(tls.server_cert),
-                ssl_keyfile=str(tls.server_key),
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-            )
-            servers.append((_Server(config), sockets.get("https")))
-        config = uvicorn.Config(
-            asgi,
-            host=settings.host,
-            port=settings.http_port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-        servers.append((_Server(config), sockets.get("http")))
-    # Announced once this process's listeners accept. Under ``serve`` with several processes
-    # the API children's sockets are listening (the kernel queues connections) from when
-    # they are spawned, before the banner.
-    announce: Callable[[], None] | None = None
-    if api and not quiet:
-        ca_cert = (
-            ensure_dev_tls(settings.tls_dir, settings.tls_hostnames).ca_cert
-            if settings.tls
-            else None
-        )
-        announce = functools.partial(_announce, app, keys, ca_cert)
-    elif not api:
-        announce = functools.partial(print, f"Tidings {__version__} worker is running.", flush=True)
+    servers = _servers(app, sockets) if api and not apart else []
+    # A child of --api-processes is quiet: its parent prints the banner.
+    announce = _announcement(app, keys, api=api, quiet=bool(inherited))
     children = None
     if several:
         count = settings.api_processes - (0 if apart else 1)
@@ -136,6 +95,59 @@ def serve(
         if children is not None:
             children.stop()
     return 0
+
+
+def _prepare_database(app: Application, *, api: bool, worker: bool) -> None:
+    """``serve`` migrates and takes back the jobs of a process that died; ``api`` and
+    ``worker`` alone only check that the schema is current."""
+    if worker and api:
+        app.migrate()
+        released = app.recover()
+        if released:
+            log.info("released %d jobs leased by a process that stopped unexpectedly", released)
+    else:
+        app.check_migrated()
+
+
+def _servers(
+    app: Application, sockets: dict[str, socket.socket]
+) -> list[tuple[_Server, socket.socket | None]]:
+    """This process's HTTPS (with TLS on) and HTTP servers, on ``sockets`` where given."""
+    settings = app.settings
+    asgi = app.asgi()
+    common: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off"}
+    servers: list[tuple[_Server, socket.socket | None]] = []
+    if settings.tls:
+        tls = ensure_dev_tls(settings.tls_dir, settings.tls_hostnames)
+        config = uvicorn.Config(
+            asgi,
+            host=settings.host,
+            port=settings.https_port,
+            ssl_certfile=str(tls.server_cert),
+            ssl_keyfile=str(tls.server_key),
+            **common,
+        )
+        servers.append((_Server(config), sockets.get("https")))
+    config = uvicorn.Config(asgi, host=settings.host, port=settings.http_port, **common)
+    servers.append((_Server(config), sockets.get("http")))
+    return servers
+
+
+def _announcement(
+    app: Application, keys: dict[str, str], *, api: bool, quiet: bool
+) -> Callable[[], None] | None:
+    """What to print once this process's listeners accept. Under ``serve`` with several
+    processes the API children's sockets are listening (the kernel queues connections) from
+    when they are spawned, before the banner."""
+    settings = app.settings
+    if not api:
+        return functools.partial(print, f"Tidings {__version__} worker is running.", flush=True)
+    if quiet:
+        return None
+    ca_cert = (
+        ensure_dev_tls(settings.tls_dir, settings.tls_hostnames).ca_cert if settings.tls else None
+    )
+    return functools.partial(_announce, app, keys, ca_cert)
 
 
 def _tune_gc() -> None:
