@@ -66,3 +66,37 @@ def test_chat_threads_by_topic(application: Application) -> None:
         "Order 100%_late"
     ]
     assert queries.chat_threads(before=None, limit=10, topic="x%") == []
+
+
+def test_purchased_numbers_by_digits_or_sender_id(application: Application) -> None:
+    from tidings.domain.numbers import Capability, NumberType
+
+    numbers = application.services.numbers
+    for i in range(4):
+        numbers.provision(f"+1844555{i:04d}", NumberType.TOLL_FREE)
+    numbers.provision("CONTOSO", NumberType.ALPHANUMERIC, sms=Capability.OUTBOUND)
+    numbers.provision("100%_OFF", NumberType.ALPHANUMERIC, sms=Capability.OUTBOUND)
+    found = numbers.list_numbers(0, 2, "844-555")
+    assert [n.number for n in found] == ["+18445550000", "+18445550001"]
+    assert [n.number for n in numbers.list_numbers(2, 10, "844-555")] == [
+        "+18445550002",
+        "+18445550003",
+    ]
+    assert [n.number for n in numbers.list_numbers(0, 10, "conTOSO")] == ["CONTOSO"]
+    assert [n.number for n in numbers.list_numbers(0, 10, "%_")] == ["100%_OFF"]  # literally
+    assert numbers.list_numbers(0, 10, "x%") == []
+    assert len(numbers.list_numbers(0, 10)) == 7  # and the seeded number
+
+
+def test_handsets_by_digits(application: Application, clock: FakeClock) -> None:
+    sim = application.services.simulator
+    for i in range(5):
+        sim.create(f"+1555555{i:04d}")
+        clock.advance(1)
+    sim.create("+14255550199")
+    first = sim.handsets(3, 0, "(555) 555")
+    assert [h.number for h in first] == ["+15555550004", "+15555550003", "+15555550002"]
+    assert [h.number for h in sim.handsets(3, 3, "555 555")] == ["+15555550001", "+15555550000"]
+    assert [h.number for h in sim.handsets(10, 0, "425")] == ["+14255550199"]
+    assert sim.handsets(10, 0, "777") == []
+    assert len(sim.handsets(10, 0)) == 6

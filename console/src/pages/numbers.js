@@ -1,11 +1,32 @@
-import { del, ourNumbers, post, VERSIONS } from "../api.js";
-import { Empty, ErrorBox, fmtTime, formValues, html, useAction, useLoad } from "../ui.js";
+import { del, get, post, VERSIONS } from "../api.js";
+import {
+  Empty,
+  ErrorBox,
+  fmtTime,
+  formValues,
+  html,
+  Pager,
+  SearchBox,
+  useAction,
+  useLoad,
+  useQueryState,
+} from "../ui.js";
 import { BuyNumbers } from "./buy_numbers.js";
 
 const TYPES = ["tollFree", "geographic", "mobile", "shortCode", "alphanumeric"];
 
+const LIMIT = 50;
+
 export function Numbers() {
-  const numbers = useLoad(ourNumbers, []);
+  const [q, setQ] = useQueryState({ q: "", offset: "0" });
+  const offset = Number(q.offset) || 0;
+  const numbers = useLoad(
+    () =>
+      get("/phoneNumbers", { "api-version": VERSIONS.numbers, q: q.q, skip: offset, top: LIMIT }).then(
+        (page) => page.phoneNumbers || [],
+      ),
+    [q.q, offset],
+  );
   const { busy, error, act } = useAction();
   const add = (event) => {
     const v = formValues(event);
@@ -27,10 +48,13 @@ export function Numbers() {
       await numbers.reload();
     });
   return html`<section>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Find numbers">
+      <${SearchBox} label="Search" placeholder="number or sender id" value=${q.q} onSearch=${(text) => setQ({ q: text, offset: "0" })} />
+    </form>
     <${ErrorBox} error=${numbers.error} />
-    ${numbers.data && !numbers.data.length && html`<${Empty}>No numbers yet.<//>`}
+    ${numbers.data && !numbers.data.length && html`<${Empty}>${q.q || offset ? "No number matches." : "No numbers yet."}<//>`}
     ${numbers.data?.length > 0 &&
-    html`<div class="table-wrap"><table class="stack">
+    html`<div class="table-wrap"><table class="stack" aria-label="Our numbers">
       <thead><tr><th>Number</th><th>Type</th><th>SMS</th><th>Country</th><th>Since</th><th><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>
         ${numbers.data.map(
@@ -45,6 +69,7 @@ export function Numbers() {
         )}
       </tbody>
     </table></div>`}
+    <${Pager} offset=${offset} limit=${LIMIT} count=${numbers.data?.length || 0} onChange=${(o) => setQ({ ...q, offset: String(o) })} />
     <${BuyNumbers} onBought=${numbers.reload} />
     <form class="card form" onSubmit=${add} aria-label="Add a number">
       <h2>Add a number</h2>

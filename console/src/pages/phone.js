@@ -1,6 +1,18 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { get, ourNumbers, post, put } from "../api.js";
-import { Empty, ErrorBox, fmtTime, formValues, html, NumberSelect, useAction, useLoad } from "../ui.js";
+import {
+  Empty,
+  ErrorBox,
+  fmtTime,
+  formValues,
+  html,
+  NumberSelect,
+  Pager,
+  SearchBox,
+  useAction,
+  useLoad,
+  useQueryState,
+} from "../ui.js";
 
 /** The handset's inbox, kept live by polling for messages after the last one seen. */
 function useInbox(number) {
@@ -88,30 +100,45 @@ function Handset({ number }) {
   </div>`;
 }
 
+const LIMIT = 50;
+
 export function Phone({ arg }) {
-  const handsets = useLoad(() => get("/tidings/simulator/handsets", { limit: 1000 }), []);
+  const [q, setQ] = useQueryState({ q: "", offset: "0" });
+  const offset = Number(q.offset) || 0;
+  const handsets = useLoad(
+    () => get("/tidings/simulator/handsets", { q: q.q, limit: LIMIT, offset }),
+    [q.q, offset],
+  );
   const { busy, error, act } = useAction();
+  // Picking a handset keeps the list's search and page in the address.
+  const query = window.location.hash.split("?")[1];
+  const href = (number) => `#/phone/${number}${query ? `?${query}` : ""}`;
   const create = (event) => {
     const v = formValues(event);
     act(async () => {
       const handset = await put(`/tidings/simulator/handsets/${encodeURIComponent(v.number.trim())}`, {});
       await handsets.reload();
-      window.location.hash = `#/phone/${handset.number}`;
+      window.location.hash = href(handset.number);
     });
   };
-  const selected = arg || handsets.data?.value[0]?.number;
+  const items = handsets.data?.value || [];
+  const selected = arg || items[0]?.number;
   return html`<div class="phone-page">
     <aside class="card handsets">
       <h2>Handsets</h2>
+      <form onSubmit=${(e) => e.preventDefault()} aria-label="Find handsets">
+        <${SearchBox} label="Search" placeholder="handset number" value=${q.q} onSearch=${(text) => setQ({ q: text, offset: "0" })} />
+      </form>
       <${ErrorBox} error=${handsets.error} />
-      ${handsets.data && !handsets.data.value.length && html`<${Empty}>No handsets yet.<//>`}
+      ${handsets.data && !items.length && html`<${Empty}>${q.q || offset ? "No handset matches." : "No handsets yet."}<//>`}
       <ul class="plain">
-        ${(handsets.data?.value || []).map(
+        ${items.map(
           (h) => html`<li>
-            <a class=${h.number === selected ? "active" : ""} href=${`#/phone/${h.number}`}>${h.number}</a>
+            <a class=${h.number === selected ? "active" : ""} href=${href(h.number)}>${h.number}</a>
           </li>`,
         )}
       </ul>
+      <${Pager} offset=${offset} limit=${LIMIT} count=${items.length} onChange=${(o) => setQ({ ...q, offset: String(o) })} />
       <form onSubmit=${create} class="compose" aria-label="New handset">
         <label class="grow"
           >New handset number

@@ -170,8 +170,8 @@ class NumbersService:
     def get_number(self, number: str) -> PurchasedNumber:
         return self._ctx.store.read(lambda tx: _acs_number(tx, number))
 
-    def list_numbers(self, skip: int, top: int) -> list[PurchasedNumber]:
-        return self._ctx.store.read(lambda tx: tx.numbers.page(skip, top))
+    def list_numbers(self, skip: int, top: int, search: str | None = None) -> list[PurchasedNumber]:
+        return self._ctx.store.read(lambda tx: tx.numbers.page(skip, top, search=search))
 
     # -- provisioning outside the ACS API (seed number, short codes, sender ids) ------------
 

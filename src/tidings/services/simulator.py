@@ -106,8 +106,8 @@ class SimulatorService:
             raise NotFound(f"No handset {number}.")
         return found
 
-    def handsets(self, limit: int, offset: int) -> list[Handset]:
-        return self._ctx.store.read(lambda tx: tx.handsets.page(limit, offset))
+    def handsets(self, limit: int, offset: int, search: str | None = None) -> list[Handset]:
+        return self._ctx.store.read(lambda tx: tx.handsets.page(limit, offset, search))
 
     def messages(self, handset: str, after_id: int = 0, limit: int = 100) -> list[HandsetMessage]:
         number = _handset_number(handset)

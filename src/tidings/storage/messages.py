@@ -21,6 +21,7 @@ from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects, rollups
 from tidings.storage.intake import accept_batches, attempts_json, message_row
 from tidings.storage.schema import conversations, messages, opt_changes, optouts
+from tidings.storage.search import number_matches
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -375,8 +376,7 @@ class SqlOptOutRepo:
         if sender is not None:
             query = query.where(optouts.c.sender == sender)
         if search:
-            digits = "".join(ch for ch in search if ch.isdigit()) or search.strip()
-            query = query.where(optouts.c.recipient.contains(digits, autoescape=True))
+            query = query.where(number_matches(optouts.c.recipient, search))
         query = query.order_by(optouts.c.created_at.desc()).offset(offset).limit(limit)
         return [
             OptOutEntry(r.sender, r.recipient, r.country_code, ensure_utc(r.created_at), r.source)

@@ -19,6 +19,7 @@ from tidings.domain.numbers import (
 )
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage.schema import number_searches, operations, phone_numbers
+from tidings.storage.search import number_matches
 
 
 def _number(row: sa.Row[Any]) -> PurchasedNumber:
@@ -61,16 +62,18 @@ class SqlNumberRepo:
         ).first()
         return None if row is None else _number(row)
 
-    def page(self, skip: int, top: int, partner: str | None = None) -> list[PurchasedNumber]:
-        """Numbers bought from ACS, or with ``partner`` those leased through that partner."""
+    def page(
+        self, skip: int, top: int, partner: str | None = None, search: str | None = None
+    ) -> list[PurchasedNumber]:
+        """Numbers bought from ACS, or with ``partner`` those leased through that partner;
+        ``search``: only numbers that contain its digits."""
         column = phone_numbers.c.partner
-        rows = self._c.execute(
-            sa.select(phone_numbers)
-            .where(column.is_(None) if partner is None else column == partner)
-            .order_by(phone_numbers.c.number)
-            .offset(skip)
-            .limit(top)
+        query = sa.select(phone_numbers).where(
+            column.is_(None) if partner is None else column == partner
         )
+        if search:
+            query = query.where(number_matches(phone_numbers.c.number, search))
+        rows = self._c.execute(query.order_by(phone_numbers.c.number).offset(skip).limit(top))
         return [_number(r) for r in rows]
 
     def all_numbers(self) -> set[str]:

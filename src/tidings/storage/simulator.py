@@ -11,6 +11,7 @@ from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
 from tidings.storage.schema import carrier_rules, handset_messages, handsets
+from tidings.storage.search import number_matches
 
 
 class SqlHandsetRepo:
@@ -65,9 +66,15 @@ class SqlHandsetRepo:
             return None
         return Handset(row.number, ensure_utc(row.created_at), list(row.script or []))
 
-    def page(self, limit: int, offset: int) -> list[Handset]:
+    def page(self, limit: int, offset: int, search: str | None = None) -> list[Handset]:
+        """Newest first; ``search``: only handsets whose number contains its digits."""
+        query = sa.select(handsets)
+        if search:
+            query = query.where(number_matches(handsets.c.number, search))
         rows = self._c.execute(
-            sa.select(handsets).order_by(handsets.c.created_at.desc()).offset(offset).limit(limit)
+            query.order_by(handsets.c.created_at.desc(), handsets.c.number)
+            .offset(offset)
+            .limit(limit)
         )
         return [Handset(r.number, ensure_utc(r.created_at), list(r.script or [])) for r in rows]
 

@@ -144,10 +144,12 @@ def routes(services: Services) -> list[Route]:
         version = api_version(request, PHONE_NUMBER_VERSIONS)
         skip = int_param(request, "skip", 0, 0, 1_000_000)
         top = int_param(request, "top", 100, 1, 1000)
-        page = await run(numbers.list_numbers, skip, top + 1)
+        search = request.query_params.get("q") or None  # a Tidings extension for the console
+        page = await run(numbers.list_numbers, skip, top + 1, search)
         next_link = None
         if len(page) > top:
-            query = urlencode({"skip": skip + top, "top": top, "api-version": version})
+            params = {"skip": skip + top, "top": top, "api-version": version}
+            query = urlencode(params | ({"q": search} if search else {}))
             next_link = f"{request.base_url}phoneNumbers?{query}"
         return json(
             schemas.PurchasedPhoneNumbers([purchased_body(n) for n in page[:top]], next_link)

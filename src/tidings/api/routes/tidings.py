@@ -156,7 +156,8 @@ def routes(services: Services) -> list[Route]:
     async def list_handsets(request: Request) -> Response:
         check(request)
         limit, offset = page_params(request)
-        return json({"value": [_handset(h) for h in await run(sim.handsets, limit, offset)]})
+        found = await run(sim.handsets, limit, offset, request.query_params.get("q") or None)
+        return json({"value": [_handset(h) for h in found]})
 
     async def get_rules(request: Request) -> Response:
         check(request)
