@@ -126,6 +126,22 @@ _MAX_LEN = {"system_id": 15, "password": 8, "system_type": 12, "service_type": 5
 
 def parse_smpp_options(options: Mapping[str, Any]) -> SmppOptions:
     """Validate a carrier's options; ``ValueError`` names the first bad field."""
+    _check_keys(options)
+    values: dict[str, Any] = {}
+    value: Any
+    for key, value in options.items():
+        if value is None and key not in _REQUIRED:
+            continue
+        values[key] = _checked_value(key, value)
+    _check_choices(values)
+    parsed = SmppOptions(**values)
+    if parsed.reconnect_max_seconds < parsed.reconnect_min_seconds:
+        raise ValueError("reconnect_max_seconds: must be at least reconnect_min_seconds")
+    return parsed
+
+
+def _check_keys(options: Mapping[str, Any]) -> None:
+    """Every option is a known one, and the required ones are there."""
     known = {f.name for f in fields(SmppOptions)}
     for key in options:
         if key not in known:
@@ -133,31 +149,31 @@ def parse_smpp_options(options: Mapping[str, Any]) -> SmppOptions:
     for key in _REQUIRED:
         if options.get(key) in (None, ""):
             raise ValueError(f"{key}: required")
-    values: dict[str, Any] = {}
-    value: Any
-    for key, value in options.items():
-        if value is None and key not in _REQUIRED:
-            continue
-        expected = _TYPES[key]
-        if isinstance(value, bool) and expected is not bool:
-            raise ValueError(f"{key}: must be a number")
-        if not isinstance(value, expected):
-            raise ValueError(f"{key}: must be {_type_name(expected)}")
-        if key in _RANGES:
-            low, high = _RANGES[key]
-            if not low <= float(cast(float, value)) <= high:
-                raise ValueError(f"{key}: must be between {low:g} and {high:g}")
-        if key in _MAX_LEN and len(str(value)) > _MAX_LEN[key]:
-            raise ValueError(f"{key}: at most {_MAX_LEN[key]} characters")
-        values[key] = float(cast(float, value)) if expected == (int, float) else value
+
+
+def _checked_value(key: str, value: Any) -> Any:
+    """One option's value checked for type, range and length (numbers of seconds and other
+    int-or-float options become floats)."""
+    expected = _TYPES[key]
+    if isinstance(value, bool) and expected is not bool:
+        raise ValueError(f"{key}: must be a number")
+    if not isinstance(value, expected):
+        raise ValueError(f"{key}: must be {_type_name(expected)}")
+    if key in _RANGES:
+        low, high = _RANGES[key]
+        if not low <= float(cast(float, value)) <= high:
+            raise ValueError(f"{key}: must be between {low:g} and {high:g}")
+    if key in _MAX_LEN and len(str(value)) > _MAX_LEN[key]:
+        raise ValueError(f"{key}: at most {_MAX_LEN[key]} characters")
+    return float(cast(float, value)) if expected == (int, float) else value
+
+
+def _check_choices(values: Mapping[str, Any]) -> None:
+    """``bind``, ``encoding`` and ``long_messages`` are one of their choices."""
     choices = {"bind": BIND_CHOICES, "encoding": ENCODINGS, "long_messages": LONG_MESSAGES}
     for key, allowed in choices.items():
         if key in values and values[key] not in allowed:
             raise ValueError(f"{key}: must be one of {', '.join(allowed)}")
-    parsed = SmppOptions(**values)
-    if parsed.reconnect_max_seconds < parsed.reconnect_min_seconds:
-        raise ValueError("reconnect_max_seconds: must be at least reconnect_min_seconds")
-    return parsed
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:

@@ -207,70 +207,89 @@ def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datet
     """Match receipts to parts (exact id first, then hex/decimal readings of parts still
     waiting); unmatched ones wait in ``smpp_early_receipts``."""
     repo = tx.smpp
-    wanted = {c for r in receipts for c in id_candidates(r.smsc_id)}
-    found = repo.by_smsc_ids(carrier, sorted(wanted))
-    if found and repo.lock_messages(sorted({s.message_id for s in found})):
-        # Every part of the messages concerned is locked now: read them again.
-        locked = repo.segments_of(sorted({s.message_id for s in found}))
-        found = [s for s in locked if s.smsc_id in wanted and s.carrier == carrier]
-    finals: dict[str, Segment] = {}
-    by_id: dict[str, Segment] = {}
-    # An id can repeat (an SMSC restarted and counts from the start again): the part still
-    # waiting for its receipt wins, and of those the one submitted last.
-    for s in sorted(found, key=lambda s: (s.state != "done", s.submitted_at or _EPOCH, s.id)):
-        if s.smsc_id is not None:
-            by_id[s.smsc_id] = s
+    found = _receipted_parts(tx, carrier, receipts)
+    by_id = _parts_by_smsc_id(found)
     finished: set[int] = {s.id for s in found if s.state == "done"}
     updates: list[SegmentUpdate] = []
     touched: set[str] = set()
     early: list[EarlyReceipt] = []
     applied = Applied([])
     for r in receipts:
-        candidates = id_candidates(r.smsc_id)
-        segment = by_id.get(candidates[0])
-        if segment is None:
-            segment = next(
-                (by_id[c] for c in candidates[1:] if c in by_id and by_id[c].id not in finished),
-                None,
-            )
-        if segment is None:
-            early.append(
-                EarlyReceipt(
-                    0, carrier, normalize_id(r.smsc_id), r.state, r.error, r.network_error, now
-                )
-            )
-            continue
-        if segment.id in finished:
-            # A repeated receipt, or the first for a part whose id an SMSC reused (after a
-            # restart) and whose submit_sm_resp is not stored yet: keep it for a while.
-            early.append(
-                EarlyReceipt(
-                    0, carrier, normalize_id(r.smsc_id), r.state, r.error, r.network_error, now
-                )
-            )
+        segment = _match_receipt(r, by_id, finished)
+        if segment is None or segment.id in finished:
+            # No part has the id; or a repeated receipt, or the first for a part whose id an
+            # SMSC reused (after a restart) and whose submit_sm_resp is not stored yet: keep
+            # it for a while.
+            early.append(_early_receipt(carrier, r, now))
             continue
         applied.matched += 1
+        updates.append(_receipt_update(segment, r, now))
         if r.final:
-            updates.append(
-                SegmentUpdate(
-                    segment.id,
-                    "done",
-                    now,
-                    delivered=r.delivered,
-                    code=r.code,
-                    details=r.details(),
-                    receipt_state=r.state,
-                )
-            )
             finished.add(segment.id)
             touched.add(segment.message_id)
-        else:
-            updates.append(SegmentUpdate(segment.id, segment.state, now, receipt_state=r.state))
     repo.update_segments(updates)
     repo.add_early(early)
     applied.early = len(early)
-    applied.reports.extend(_complete(tx, touched, now, finals))
+    applied.reports.extend(_complete(tx, touched, now, {}))
     return applied
+
+
+def _receipted_parts(tx: Tx, carrier: str, receipts: Sequence[Receipt]) -> list[Segment]:
+    """The carrier's parts any reading of the receipts' ids names, read again under the lock
+    of their messages (when there is one to take)."""
+    repo = tx.smpp
+    wanted = {c for r in receipts for c in id_candidates(r.smsc_id)}
+    found = repo.by_smsc_ids(carrier, sorted(wanted))
+    if found and repo.lock_messages(sorted({s.message_id for s in found})):
+        # Every part of the messages concerned is locked now: read them again.
+        locked = repo.segments_of(sorted({s.message_id for s in found}))
+        found = [s for s in locked if s.smsc_id in wanted and s.carrier == carrier]
+    return found
+
+
+def _parts_by_smsc_id(found: Sequence[Segment]) -> dict[str, Segment]:
+    """The part each SMSC id stands for.
+
+    An id can repeat (an SMSC restarted and counts from the start again): the part still
+    waiting for its receipt wins, and of those the one submitted last."""
+    by_id: dict[str, Segment] = {}
+    for s in sorted(found, key=lambda s: (s.state != "done", s.submitted_at or _EPOCH, s.id)):
+        if s.smsc_id is not None:
+            by_id[s.smsc_id] = s
+    return by_id
+
+
+def _match_receipt(r: Receipt, by_id: dict[str, Segment], finished: set[int]) -> Segment | None:
+    """The part a receipt is for: the exact id first, then another reading of the id (hex or
+    decimal) naming a part that is not done yet."""
+    candidates = id_candidates(r.smsc_id)
+    segment = by_id.get(candidates[0])
+    if segment is None:
+        segment = next(
+            (by_id[c] for c in candidates[1:] if c in by_id and by_id[c].id not in finished),
+            None,
+        )
+    return segment
+
+
+def _early_receipt(carrier: str, r: Receipt, now: datetime) -> EarlyReceipt:
+    """A receipt no part can take yet, as it waits in ``smpp_early_receipts``."""
+    return EarlyReceipt(0, carrier, normalize_id(r.smsc_id), r.state, r.error, r.network_error, now)
+
+
+def _receipt_update(segment: Segment, r: Receipt, now: datetime) -> SegmentUpdate:
+    """What a receipt does to its part: a final one finishes it, another records its state."""
+    if r.final:
+        return SegmentUpdate(
+            segment.id,
+            "done",
+            now,
+            delivered=r.delivered,
+            code=r.code,
+            details=r.details(),
+            receipt_state=r.state,
+        )
+    return SegmentUpdate(segment.id, segment.state, now, receipt_state=r.state)
 
 
 def _complete(
@@ -282,34 +301,42 @@ def _complete(
     found there needs no second read."""
     if not message_ids:
         return []
+    reports: list[PendingReport] = []
+    for message_id, segments in _parts_of(tx, message_ids, finals or {}).items():
+        if any(s.state != "done" for s in segments):
+            continue
+        reports.append(_report(message_id, segments, now))
+    tx.smpp.add_reports(reports)
+    return reports
+
+
+def _parts_of(tx: Tx, message_ids: set[str], known: dict[str, Segment]) -> dict[str, list[Segment]]:
+    """The parts of each message: a one-part message in ``known`` as it is there, the others
+    read from the store."""
     parts: dict[str, list[Segment]] = defaultdict(list)
-    known = finals or {}
     unknown = sorted(m for m in message_ids if m not in known or known[m].total != 1)
     for m in message_ids:
         if m in known and known[m].total == 1:
             parts[m].append(known[m])
     for s in tx.smpp.segments_of(unknown):
         parts[s.message_id].append(s)
-    reports: list[PendingReport] = []
-    for message_id, segments in parts.items():
-        if any(s.state != "done" for s in segments):
-            continue
-        outcome = aggregate(
-            [SegmentOutcome(bool(s.delivered), s.code or 0, s.details or "") for s in segments]
-        )
-        acs = segments[0].segments
-        ok = sum(1 for s in segments if s.delivered)
-        if len(segments) == acs:
-            attempt = (now, ok, acs - ok)
-        else:
-            attempt = (now, acs if outcome.delivered else 0, 0 if outcome.delivered else acs)
-        reports.append(
-            PendingReport(
-                message_id, outcome.delivered, outcome.code, outcome.details, now, (attempt,)
-            )
-        )
-    tx.smpp.add_reports(reports)
-    return reports
+    return parts
+
+
+def _report(message_id: str, segments: list[Segment], now: datetime) -> PendingReport:
+    """The delivery report of a message all of whose parts are done."""
+    outcome = aggregate(
+        [SegmentOutcome(bool(s.delivered), s.code or 0, s.details or "") for s in segments]
+    )
+    acs = segments[0].segments
+    ok = sum(1 for s in segments if s.delivered)
+    if len(segments) == acs:
+        attempt = (now, ok, acs - ok)
+    else:
+        attempt = (now, acs if outcome.delivered else 0, 0 if outcome.delivered else acs)
+    return PendingReport(
+        message_id, outcome.delivered, outcome.code, outcome.details, now, (attempt,)
+    )
 
 
 @dataclass(frozen=True)
