@@ -19,9 +19,9 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.metrics import BindMetrics
@@ -243,6 +243,24 @@ class BindRunner:
         return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
 
     async def _submit(self, live: _Live, segment: Segment) -> None:
+        """Send one part and queue its outcome; the window slot is given back whatever
+        happens (a slot lost to an unexpected error would stall the bind for good)."""
+        try:
+            outcome = await self._submit_one(live, segment)
+        except Exception as exc:  # the library failed us: resend, on a new session
+            log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
+            self._last_error = f"submit_sm: {type(exc).__name__}: {exc}"
+            outcome = ledger.Outcome(segment, SubmitVerdict.RETRY, -1)
+            live.outcomes.put_nowait(outcome)
+            live.outcomes.put_nowait(_Poison(_Restart(self._last_error)))
+            return
+        finally:
+            live.window.release()
+            live.inflight -= 1
+        if outcome is not None:
+            live.outcomes.put_nowait(outcome)
+
+    async def _submit_one(self, live: _Live, segment: Segment) -> ledger.Outcome | None:
         options = self.options
         pdu = SubmitPdu(
             source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
@@ -256,24 +274,18 @@ class BindRunner:
         )
         started = time.monotonic()
         try:
-            resp = await asyncio.wait_for(
-                live.session.submit(pdu), timeout=options.response_timeout_seconds
-            )
+            resp = await _within(live.session.submit(pdu), options.response_timeout_seconds)
         except TimeoutError:
             self.metrics.timeout()
             self._last_error = "submit_sm_resp timed out"
-            live.window.release()
-            live.inflight -= 1
             # Resent later (it may have reached the SMSC: the duplicate window), counted as
             # an attempt; the session is suspect and restarts.
             live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
             live.outcomes.put_nowait(_Poison(_Restart("submit_sm_resp timed out")))
-            return
+            return None
         except SessionClosed as exc:
-            live.window.release()
-            live.inflight -= 1
             live.outcomes.put_nowait(_Poison(exc))
-            return
+            return None
         self.metrics.response(time.monotonic() - started, resp.status)
         verdict = classify_submit_status(resp.status)
         delay = 1.0
@@ -285,11 +297,7 @@ class BindRunner:
         if verdict is not SubmitVerdict.OK:
             self._last_status = resp.status
             self._last_error = f"submit_sm: {status_name(resp.status)}"
-        live.outcomes.put_nowait(
-            ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
-        )
-        live.window.release()
-        live.inflight -= 1
+        return ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
 
     async def _writer(self, live: _Live) -> None:
         """Commit submit outcomes in batches, then hand their reports to the sink."""
@@ -395,3 +403,23 @@ class BindRunner:
     async def _db(self, fn: Callable[[Tx], T]) -> T:
         # Group-committed with the other binds' and the API's concurrent transactions.
         return await self._store.write_async(fn)
+
+
+async def _within(call: Coroutine[Any, Any, T], seconds: float) -> T:
+    """``call``'s result, or ``TimeoutError`` after ``seconds``. Unlike ``asyncio.wait_for``
+    this does not wait for the cancelled call to finish: a library future that does not
+    answer cancellation (a submit on a session the SMSC stopped answering) must not hold
+    its window slot for ever."""
+    task = asyncio.ensure_future(call)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_consume)
+        raise TimeoutError
+    return task.result()
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Retrieve a dropped call's outcome, so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
