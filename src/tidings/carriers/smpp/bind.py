@@ -54,6 +54,8 @@ from tidings.ports.smpp import Segment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: How long a session's close and its tasks' ends are waited for before the bind goes on.
+CLEANUP_SECONDS = 5.0
 
 
 class _Restart(Exception):
@@ -193,10 +195,15 @@ class BindRunner:
             # of the session before the session goes.
             await asyncio.wait([reader], timeout=2)
         if stopper not in done:
-            await session.close()
-        for task in [*tasks, stopper, *live.tasks]:
+            with contextlib.suppress(TimeoutError):
+                await _within(session.close(), CLEANUP_SECONDS)
+        # A task inside a library call that does not answer cancellation (a read on a dead
+        # session) must not keep the bind from coming back: wait for them a bounded time.
+        ending = [*tasks, stopper, *live.tasks]
+        for task in ending:
             task.cancel()
-        await asyncio.gather(*tasks, stopper, *live.tasks, return_exceptions=True)
+            task.add_done_callback(_consume)
+        await asyncio.wait(ending, timeout=CLEANUP_SECONDS)
         if live.storing:
             # What smpp34 has acknowledged is stored before the session goes.
             await asyncio.wait(live.storing, timeout=10)
@@ -411,7 +418,12 @@ async def _within(call: Coroutine[Any, Any, T], seconds: float) -> T:
     answer cancellation (a submit on a session the SMSC stopped answering) must not hold
     its window slot for ever."""
     task = asyncio.ensure_future(call)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        task.add_done_callback(_consume)
+        raise
     if not done:
         task.cancel()
         task.add_done_callback(_consume)
