@@ -39,7 +39,8 @@ def emit(event: str, **fields: Any) -> None:
 
 
 class Smsc:
-    def __init__(self, ids: str, text_only: bool) -> None:
+    def __init__(self, ids: str, text_only: bool, first_id: int = 1_000_000) -> None:
+        self.first_id = first_id
         self.ids = ids
         self.text_only = text_only
         self.sessions: dict[str, smpp34.Esme] = {}
@@ -54,7 +55,7 @@ class Smsc:
 
     def new_ids(self) -> tuple[str, str]:
         self.count += 1
-        n = 1_000_000 + self.count
+        n = self.first_id + self.count
         if self.ids == "hex":
             return format(n, "X"), format(n, "X")
         if self.ids == "mixed":
@@ -196,11 +197,14 @@ async def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ids", choices=["dec", "hex", "mixed"], default="dec")
     parser.add_argument("--text-only", action="store_true")
+    parser.add_argument(
+        "--first-id", type=int, default=1_000_000, help="message ids count up from here"
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-message events (bench)")
     args = parser.parse_args()
     global quiet
     quiet = args.quiet
-    smsc = Smsc(args.ids, args.text_only)
+    smsc = Smsc(args.ids, args.text_only, args.first_id)
     server = smpp34.Server(
         host="127.0.0.1", port=args.port, system_id="TestSMSC", inbound_capacity=100_000
     )
