@@ -43,6 +43,13 @@ def test_two_apis_and_two_workers(
         for log in logs
     ]
     try:
+        # Both workers are up (their SIGTERM handlers installed) before the work starts.
+        deadline = time.monotonic() + 60
+        while not all(
+            b"worker is running" in (tmp_path / f"worker{i}.log").read_bytes() for i in range(2)
+        ):
+            assert time.monotonic() < deadline, "a worker did not start"
+            time.sleep(0.05)
         hook = f"/ok/scale-{tmp_path.name}"
         with httpx.Client(base_url=apis[0].http_endpoint, auth=HmacAuth(ACCESS_KEY)) as admin:
             created = admin.put(

@@ -93,7 +93,15 @@ def test_event_grid_delivery_parses_and_verifies(
     assert event.subject == "/phonenumber/18005550100"
     assert event.data["MessageId"] == result.message_id
     assert headers["aeg-subscription-name"] == "EG-REPORTS"
-    log = api.get("/eventSubscriptions/eg-reports/deliveries").json()["value"]
+
+    # The receiver has the post; the dispatcher records the 2xx just after.
+    def recorded() -> list[dict[str, Any]]:
+        value: list[dict[str, Any]] = api.get("/eventSubscriptions/eg-reports/deliveries").json()[
+            "value"
+        ]
+        return value if value and value[0]["status"] != "pending" else []
+
+    log = wait_for(recorded)
     assert log[0]["status"] == "delivered" and log[0]["eventIds"] == [event.id]
     attempts = api.get(f"/eventSubscriptions/eg-reports/deliveries/{log[0]['id']}").json()[
         "attempts"
