@@ -39,6 +39,7 @@ class BindMode(StrEnum):
 BIND_CHOICES = ("transceiver", "transmitter", "receiver", "pair")
 ENCODINGS = ("gsm7", "gsm7-packed", "latin1", "ucs2")
 LONG_MESSAGES = ("udh8", "udh16", "sar", "payload")
+SESSIONS = ("stream", "smpp34")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class SmppOptions:
     throughput: float = 0.0  # messages per second per bind; 0 = unlimited
     tls: bool = False
     tls_verify: bool = True
+    tls_ca_file: str | None = None  # PEM file of CAs to trust instead of the system's
+    session: str = "stream"  # stream (ours, over smpp34's codec) | smpp34 (its client)
     encoding: str = "gsm7"
     long_messages: str = "udh8"
     enquire_link_seconds: float = 30.0
@@ -84,6 +87,8 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "throughput": (int, float),
     "tls": bool,
     "tls_verify": bool,
+    "tls_ca_file": str,
+    "session": str,
     "encoding": str,
     "long_messages": str,
     "enquire_link_seconds": (int, float),
@@ -121,7 +126,14 @@ _RANGES: dict[str, tuple[float, float]] = {
     "lease_seconds": (1, 600),
     "receipt_timeout_seconds": (1, 30 * 86400),
 }
-_MAX_LEN = {"system_id": 15, "password": 8, "system_type": 12, "service_type": 5, "host": 253}
+_MAX_LEN = {
+    "system_id": 15,
+    "password": 8,
+    "system_type": 12,
+    "service_type": 5,
+    "host": 253,
+    "tls_ca_file": 4096,
+}
 
 
 def parse_smpp_options(options: Mapping[str, Any]) -> SmppOptions:
@@ -169,8 +181,13 @@ def _checked_value(key: str, value: Any) -> Any:
 
 
 def _check_choices(values: Mapping[str, Any]) -> None:
-    """``bind``, ``encoding`` and ``long_messages`` are one of their choices."""
-    choices = {"bind": BIND_CHOICES, "encoding": ENCODINGS, "long_messages": LONG_MESSAGES}
+    """``bind``, ``encoding``, ``long_messages`` and ``session`` are one of their choices."""
+    choices = {
+        "bind": BIND_CHOICES,
+        "encoding": ENCODINGS,
+        "long_messages": LONG_MESSAGES,
+        "session": SESSIONS,
+    }
     for key, allowed in choices.items():
         if key in values and values[key] not in allowed:
             raise ValueError(f"{key}: must be one of {', '.join(allowed)}")

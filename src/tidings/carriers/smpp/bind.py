@@ -191,8 +191,8 @@ class BindRunner:
             await self._drain(live, sender)
             await session.unbind()
         elif reader is not None and not reader.done():
-            # smpp34 has already acknowledged what sits in its queue: read it to the end
-            # of the session before the session goes.
+            # A session whose library answers deliver_sm by itself (smpp34's) has
+            # acknowledged what sits in its queue: read it to the end before it goes.
             await asyncio.wait([reader], timeout=2)
         if stopper not in done:
             with contextlib.suppress(TimeoutError):
@@ -205,7 +205,7 @@ class BindRunner:
             task.add_done_callback(_consume)
         await asyncio.wait(ending, timeout=CLEANUP_SECONDS)
         if live.storing:
-            # What smpp34 has acknowledged is stored before the session goes.
+            # What the session has taken in is stored before it goes (acknowledged or not).
             await asyncio.wait(live.storing, timeout=10)
         await self._settle(live)
         self._live = None
@@ -216,8 +216,9 @@ class BindRunner:
         """On shutdown: stop claiming, let outstanding submits answer (up to the timeout)."""
         if sender is not None:
             sender.cancel()
-        if live.tasks:
-            await asyncio.wait(set(live.tasks), timeout=self.options.response_timeout_seconds)
+        pending = live.tasks | live.storing  # storing batches answer their deliver_sm
+        if pending:
+            await asyncio.wait(pending, timeout=self.options.response_timeout_seconds)
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -41,6 +41,17 @@ DONE_RETENTION = timedelta(days=3)
 OUTBOX_GRACE = timedelta(seconds=10)
 
 
+def session_connector(session: str) -> Connector:
+    """The ``SmppSession`` implementation a carrier's ``session`` option names."""
+    if session == "smpp34":
+        from tidings.carriers.smpp import smpp34_session
+
+        return smpp34_session.connect
+    from tidings.carriers.smpp import stream_session
+
+    return stream_session.connect
+
+
 class SmppCarrier:
     def __init__(
         self,
@@ -59,11 +70,7 @@ class SmppCarrier:
         self._store = store
         self._clock = clock
         self.node_id = node_id
-        if connector is None:
-            from tidings.carriers.smpp.smpp34_session import connect
-
-            connector = connect
-        self._connector = connector
+        self._connector = connector or session_connector(options.session)
         self.metrics = metrics or SmppMetrics()
         self._rng = rng or random.Random()
         self._relay = SinkRelay(store)

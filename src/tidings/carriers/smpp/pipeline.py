@@ -1,8 +1,8 @@
 """The pieces of a bound session: its live state, batching, and the receive side.
 
 ``Receiver`` reads ``deliver_sm`` PDUs, classifies them (receipt or MO) and stores them in
-batches, up to four at once so their transactions share group commits, then hands what they
-produced to the sink (``SinkRelay``).
+batches, up to four at once so their transactions share group commits, answers them once
+committed, then hands what they produced to the sink (``SinkRelay``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.inbound import classify
 from tidings.carriers.smpp.metrics import BindMetrics
 from tidings.carriers.smpp.relay import SinkRelay
-from tidings.carriers.smpp.session import SessionClosed, SmppSession
+from tidings.carriers.smpp.session import InboundPdu, SessionClosed, SmppSession
 from tidings.domain.smpp_receipts import Receipt
 from tidings.ports import Clock, Store, Tx
 
@@ -81,45 +81,59 @@ class Receiver:
         self._metrics = metrics
 
     async def run(self, live: Live) -> None:
-        pending: asyncio.Queue[object] = asyncio.Queue()
+        pending: asyncio.Queue[InboundPdu | None] = asyncio.Queue()
 
         async def read() -> None:
             while True:
                 pdu = await live.session.receive()
-                if pdu is None:
-                    pending.put_nowait(None)
-                    return
                 pending.put_nowait(pdu)
+                if pdu is None:
+                    return
 
         reader = asyncio.create_task(read())
         slots = asyncio.Semaphore(4)
         try:
             while True:
                 batch = await gather(pending)
-                closed = None in batch
-                items = [classify(self.carrier, p) for p in batch if p is not None]
-                receipts = [i for i in items if isinstance(i, Receipt)]
-                mo = [i for i in items if isinstance(i, ledger.MoItem)]
-                unreadable = sum(1 for i in items if i is None)
-                if unreadable:
-                    log.warning(
-                        "%d unreadable receipts on %s/%s", unreadable, self.carrier, self.bind
-                    )
+                pdus = [p for p in batch if p is not None]
                 for task in [t for t in live.storing if t.done()]:
                     task.result()  # a failed batch ends the session
-                if receipts or mo:
+                if pdus:
                     await slots.acquire()
-                    task = asyncio.create_task(self.store(receipts, mo))
+                    task = asyncio.create_task(self.store(live.session, pdus))
                     task.add_done_callback(lambda _: slots.release())
                     live.storing.add(task)
                     task.add_done_callback(live.storing.discard)
-                if closed:
+                if len(pdus) < len(batch):
                     await asyncio.gather(*live.storing)
                     raise SessionClosed("the SMSC closed the session")
         finally:
             reader.cancel()
 
-    async def store(self, receipts: list[Receipt], mo: list[ledger.MoItem]) -> None:
+    def _classify(self, pdu: InboundPdu) -> Receipt | ledger.MoItem | None:
+        try:
+            return classify(self.carrier, pdu)
+        except Exception:  # a PDU we cannot read must not end the session, again and again
+            log.exception(
+                "unreadable deliver_sm on %s/%s: esm_class 0x%02X data_coding %d %s",
+                self.carrier, self.bind, pdu.esm_class, pdu.data_coding,
+                pdu.short_message.hex(),
+            )  # fmt: skip
+            return None
+
+    async def store(self, session: SmppSession, pdus: list[InboundPdu]) -> None:
+        """Store a batch of receipts and MO parts, then answer their ``deliver_sm``s: only
+        what is committed is acknowledged (a failure ends the session unanswered, and the
+        SMSC delivers the batch again)."""
+        items = [self._classify(p) for p in pdus]
+        receipts = [i for i in items if isinstance(i, Receipt)]
+        mo = [i for i in items if isinstance(i, ledger.MoItem)]
+        unreadable = len(items) - len(receipts) - len(mo)
+        if unreadable:
+            log.warning("%d unreadable deliver_sm on %s/%s", unreadable, self.carrier, self.bind)
+        if not receipts and not mo:
+            await session.acknowledge(pdus)
+            return
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
@@ -133,5 +147,6 @@ class Receiver:
             return applied, list(inbound)
 
         applied, inbound = await self._store.write_async(write)
+        await session.acknowledge(pdus)
         self._metrics.receipts(applied.matched, applied.early)
         await self._relay.flush(applied, inbound)

@@ -1,12 +1,14 @@
-"""Our own small SMPP session interface; ``smpp34_session`` implements it over smpp34.
+"""Our own small SMPP session interface, implemented twice: ``stream_session`` (the
+default: asyncio streams with smpp34's PDU codec; ``deliver_sm_resp`` only after commit)
+and ``smpp34_session`` (smpp34's own Rust client session).
 
 Everything above this module (binds, queue, receipts) speaks these types only, so the
-library under it can be swapped (aiosmpplib, a newer smpp34) by writing one adapter.
+library under it can be swapped by writing one adapter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +27,8 @@ class BindRequest:
     tls_verify: bool
     window: int
     connect_timeout_seconds: float
+    enquire_link_seconds: float = 30.0
+    tls_ca_file: str | None = None
 
 
 def bind_request(o: SmppOptions, mode: BindMode) -> BindRequest:
@@ -39,6 +43,8 @@ def bind_request(o: SmppOptions, mode: BindMode) -> BindRequest:
         o.tls_verify,
         o.window,
         o.response_timeout_seconds,
+        o.enquire_link_seconds,
+        o.tls_ca_file,
     )
 
 
@@ -72,6 +78,7 @@ class InboundPdu:
     data_coding: int
     short_message: bytes
     tlvs: Mapping[int, bytes] = field(default_factory=dict)
+    sequence: int = 0  # the PDU's sequence_number, which its deliver_sm_resp repeats
 
 
 class BindError(Exception):
@@ -96,6 +103,12 @@ class SmppSession(Protocol):
 
     async def receive(self) -> InboundPdu | None:
         """The next ``deliver_sm``; None once the session has ended."""
+        ...
+
+    async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
+        """Answer ``deliver_sm``s with ``deliver_sm_resp``, called once what they carried is
+        committed: a PDU never answered (the process died first) is redelivered by the SMSC.
+        A session whose library answers by itself does nothing here."""
         ...
 
     async def unbind(self) -> None:

@@ -1,4 +1,5 @@
-"""``SmppSession`` over smpp34 (Rust/tokio core, asyncio wheel).
+"""``SmppSession`` over smpp34's own client session (Rust/tokio core, asyncio wheel):
+``session: smpp34`` in a carrier's options (the default is ``stream_session``).
 
 What smpp34 1.5.0's Python client does by itself, and what that means here:
 
@@ -12,13 +13,14 @@ What smpp34 1.5.0's Python client does by itself, and what that means here:
 - enquire_link (30 s), the response timer (30 s) and the inactivity timer are the library's
   fixed defaults; we bound each submit by ``response_timeout_seconds`` ourselves.
 - ``tls=True`` verifies the SMSC's certificate with the system trust store; there is no way
-  to turn verification off.
+  to turn verification off or to name a CA file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 
 import smpp34
 
@@ -89,6 +91,9 @@ class Smpp34Session:
             tlvs={t.tag: bytes(t.value) for t in event.tlvs},
         )
 
+    async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
+        """smpp34 has answered them already (see the module's docstring)."""
+
     async def unbind(self) -> None:
         if self._closed:
             return
@@ -110,9 +115,10 @@ def _status(message: str) -> int | None:
 
 
 async def connect(request: BindRequest) -> SmppSession:
-    if request.tls and not request.tls_verify:
+    if request.tls and (not request.tls_verify or request.tls_ca_file):
         raise BindError(
-            "tls_verify=false is not supported by the smpp34 session (it always verifies)",
+            "tls_verify=false and tls_ca_file are not supported by the smpp34 session "
+            "(it verifies with the system trust store)",
             refused=True,
         )
     client = smpp34.Client(
