@@ -68,8 +68,12 @@ async def running(
         try:
             yield carrier
         finally:
-            tasks.cancel_scope.cancel()
-            await carrier.aclose()
+            # Closed before the cancel: an await inside a cancelled scope would be cancelled
+            # at once, and the CancelledError would hide the body's own exception.
+            try:
+                await carrier.aclose()
+            finally:
+                tasks.cancel_scope.cancel()
 
 
 async def bound(carrier: SmppCarrier, timeout: float = 10) -> None:

@@ -20,6 +20,8 @@ from tests.e2e.smpp_fixtures import (
     running,
     sms,
 )
+from tidings.carriers.smpp.carrier import SmppCarrier
+from tidings.carriers.smpp.stream_session import StreamSession
 from tidings.storage import migrations
 from tidings.storage.database import Database
 
@@ -118,14 +120,28 @@ async def test_lease_one_owner_and_takeover(db: Database) -> None:
                 assert len(smsc.of("bound")) == 1
                 await a.aclose()  # node-a goes away (clean unbind releases the lease)
                 await smsc.wait(lambda e: e["event"] == "unbound")
-                await bound(b, timeout=10)
-                (status,) = b.status()
-                assert status.owner == "node-b"
+                # (available() is true at once: it counts node-a's bind as of b's last
+                # housekeeping; wait for b's own.)
+                with anyio.fail_after(10):
+                    while (b.status()[0].owner, b.status()[0].state) != ("node-b", "bound"):
+                        await anyio.sleep(0.05)
                 message = sms("+14255558888")
                 await b.submit([message])
                 await sink_b.until(lambda: len(sink_b.reports) == 1)
     finally:
         smsc.stop()
+
+
+def crash(carrier: SmppCarrier) -> None:
+    """What a process death does to a carrier: its tasks stop with no unbind and no lease
+    release, and the kernel closes its connections."""
+    sessions = [r._live.session for r in carrier._runners if r._live is not None]
+    for task in carrier._tasks:
+        task.cancel()
+    carrier._relay.sink = None
+    for session in sessions:
+        assert isinstance(session, StreamSession)
+        session._writer.transport.abort()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -155,9 +171,7 @@ async def test_a_dead_holder_loses_the_bind_to_another_worker(shared_db: Databas
                 await anyio.sleep(1)
                 assert b.status()[0].owner == "node-a"
                 await a.submit(messages)
-                for task in a._tasks:  # the crash: no unbind, no release
-                    task.cancel()
-                a._relay.sink = None
+                crash(a)
                 with anyio.fail_after(15):
                     while b.status()[0].owner != "node-b" or b.status()[0].state != "bound":
                         await anyio.sleep(0.05)

@@ -3,7 +3,6 @@ implementation): sending with receipts, long messages, and a refused bind."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,18 +18,13 @@ from tests.e2e.smpp_fixtures import (
     running,
     sms,
 )
-from tests.smsc.harness import ROOT
+from tests.smsc.harness import node_missing
 from tidings.storage.database import Database
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
-NODE_DIR = ROOT / "tests" / "smsc" / "node"
-if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "smpp").is_dir():
-    pytest.skip(
-        "node-smpp is not installed (scripts/test runs npm install in tests/smsc/node; "
-        "needs node and npm)",
-        allow_module_level=True,
-    )
+if reason := node_missing():
+    pytest.skip(reason, allow_module_level=True)
 
 
 @pytest.fixture
@@ -45,7 +39,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def smsc() -> Iterator[SmscProcess]:
-    process = SmscProcess(["node", str(NODE_DIR / "smsc.js")]).start()
+    process = SmscProcess.node().start()
     yield process
     process.stop()
 

@@ -4,7 +4,7 @@ exceeded, throttling pauses the bind, a lost lease drops the session, a refused 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import anyio
@@ -62,6 +62,13 @@ class FakeSession:
     async def receive(self) -> InboundPdu | None:
         await self.closed.wait()
         return None
+
+    @property
+    def ended(self) -> str | None:
+        return "closed" if self.closed.is_set() else None
+
+    async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
+        raise AssertionError("nothing is received in these tests")
 
     async def unbind(self) -> None:
         self.unbound = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,6 +18,19 @@ from tests.server import free_port
 from tidings.domain.messages import CarrierInbound, CarrierReport
 
 ROOT = Path(__file__).resolve().parents[2]
+NODE_DIR = ROOT / "tests" / "smsc" / "node"
+
+
+def node_missing() -> str | None:
+    """Why node-smpp's SMSC cannot run here, or None."""
+    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "smpp").is_dir():
+        return (
+            "node-smpp is not installed (scripts/test runs npm install in tests/smsc/node; "
+            "needs node and npm)"
+        )
+    return None
+
+
 Event = dict[str, Any]
 
 
@@ -33,6 +47,11 @@ class SmscProcess:
     @classmethod
     def smpp34(cls, *args: str, port: int | None = None) -> SmscProcess:
         return cls([sys.executable, "-m", "tests.smsc.smpp34_smsc", *args], port)
+
+    @classmethod
+    def node(cls, *args: str, port: int | None = None) -> SmscProcess:
+        """node-smpp's SMSC (``tests/smsc/node/smsc.js``); see ``node_missing``."""
+        return cls(["node", str(NODE_DIR / "smsc.js"), *args], port)
 
     def start(self) -> SmscProcess:
         self.process = subprocess.Popen(

@@ -13,6 +13,8 @@ What it does with a submit_sm depends on the destination's last four digits:
     else accept, receipt DELIVRD (TLVs receipted_message_id + message_state unless --text-only)
 
 ``--ids mixed`` answers hex ids in submit_sm_resp and puts them in decimal in the receipts.
+A receipt or MO ``deliver_sm`` is delivered again until an ESME answers it with ESME_ROK
+(``deliver_sm_error`` when it went unanswered), as an SMSC does.
 """
 
 from __future__ import annotations
@@ -21,13 +23,19 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import smpp34
 from smpp34 import _smpp34 as codes  # the ESME_* and TLV_* constants, typed
 
 QUIET = {"submit", "accepted", "deliver_sm_resp"}
+#: deliver_sm answered with these goes again (ESME_RMSGQFUL, ESME_RSYSERR, ESME_RTHROTTLED,
+#: ESME_RX_T_APPN); so does one left unanswered.
+TEMPORARY = {0x14, 0x08, 0x58, 0x64}
+REDELIVER_SECONDS = 120
 quiet = False
 
 
@@ -69,9 +77,6 @@ class Smsc:
         return next((e for e in self.sessions.values() if e.can_receive), None)
 
     async def receipt(self, ev: smpp34.SubmitSmEvent, dlr_id: str, stat: str, err: str) -> None:
-        esme = self.receiver(ev.session_id)
-        if esme is None:
-            return
         text = (
             f"id:{dlr_id} sub:001 dlvrd:{'001' if stat == 'DELIVRD' else '000'} "
             f"submit date:2612041200 done date:2612041200 stat:{stat} err:{err} text:hello"
@@ -85,13 +90,39 @@ class Smsc:
                 smpp34.Tlv(codes.TLV_MESSAGE_STATE, bytes([state])),
             ]
         )
-        try:
-            resp = await esme.deliver_sm(
-                ev.source_addr, text, source_addr=ev.destination_addr, esm_class=0x04, tlvs=tlvs
-            )
-            emit("deliver_sm_resp", status=resp.command_status, kind="receipt", id=dlr_id)
-        except Exception as exc:
-            emit("deliver_sm_error", error=str(exc))
+        await self.deliver(
+            lambda: self.receiver(ev.session_id),
+            {"kind": "receipt", "id": dlr_id},
+            ev.source_addr,
+            text,
+            source_addr=ev.destination_addr,
+            esm_class=0x04,
+            tlvs=tlvs,
+        )
+
+    async def deliver(
+        self, pick: Callable[[], smpp34.Esme | None], fields: dict[str, Any], *args: Any, **kw: Any
+    ) -> None:
+        """deliver_sm until an ESME answers it with ESME_ROK, as an SMSC does: a PDU left
+        unanswered (the session died) or answered with a temporary error goes again, on
+        whichever session can receive it then."""
+        deadline = time.monotonic() + REDELIVER_SECONDS
+        while time.monotonic() < deadline:
+            esme = pick()
+            if esme is None:
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                resp = await esme.deliver_sm(*args, **kw)
+            except Exception as exc:
+                emit("deliver_sm_error", error=str(exc), **fields)
+                await asyncio.sleep(0.2)
+                continue
+            emit("deliver_sm_resp", status=resp.command_status, **fields)
+            if resp.command_status not in TEMPORARY:
+                return
+            await asyncio.sleep(0.2)
+        emit("deliver_sm_abandoned", **fields)
 
     async def submit(self, ev: smpp34.SubmitSmEvent) -> None:
         dest = ev.destination_addr
@@ -137,10 +168,6 @@ class Smsc:
     async def mo(self, cmd: dict[str, Any]) -> None:
         """An MO message, split into ``parts`` (UDH or SAR), sent in ``order``, spread over
         the bound sessions when ``spread``."""
-        receivers = [e for e in self.sessions.values() if e.can_receive]
-        if not receivers:
-            emit("mo_error", error="no receiver bound")
-            return
         text: str = cmd["text"]
         ucs2 = cmd.get("coding") == "ucs2"
         data = text.encode("utf-16-be") if ucs2 else text.encode("ascii")
@@ -165,8 +192,16 @@ class Smsc:
         if cmd.get("order") == "reverse":
             pdus.reverse()
         for index, (seq, esm, tlvs, body) in enumerate(pdus):
-            esme = receivers[index % len(receivers)] if cmd.get("spread") else receivers[0]
-            resp = await esme.deliver_sm(
+
+            def pick(index: int = index) -> smpp34.Esme | None:
+                receivers = [e for e in self.sessions.values() if e.can_receive]
+                if not receivers:
+                    return None
+                return receivers[index % len(receivers)] if cmd.get("spread") else receivers[0]
+
+            await self.deliver(
+                pick,
+                {"kind": "mo", "seq": seq, "text": text},
                 cmd["to"].lstrip("+"),
                 body,
                 source_addr=cmd["from"].lstrip("+"),
@@ -178,7 +213,6 @@ class Smsc:
                 data_coding=8 if ucs2 else 0,
                 tlvs=tlvs,
             )
-            emit("deliver_sm_resp", status=resp.command_status, kind="mo", seq=seq)
 
     async def commands(self) -> None:
         loop = asyncio.get_running_loop()

@@ -29,7 +29,10 @@ const server = smpp.createServer({}, (session) => {
   session.on('bind_transceiver', bind);
   session.on('bind_transmitter', bind);
   session.on('bind_receiver', bind);
-  session.on('enquire_link', (pdu) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu) => {
+    session.send(pdu.response());
+    emit('enquire_link', {});
+  });
   session.on('unbind', (pdu) => {
     session.send(pdu.response());
     session.close();

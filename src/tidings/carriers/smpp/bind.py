@@ -178,7 +178,14 @@ class BindRunner:
         if reader is not None:
             tasks.append(reader)
         stopper = asyncio.create_task(self._stopping.wait())
-        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            # The runner itself is cancelled: its tasks go with it (a keeper left running
+            # would renew the lease for ever and no other worker could take the bind).
+            for task in [*tasks, stopper, *live.tasks, *live.storing]:
+                task.cancel()
+            raise
         for task in done:
             if task is not stopper and not task.cancelled() and task.exception() is not None:
                 exc = task.exception()

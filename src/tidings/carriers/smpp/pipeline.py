@@ -81,7 +81,7 @@ class Receiver:
         self._metrics = metrics
 
     async def run(self, live: Live) -> None:
-        pending: asyncio.Queue[InboundPdu | None] = asyncio.Queue()
+        pending: asyncio.Queue[InboundPdu | Poison | None] = asyncio.Queue()
 
         async def read() -> None:
             while True:
@@ -90,23 +90,30 @@ class Receiver:
                 if pdu is None:
                     return
 
+        def stored(task: asyncio.Task[None]) -> None:
+            slots.release()
+            live.storing.discard(task)
+            exc = None if task.cancelled() else task.exception()
+            if isinstance(exc, Exception):
+                pending.put_nowait(Poison(exc))  # end the session, its PDUs unanswered
+
         reader = asyncio.create_task(read())
         slots = asyncio.Semaphore(4)
         try:
             while True:
                 batch = await gather(pending)
-                pdus = [p for p in batch if p is not None]
-                for task in [t for t in live.storing if t.done()]:
-                    task.result()  # a failed batch ends the session
+                for item in batch:
+                    if isinstance(item, Poison):
+                        raise item.exc
+                pdus = [p for p in batch if isinstance(p, InboundPdu)]
                 if pdus:
                     await slots.acquire()
                     task = asyncio.create_task(self.store(live.session, pdus))
-                    task.add_done_callback(lambda _: slots.release())
                     live.storing.add(task)
-                    task.add_done_callback(live.storing.discard)
-                if len(pdus) < len(batch):
+                    task.add_done_callback(stored)
+                if None in batch:
                     await asyncio.gather(*live.storing)
-                    raise SessionClosed("the SMSC closed the session")
+                    raise SessionClosed(live.session.ended or "the SMSC closed the session")
         finally:
             reader.cancel()
 

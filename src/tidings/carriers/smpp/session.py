@@ -105,6 +105,11 @@ class SmppSession(Protocol):
         """The next ``deliver_sm``; None once the session has ended."""
         ...
 
+    @property
+    def ended(self) -> str | None:
+        """Why the session ended (``"enquire_link unanswered"``, ...), None while it is up."""
+        ...
+
     async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
         """Answer ``deliver_sm``s with ``deliver_sm_resp``, called once what they carried is
         committed: a PDU never answered (the process died first) is redelivered by the SMSC.

@@ -91,6 +91,10 @@ class Smpp34Session:
             tlvs={t.tag: bytes(t.value) for t in event.tlvs},
         )
 
+    @property
+    def ended(self) -> str | None:
+        return "the session ended" if self._closed else None
+
     async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
         """smpp34 has answered them already (see the module's docstring)."""
 

@@ -52,9 +52,7 @@ def c_string(value: str, limit: int) -> bytes:
     return raw + b"\0"
 
 
-def bind(
-    mode: BindMode, sequence: int, system_id: str, password: str, system_type: str
-) -> bytes:
+def bind(mode: BindMode, sequence: int, system_id: str, password: str, system_type: str) -> bytes:
     body = (
         c_string(system_id, 16)
         + c_string(password, 9)

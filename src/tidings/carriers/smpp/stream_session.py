@@ -94,6 +94,10 @@ class StreamSession:
             return None
         return await self._inbound.get()
 
+    @property
+    def ended(self) -> str | None:
+        return self._closed
+
     async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
         if self._closed is not None or self._writer.is_closing():
             return  # not answered: the SMSC delivers them again on a new session
@@ -257,7 +261,9 @@ async def connect(request: BindRequest) -> SmppSession:
             timeout=request.connect_timeout_seconds,
         )
     except ssl.SSLCertVerificationError as exc:
-        raise BindError(f"TLS to {where}: {exc.verify_message}", refused=True) from exc
+        raise BindError(
+            f"TLS to {where}: certificate verification failed: {exc.verify_message}", refused=True
+        ) from exc
     except (OSError, TimeoutError, ssl.SSLError) as exc:
         raise BindError(f"connect to {where} failed: {exc!r}", refused=False) from exc
     session = StreamSession(reader, writer, request)
