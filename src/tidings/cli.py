@@ -68,6 +68,20 @@ def _add_server(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
 
+def _add_metrics(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve this process's Prometheus metrics (the SMPP binds its worker holds) at "
+        "/metrics on this port; 0: any free port; one port per worker (TIDINGS_METRICS_PORT; "
+        "default: off)",
+    )
+    parser.add_argument(
+        "--metrics-host",
+        help="address of the metrics endpoint (TIDINGS_METRICS_HOST; default 127.0.0.1)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="tidings",
@@ -83,8 +97,11 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         _add_common(command)
         _add_server(command)
+        if name == "serve":
+            _add_metrics(command)
     worker = commands.add_parser("worker", help="the background worker only")
     _add_common(worker)
+    _add_metrics(worker)
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     _add_common(migrate)
     migrate.add_argument(
@@ -166,7 +183,16 @@ def _settings(args: argparse.Namespace) -> Settings:
         "log_level": args.log_level,
         "log_format": args.log_format,
     }
-    for name in ("host", "https_port", "http_port", "tls", "access_key", "api_processes"):
+    for name in (
+        "host",
+        "https_port",
+        "http_port",
+        "tls",
+        "access_key",
+        "api_processes",
+        "metrics_port",
+        "metrics_host",
+    ):
         overrides[name] = getattr(args, name, None)
     return load_settings(overrides=overrides)
 

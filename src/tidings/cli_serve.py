@@ -4,7 +4,9 @@
 (``--api-processes 1``, the default on a single core) both run in one process; with N > 1
 (the default: one per core) the first process runs the worker and N API processes answer
 beside it (``processes.py``), so requests and the worker's rounds never wait for each
-other's turn with the GIL. ``api`` and ``worker`` run them apart for scale-out.
+other's turn with the GIL. ``api`` and ``worker`` run them apart for scale-out. The process
+that runs the worker serves its own metrics on ``--metrics-port`` when given
+(``worker_metrics.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import anyio
 import uvicorn
 
-from tidings import __version__, processes
+from tidings import __version__, processes, worker_metrics
 from tidings.container import Application
 from tidings.installations import RunningServer, ServerRegistry
 from tidings.settings import Settings
@@ -54,6 +56,8 @@ def serve(
     app: Application, args: argparse.Namespace, *, api: bool = True, worker: bool = True
 ) -> int:
     settings = app.settings
+    # First, so that a port another worker has ends this one before it does anything.
+    metrics = _metrics_server(app) if worker else None
     inherited = processes.adopt(getattr(args, "listen_fd", []))
     _prepare_database(app, api=api, worker=worker)
     keys = app.bootstrap() if api else {}
@@ -66,8 +70,16 @@ def serve(
             sockets["https"] = processes.listen(settings.host, settings.https_port)
         sockets["http"] = processes.listen(settings.host, settings.http_port)
     servers = _servers(app, sockets) if api and not apart else []
+    if metrics is not None:
+        servers.append(metrics)
     # A child of --api-processes is quiet: its parent prints the banner.
-    announce = _announcement(app, keys, api=api, quiet=bool(inherited))
+    announce = _announcement(
+        app,
+        keys,
+        api=api,
+        quiet=bool(inherited),
+        metrics=worker_metrics.url(metrics[1]) if metrics and metrics[1] else None,
+    )
     children = None
     if several:
         count = settings.api_processes - (0 if apart else 1)
@@ -133,21 +145,51 @@ def _servers(
     return servers
 
 
+def _metrics_server(app: Application) -> tuple[_Server, socket.socket | None] | None:
+    """The worker process's ``/metrics`` on ``metrics_host:metrics_port``, if set.
+
+    Raises:
+        MetricsPortUnavailable: the port is taken (another worker's?) or not ours to use.
+    """
+    settings = app.settings
+    if settings.metrics_port is None:
+        return None
+    sock = worker_metrics.listen(settings.metrics_host, settings.metrics_port)
+    config = uvicorn.Config(
+        worker_metrics.app([app.smpp_metrics]),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    return _Server(config), sock
+
+
 def _announcement(
-    app: Application, keys: dict[str, str], *, api: bool, quiet: bool
+    app: Application,
+    keys: dict[str, str],
+    *,
+    api: bool,
+    quiet: bool,
+    metrics: str | None = None,
 ) -> Callable[[], None] | None:
     """What to print once this process's listeners accept. Under ``serve`` with several
     processes the API children's sockets are listening (the kernel queues connections) from
     when they are spawned, before the banner."""
     settings = app.settings
     if not api:
-        return functools.partial(print, f"Tidings {__version__} worker is running.", flush=True)
+        return functools.partial(_announce_worker, metrics)
     if quiet:
         return None
     ca_cert = (
         ensure_dev_tls(settings.tls_dir, settings.tls_hostnames).ca_cert if settings.tls else None
     )
-    return functools.partial(_announce, app, keys, ca_cert)
+    return functools.partial(_announce, app, keys, ca_cert, metrics)
+
+
+def _announce_worker(metrics: str | None) -> None:
+    print(f"Tidings {__version__} worker is running.", flush=True)
+    if metrics is not None:
+        print(f"  Metrics:           {metrics}", flush=True)
 
 
 def _tune_gc() -> None:
@@ -160,9 +202,13 @@ def _tune_gc() -> None:
     gc.set_threshold(20_000, 10, 10)
 
 
-def _announce(app: Application, keys: dict[str, str], ca_cert: Path | None) -> None:
+def _announce(
+    app: Application, keys: dict[str, str], ca_cert: Path | None, metrics: str | None
+) -> None:
     """The banner, and the record that lets one-shot commands run elsewhere find the data."""
     _banner(app, keys, ca_cert)
+    if metrics is not None:
+        print(f"  Worker metrics:    {metrics}", flush=True)
     _record(app.settings)
 
 

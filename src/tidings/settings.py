@@ -98,6 +98,12 @@ class Settings:
     unroutable_deadline_seconds: float = 3600.0
     #: How often workers check the carrier registry for changes (one row read).
     carrier_refresh_seconds: float = 2.0
+    #: A Prometheus endpoint (``GET /metrics``) in the process that runs the worker
+    #: (``tidings worker``; the worker's process under ``tidings serve``), for what only that
+    #: process knows: the SMPP binds it holds. ``None`` (the default): none; 0: any free port.
+    #: Each worker on one machine needs a port of its own.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     def environment(self) -> dict[str, str]:
         """Environment variables that ``load_settings`` turns back into these settings (for
@@ -178,6 +184,15 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _optional_port(value: str) -> int | None:
+    if not value.strip():
+        return None
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be between 0 and 65535")
+    return port
+
+
 def _optional_path(value: str) -> Path | None:
     return Path(value) if value else None
 
@@ -226,6 +241,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_STATE_DIR": ("state_dir", _optional_path),
     "TIDINGS_UNROUTABLE_DEADLINE_SECONDS": ("unroutable_deadline_seconds", float),
     "TIDINGS_CARRIER_REFRESH_SECONDS": ("carrier_refresh_seconds", float),
+    "TIDINGS_METRICS_PORT": ("metrics_port", _optional_port),
+    "TIDINGS_METRICS_HOST": ("metrics_host", str),
 }
 
 _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {

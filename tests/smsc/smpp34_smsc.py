@@ -9,7 +9,7 @@ What it does with a submit_sm depends on the destination's last four digits:
     0001 reject ESME_RINVDSTADR       0002 ESME_RTHROTTLED twice, then accept
     0003 receipt before submit_sm_resp 0004 accept, receipt UNDELIV err:001
     0005 answer after 3 s (slow)       0006 accept, no receipt
-    0007 ESME_RSYSERR once, then accept
+    0007 ESME_RSYSERR once, then accept 0008 accept, receipt ENROUTE, then DELIVRD
     else accept, receipt DELIVRD (TLVs receipted_message_id + message_state unless --text-only)
 
 ``--ids mixed`` answers hex ids in submit_sm_resp and puts them in decimal in the receipts.
@@ -81,7 +81,7 @@ class Smsc:
             f"id:{dlr_id} sub:001 dlvrd:{'001' if stat == 'DELIVRD' else '000'} "
             f"submit date:2612041200 done date:2612041200 stat:{stat} err:{err} text:hello"
         ).encode()
-        state = {"DELIVRD": 2, "UNDELIV": 5}[stat]
+        state = {"ENROUTE": 1, "DELIVRD": 2, "UNDELIV": 5}[stat]
         tlvs = (
             []
             if self.text_only
@@ -162,6 +162,8 @@ class Smsc:
         emit("accepted", id=resp_id)
         if tail == "0006":
             return
+        if tail == "0008":  # an intermediate (not final) receipt first
+            await self.receipt(ev, dlr_id, "ENROUTE", "000")
         stat, err = ("UNDELIV", "001") if tail == "0004" else ("DELIVRD", "000")
         await self.receipt(ev, dlr_id, stat, err)
 

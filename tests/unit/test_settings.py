@@ -75,3 +75,22 @@ def test_environment_round_trips_for_child_processes(tmp_path: Path) -> None:
 def test_api_processes_are_bounded(count: str) -> None:
     with pytest.raises(InvalidInput, match="TIDINGS_API_PROCESSES"):
         load_settings({"TIDINGS_API_PROCESSES": count})
+
+
+def test_metrics_endpoint_is_off_by_default_and_set_by_variable_or_flag() -> None:
+    assert load_settings({}).metrics_port is None
+    assert load_settings({"TIDINGS_METRICS_PORT": ""}).metrics_port is None
+    settings = load_settings({"TIDINGS_METRICS_PORT": "9464", "TIDINGS_METRICS_HOST": "::1"})
+    assert (settings.metrics_port, settings.metrics_host) == (9464, "::1")
+    assert load_settings({"TIDINGS_METRICS_PORT": "9464"}, {"metrics_port": 9465}).metrics_port == (
+        9465
+    )
+    again = load_settings(settings.environment())  # as child processes get them
+    assert (again.metrics_port, again.metrics_host) == (9464, "::1")
+    assert load_settings(load_settings({}).environment()).metrics_port is None
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http"])
+def test_metrics_port_is_checked(port: str) -> None:
+    with pytest.raises(InvalidInput, match="TIDINGS_METRICS_PORT"):
+        load_settings({"TIDINGS_METRICS_PORT": port})

@@ -185,6 +185,46 @@ function Step({ title, at, children, state = "done" }) {
   </li>`;
 }
 
+/** A message's parts at the SMSC: each submission (the SMSC's message id, the bind that
+ *  sent it) and every delivery receipt (final or not), in the order they happened. */
+function SmppParts({ smpp }) {
+  const rows = smpp.parts.flatMap((p) => [
+    ...p.submissions.map((s) => ({ part: p, at: s.acceptedAt, what: "Accepted (submit_sm_resp)", id: s.smscMessageId, bind: s.bind })),
+    ...p.receipts.map((r) => ({
+      part: p,
+      at: r.receivedAt,
+      what: `Receipt ${r.stat}${r.messageState ? ` (${r.messageState})` : ""}${r.final ? "" : ", not final"}`,
+      id: r.id,
+      err: [r.err, r.networkError && `network ${r.networkError}`].filter(Boolean).join(" · "),
+      bind: r.bind,
+    })),
+  ]);
+  rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.part.part - b.part.part));
+  return html`<div class="table-wrap"><table class="stack smpp" aria-label=${`SMPP parts and receipts at carrier ${smpp.carrier}`}>
+    <thead><tr><th scope="col">Part</th><th scope="col">Time</th><th scope="col">Event</th><th scope="col">SMSC id</th><th scope="col">err</th><th scope="col">Bind</th></tr></thead>
+    <tbody>
+      ${rows.map(
+        (r) => html`<tr>
+          <td>${r.part.part}/${r.part.parts}</td>
+          <td><time datetime=${r.at}>${fmtTime(r.at)}</time></td>
+          <td>${r.what}</td>
+          <td><code>${r.id ?? ""}</code></td>
+          <td>${r.err || ""}</td>
+          <td>${r.bind ?? ""}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table></div>`;
+}
+
+/** The SMPP step's state: failed on a failed final receipt, done once every part has a final one. */
+function smppState(smpp) {
+  const finals = smpp.parts.map((p) => p.receipts.filter((r) => r.final).pop());
+  if (finals.some((r) => r && r.stat !== "DELIVRD")) return "failed";
+  const all = smpp.parts.length === smpp.parts[0].parts;
+  return all && finals.every(Boolean) ? "done" : "waiting";
+}
+
 function Timeline({ id }) {
   useTitle(`Message ${id}`);
   const timeline = useLoad(() => get(`/tidings/messages/${encodeURIComponent(id)}/timeline`), [id], 1000);
@@ -213,6 +253,10 @@ function Timeline({ id }) {
       ${outbound &&
       html`<${Step} title=${m.carrier ? `Sent to carrier ${m.carrier}` : "Sent to the carrier"} at=${m.sentAt} state=${m.sentAt ? "done" : m.status === "failed" ? "failed" : "waiting"}>
         ${!m.sentAt && m.status === "failed" ? "Not sent" : m.carrierMessageId && `carrier id ${m.carrierMessageId}`}
+      <//>`}
+      ${t.smpp &&
+      html`<${Step} title=${`SMPP carrier ${t.smpp.carrier}: ${t.smpp.parts[0].parts} part${t.smpp.parts[0].parts === 1 ? "" : "s"}`} state=${smppState(t.smpp)}>
+        <${SmppParts} smpp=${t.smpp} />
       <//>`}
       ${outbound &&
       html`<${Step}

@@ -55,7 +55,7 @@ from tidings.ports.registry import (
     WithRoutes,
 )
 from tidings.ports.reservations import ReservationRepo, WithReservations
-from tidings.ports.smpp import SmppRepo, WithSmpp
+from tidings.ports.smpp import PartEvent, SmppHistoryRepo, SmppRepo, WithSmpp, WithSmppHistory
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
     AnalyticsTx,
@@ -123,6 +123,7 @@ __all__ = [
     "OperationRepo",
     "OptOutRepo",
     "OptOutsTx",
+    "PartEvent",
     "PartnerRepo",
     "PartnersTx",
     "QueriesTx",
@@ -133,6 +134,7 @@ __all__ = [
     "SearchRepo",
     "SimulatedCarrierTx",
     "SimulatorTx",
+    "SmppHistoryRepo",
     "SmppRepo",
     "SmsTx",
     "Store",
@@ -165,6 +167,7 @@ __all__ = [
     "WithRoutes",
     "WithSearches",
     "WithSmpp",
+    "WithSmppHistory",
     "WithSubscriptions",
     "WorkerTx",
 ]

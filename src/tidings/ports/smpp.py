@@ -81,6 +81,29 @@ class EarlyReceipt:
     error: str | None
     network_error: str | None
     received_at: datetime
+    bind: str | None = None  # the bind it arrived on
+    raw_id: str | None = None  # the id as the SMSC wrote it
+
+
+@dataclass(frozen=True)
+class PartEvent:
+    """What happened to one part of a message at the SMSC (``smpp_history``): ``accepted``,
+    a ``submit_sm_resp`` with the SMSC's message id; or ``receipt``, a delivery receipt
+    matched to the part (final or not: ENROUTE, ACCEPTD are recorded too)."""
+
+    message_id: str
+    carrier: str
+    seq: int
+    total: int
+    kind: str  # accepted | receipt
+    at: datetime
+    bind: str | None  # the bind that submitted it, or the one the receipt arrived on
+    smsc_id: str | None  # the part's id, normalised (domain/smpp_receipts)
+    raw_id: str | None  # the id as the SMSC wrote it (in the response, or in the receipt)
+    state: str | None = None  # receipt stat: DELIVRD, UNDELIV, ENROUTE, ...
+    error: str | None = None  # receipt err:
+    network_error: str | None = None  # network_error_code TLV, hex
+    final: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +227,21 @@ class SmppRepo(Protocol):
         ...
 
 
+class SmppHistoryRepo(Protocol):
+    """Each part's SMSC ids and receipts, kept as long as the message (its timeline)."""
+
+    def add(self, events: Sequence[PartEvent]) -> None: ...
+
+    def of_message(self, message_id: str, limit: int = 1000) -> list[PartEvent]:
+        """The message's events, oldest first."""
+        ...
+
+
 class WithSmpp(Protocol):
     @property
     def smpp(self) -> SmppRepo: ...
+
+
+class WithSmppHistory(Protocol):
+    @property
+    def smpp_history(self) -> SmppHistoryRepo: ...

@@ -21,7 +21,7 @@ from tidings.ports.messages import WithBulk, WithConversations, WithMessages, Wi
 from tidings.ports.numbers import WithNumbers, WithOperations, WithPartners, WithSearches
 from tidings.ports.registry import WithCarriers, WithRoutes
 from tidings.ports.reservations import WithReservations
-from tidings.ports.smpp import WithSmpp
+from tidings.ports.smpp import WithSmpp, WithSmppHistory
 from tidings.ports.webhooks import WithDeliveries, WithSubscriptions
 
 
@@ -49,6 +49,7 @@ class Tx(
     WithCarriers,
     WithRoutes,
     WithSmpp,
+    WithSmppHistory,
     Protocol,
 ):
     """The repositories of one transaction."""
@@ -108,6 +109,7 @@ class QueriesTx(
     WithSubscriptions,
     WithDeliveries,
     WithChat,
+    WithSmppHistory,
     Protocol,
 ):
     """``queries``: the read-only views (message log, conversations, events, console)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tidings.domain.chat import Message as ChatMessage
@@ -12,7 +12,7 @@ from tidings.domain.deliveries import Attempt, Delivery
 from tidings.domain.events import Event
 from tidings.domain.messages import Direction, Message, MessageStatus
 from tidings.errors import NotFound
-from tidings.ports import QueriesTx
+from tidings.ports import PartEvent, QueriesTx
 from tidings.services.context import ServiceContext
 
 
@@ -72,7 +72,8 @@ class QueryService:
         )
 
     def timeline(self, message_id: str) -> MessageTimeline:
-        """A message, the event it produced and that event's webhook deliveries and attempts.
+        """A message, the event it produced and that event's webhook deliveries and attempts;
+        for a message sent over SMPP, each part's SMSC id and every receipt for it.
 
         An SMS event's id is its message's id (``SMSReceived`` for inbound messages,
         ``SMSDeliveryReportReceived`` for outbound ones), which links the three.
@@ -90,7 +91,12 @@ class QueryService:
                     for d in tx.deliveries.page(sub.name, event_id=event.id, limit=20):
                         attempts = tx.deliveries.attempts(sub.name, delivery_id=d.id, limit=50)
                         deliveries.append((sub.name, d, attempts))
-            return MessageTimeline(message, event, deliveries)
+            smpp = (
+                tx.smpp_history.of_message(message_id)
+                if message.direction is Direction.OUTBOUND
+                else []
+            )
+            return MessageTimeline(message, event, deliveries, smpp)
 
         return self._ctx.store.read(read)
 
@@ -128,3 +134,6 @@ class MessageTimeline:
     event: Event | None
     #: ``(subscription, delivery, attempts)`` of the event, by subscription.
     deliveries: list[tuple[str, Delivery, list[Attempt]]]
+    #: What the SMSC said about each part (``smpp_history``), oldest first; empty when the
+    #: message did not go over SMPP.
+    smpp: list[PartEvent] = field(default_factory=list)

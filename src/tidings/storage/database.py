@@ -38,6 +38,7 @@ from tidings.storage.reservations import SqlReservationRepo
 from tidings.storage.signals import commit_signals, drop_signals
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.smpp import SqlSmppRepo
+from tidings.storage.smpp_history import SqlSmppHistory
 from tidings.storage.subscriptions import SqlSubscriptionRepo
 from tidings.storage.write_lock import WriteLock
 from tidings.wakeups import WakeupHub
@@ -143,6 +144,10 @@ class SqlTx:
     @cached_property
     def smpp(self) -> SqlSmppRepo:
         return SqlSmppRepo(self.connection)
+
+    @cached_property
+    def smpp_history(self) -> SqlSmppHistory:
+        return SqlSmppHistory(self.connection)
 
 
 class Database:

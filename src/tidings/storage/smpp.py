@@ -215,6 +215,8 @@ class SqlSmppQueue:
                         "error": r.error,
                         "network_error": r.network_error,
                         "received_at": r.received_at,
+                        "bind": r.bind,
+                        "raw_id": r.raw_id,
                     }
                     for r in receipts
                 ],
@@ -251,6 +253,8 @@ class SqlSmppQueue:
                 r.error,
                 r.network_error,
                 ensure_utc(r.received_at),
+                r.bind,
+                r.raw_id,
             )
             for r in rows
         ]

@@ -47,7 +47,33 @@ smpp_early_receipts = sa.Table(
     sa.Column("error", sa.String(32), nullable=True),
     sa.Column("network_error", sa.String(16), nullable=True),
     sa.Column("received_at", Timestamp, nullable=False),
+    sa.Column("bind", sa.String(16), nullable=True),  # the bind it arrived on
+    sa.Column("raw_id", sa.String(72), nullable=True),  # the id as the SMSC wrote it
     sa.Index(None, "carrier", "smsc_id"),
+)
+
+#: What happened to each part of a message at the SMSC, kept as long as the message (the
+#: message timeline): ``accepted`` (a submit_sm_resp with its message_id) and ``receipt``
+#: (each delivery receipt matched to the part, final or not). ``smpp_segments`` rows, which
+#: hold the same ids for correlation, are pruned days after their part is done.
+smpp_history = sa.Table(
+    "smpp_history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("message_id", sa.String(64), nullable=False),
+    sa.Column("carrier", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),  # accepted | receipt
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("bind", sa.String(16), nullable=True),
+    sa.Column("smsc_id", sa.String(72), nullable=True),  # the part's id, normalised
+    sa.Column("raw_id", sa.String(72), nullable=True),  # as the SMSC wrote it
+    sa.Column("state", sa.String(12), nullable=True),  # receipt stat (DELIVRD, ENROUTE, ...)
+    sa.Column("error", sa.String(32), nullable=True),  # receipt err:
+    sa.Column("network_error", sa.String(16), nullable=True),
+    sa.Column("final", sa.Boolean, nullable=True),
+    sa.Index(None, "message_id", "id"),
 )
 
 smpp_reports = sa.Table(

@@ -25,6 +25,7 @@ from tidings.api.console_session import renew_after_key_change
 from tidings.api.routes import chat
 from tidings.api.routes.common import before_param, int_param, json, run
 from tidings.api.routes.event_subscriptions import attempt_body, delivery_body
+from tidings.api.routes.smpp_timeline import smpp_body
 from tidings.api.routes.tidings import message_body
 from tidings.api.schemas import decode
 from tidings.domain.event_types import EMITTED
@@ -142,6 +143,7 @@ def routes(
                 "message": message_body(found.message),
                 "event": found.event.to_event_grid() if found.event else None,
                 "deliveries": deliveries,
+                "smpp": smpp_body(found.smpp),
             }
         )
 

@@ -1,5 +1,6 @@
 """The SMPP connector's transactions: queueing parts, applying submit_sm_resp outcomes and
-receipts, storing MO parts, and the outboxes towards the ``CarrierSink``.
+receipts (recording each in ``smpp_history``, ``history.py``), and the report outbox towards
+the ``CarrierSink`` (MO messages: ``mo.py``).
 
 Each function runs inside one ``Store.write`` transaction. A message's delivery report is
 written to ``smpp_reports`` in the same transaction as the outcome of its last part, and
@@ -15,6 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from tidings.carriers.smpp import history
+from tidings.carriers.smpp.history import Arrival
+from tidings.carriers.smpp.mo import MoItem, assemble, store_mo
 from tidings.domain.messages import DeliveryCode, OutboundSms
 from tidings.domain.smpp import (
     SmppOptions,
@@ -34,13 +38,25 @@ from tidings.domain.smpp_receipts import (
 from tidings.ports import Tx
 from tidings.ports.smpp import (
     EarlyReceipt,
-    MoPart,
     NewSegment,
-    PendingInbound,
+    PartEvent,
     PendingReport,
     Segment,
     SegmentUpdate,
 )
+
+__all__ = [  # MO messages live in mo.py; the session's receiver finds them here
+    "Applied",
+    "MoItem",
+    "Outcome",
+    "apply_outcomes",
+    "apply_receipts",
+    "assemble",
+    "expire_unreceipted",
+    "new_segments",
+    "store_mo",
+    "sweep_early",
+]
 
 
 def new_segments(
@@ -107,10 +123,12 @@ def apply_outcomes(
     touched: set[str] = set()
     failed_messages: dict[str, int] = {}
     accepted: list[tuple[Segment, str]] = []
+    events: list[PartEvent] = []
     for o in outcomes:
         s = o.segment
         if o.verdict is SubmitVerdict.OK:
             smsc_id = normalize_id(o.smsc_id or "")
+            events.append(history.accepted(s, smsc_id, o.smsc_id, now))
             if options.registered_delivery & 0x03 == 0:
                 # No receipt was asked for: the SMSC taking it is as far as we will know.
                 updates.append(
@@ -149,6 +167,7 @@ def apply_outcomes(
             failed_messages[s.message_id] = code
             touched.add(s.message_id)
     repo.update_segments(updates)
+    tx.smpp_history.add(events)
     if failed_messages:
         _cancel_rest(tx, failed_messages, now)
     applied = Applied([])
@@ -157,8 +176,8 @@ def apply_outcomes(
         candidates = {c for _, smsc_id in accepted for c in id_candidates(smsc_id)}
         early = repo.early_by_ids(options_carrier(outcomes), sorted(candidates))
         if early:
-            result = apply_receipts(
-                tx, options_carrier(outcomes), [_receipt(e) for e in early], now
+            result = _apply_receipts(
+                tx, options_carrier(outcomes), [history.from_early(e) for e in early], now
             )
             repo.delete_early([e.id for e in early])
             applied.reports.extend(result.reports)
@@ -182,10 +201,6 @@ def options_carrier(outcomes: Sequence[Outcome]) -> str:
     return outcomes[0].segment.carrier
 
 
-def _receipt(e: EarlyReceipt) -> Receipt:
-    return Receipt(e.smsc_id, e.state, e.error, e.network_error)
-
-
 def _cancel_rest(tx: Tx, failed: dict[str, int], now: datetime) -> None:
     """A part the SMSC refused for good fails its message: parts not sent yet are dropped."""
     updates = [
@@ -203,32 +218,44 @@ def _cancel_rest(tx: Tx, failed: dict[str, int], now: datetime) -> None:
     tx.smpp.update_segments(updates)
 
 
-def apply_receipts(tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datetime) -> Applied:
-    """Match receipts to parts (exact id first, then hex/decimal readings of parts still
-    waiting); unmatched ones wait in ``smpp_early_receipts``."""
+def apply_receipts(
+    tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datetime, *, bind: str | None = None
+) -> Applied:
+    """Match receipts (arrived now on ``bind``) to parts (exact id first, then hex/decimal
+    readings of parts still waiting); unmatched ones wait in ``smpp_early_receipts``."""
+    return _apply_receipts(tx, carrier, [history.arrived(r, bind, now) for r in receipts], now)
+
+
+def _apply_receipts(
+    tx: Tx, carrier: str, arrivals: Sequence[tuple[Receipt, Arrival]], now: datetime
+) -> Applied:
     repo = tx.smpp
+    receipts = [r for r, _ in arrivals]
     found = _receipted_parts(tx, carrier, receipts)
     by_id = _parts_by_smsc_id(found)
     finished: set[int] = {s.id for s in found if s.state == "done"}
     updates: list[SegmentUpdate] = []
     touched: set[str] = set()
     early: list[EarlyReceipt] = []
+    events: list[PartEvent] = []
     applied = Applied([])
-    for r in receipts:
+    for r, arrival in arrivals:
         segment = _match_receipt(r, by_id, finished)
         if segment is None or segment.id in finished:
             # No part has the id; or a repeated receipt, or the first for a part whose id an
             # SMSC reused (after a restart) and whose submit_sm_resp is not stored yet: keep
             # it for a while.
-            early.append(_early_receipt(carrier, r, now))
+            early.append(_early_receipt(carrier, r, arrival))
             continue
         applied.matched += 1
         updates.append(_receipt_update(segment, r, now))
+        events.append(history.receipt(segment, r, arrival))
         if r.final:
             finished.add(segment.id)
             touched.add(segment.message_id)
     repo.update_segments(updates)
     repo.add_early(early)
+    tx.smpp_history.add(events)
     applied.early = len(early)
     applied.reports.extend(_complete(tx, touched, now, {}))
     return applied
@@ -272,9 +299,20 @@ def _match_receipt(r: Receipt, by_id: dict[str, Segment], finished: set[int]) ->
     return segment
 
 
-def _early_receipt(carrier: str, r: Receipt, now: datetime) -> EarlyReceipt:
-    """A receipt no part can take yet, as it waits in ``smpp_early_receipts``."""
-    return EarlyReceipt(0, carrier, normalize_id(r.smsc_id), r.state, r.error, r.network_error, now)
+def _early_receipt(carrier: str, r: Receipt, arrival: Arrival) -> EarlyReceipt:
+    """A receipt no part can take yet, as it waits in ``smpp_early_receipts`` (from when it
+    arrived: its hour runs from then)."""
+    return EarlyReceipt(
+        0,
+        carrier,
+        normalize_id(r.smsc_id),
+        r.state,
+        r.error,
+        r.network_error,
+        arrival.at,
+        arrival.bind,
+        arrival.raw_id,
+    )
 
 
 def _receipt_update(segment: Segment, r: Receipt, now: datetime) -> SegmentUpdate:
@@ -339,55 +377,6 @@ def _report(message_id: str, segments: list[Segment], now: datetime) -> PendingR
     )
 
 
-@dataclass(frozen=True)
-class MoItem:
-    """An MO message or one part of it, decoded (``carriers/smpp/inbound.py``)."""
-
-    carrier: str
-    sender: str
-    recipient: str
-    body: str
-    ref: int | None = None
-    total: int = 1
-    seq: int = 1
-
-
-def store_mo(tx: Tx, items: Sequence[MoItem], now: datetime) -> list[PendingInbound]:
-    """Whole messages go to the inbound outbox; parts wait until their message is complete."""
-    repo = tx.smpp
-    whole = [
-        PendingInbound(0, i.sender, i.recipient, i.body, 1, now)
-        for i in items
-        if i.ref is None or i.total <= 1
-    ]
-    parts = [
-        MoPart(i.carrier, i.sender, i.recipient, i.ref, i.total, i.seq, i.body, now)
-        for i in items
-        if i.ref is not None and i.total > 1
-    ]
-    stored = repo.add_inbound(whole)
-    if parts:
-        repo.add_parts(parts)
-        stored.extend(assemble(tx, now))
-    return stored
-
-
-def assemble(tx: Tx, now: datetime, limit: int = 500) -> list[PendingInbound]:
-    """Turn complete part groups into inbound messages (stored in the outbox)."""
-    repo = tx.smpp
-    groups = repo.complete_groups(limit)
-    if not groups:
-        return []
-    stored = repo.add_inbound(
-        [
-            PendingInbound(0, g[0].sender, g[0].recipient, "".join(p.body for p in g), len(g), now)
-            for g in groups
-        ]
-    )
-    repo.delete_parts(groups)
-    return stored
-
-
 def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applied:
     """Retry early receipts against the parts (a receipt and its submit_sm_resp committed
     by concurrent transactions can each miss the other)."""
@@ -405,7 +394,7 @@ def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applie
     if not ready:
         return Applied([])
     tx.smpp.delete_early([e.id for e in ready])
-    return apply_receipts(tx, carrier, [_receipt(e) for e in ready], now)
+    return _apply_receipts(tx, carrier, [history.from_early(e) for e in ready], now)
 
 
 def expire_unreceipted(tx: Tx, options: SmppOptions, carrier: str, now: datetime) -> Applied:

@@ -146,7 +146,7 @@ class Receiver:
         def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
             self._relay.delete_delivered(tx)
             applied = (
-                ledger.apply_receipts(tx, self.carrier, receipts, now)
+                ledger.apply_receipts(tx, self.carrier, receipts, now, bind=self.bind)
                 if receipts
                 else ledger.Applied([])
             )
