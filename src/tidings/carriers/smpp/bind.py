@@ -232,7 +232,7 @@ class BindRunner:
     async def _sender(self, live: _Live) -> None:
         """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
         up to ``window`` of them awaiting their submit_sm_resp."""
-        while True:
+        while live.session.ended is None:
             granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
             if granted == 0:
                 await asyncio.sleep(wait)
@@ -241,8 +241,11 @@ class BindRunner:
             self._bucket.refund(granted - len(rows))
             if not rows:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that meets the wake-up, and the sender would live on.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.25)
+                    async with asyncio.timeout(0.25):
+                        await self._wake.wait()
                 continue
             for segment in rows:
                 pause = self._throttle.wait(time.monotonic())
@@ -386,7 +389,8 @@ class BindRunner:
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
 
     async def _set_state(self, state: BindState) -> None:
         if state is not self._state:

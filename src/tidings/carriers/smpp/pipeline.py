@@ -57,7 +57,8 @@ async def gather(queue: asyncio.Queue[Any]) -> list[Any]:
         if left <= 0 or batch[-1] is None or isinstance(batch[-1], Poison):
             break
         try:
-            batch.append(await asyncio.wait_for(queue.get(), timeout=left))
+            async with asyncio.timeout(left):
+                batch.append(await queue.get())
         except TimeoutError:
             break
     return batch

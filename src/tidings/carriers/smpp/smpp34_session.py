@@ -104,7 +104,8 @@ class Smpp34Session:
         self._closed = True
         # smpp34's own SMSC closes without unbind_resp: an EOF after unbind is success.
         try:
-            await asyncio.wait_for(self._smsc.unbind(), timeout=5)
+            async with asyncio.timeout(5):
+                await self._smsc.unbind()
         except (TimeoutError, smpp34.SmppError):
             await self._client.stop()
 

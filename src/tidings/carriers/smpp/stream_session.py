@@ -110,9 +110,8 @@ class StreamSession:
         sequence = self._next_sequence()
         # An SMSC that closes without unbind_resp (smpp34's does) has unbound all the same.
         with contextlib.suppress(SessionClosed, TimeoutError):
-            await asyncio.wait_for(
-                self._call(sequence, p.pdu(p.UNBIND, sequence)), timeout=UNBIND_SECONDS
-            )
+            async with asyncio.timeout(UNBIND_SECONDS):
+                await self._call(sequence, p.pdu(p.UNBIND, sequence))
         await self.close()
 
     async def close(self) -> None:
@@ -121,7 +120,8 @@ class StreamSession:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._writer.wait_closed(), timeout=UNBIND_SECONDS)
+            async with asyncio.timeout(UNBIND_SECONDS):
+                await self._writer.wait_closed()
 
     # -- requests and responses -----------------------------------------------------------
 
@@ -217,10 +217,8 @@ class StreamSession:
                 continue
             sequence = self._next_sequence()
             try:
-                await asyncio.wait_for(
-                    self._call(sequence, p.pdu(p.ENQUIRE_LINK, sequence)),
-                    timeout=self._request.connect_timeout_seconds,
-                )
+                async with asyncio.timeout(self._request.connect_timeout_seconds):
+                    await self._call(sequence, p.pdu(p.ENQUIRE_LINK, sequence))
             except TimeoutError:
                 self._end("enquire_link unanswered")
                 self._writer.close()
@@ -256,10 +254,8 @@ async def connect(request: BindRequest) -> SmppSession:
     except (OSError, ssl.SSLError) as exc:  # the CA file is missing or not PEM
         raise BindError(f"tls_ca_file {request.tls_ca_file!r}: {exc}", refused=True) from exc
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(request.host, request.port, ssl=context),
-            timeout=request.connect_timeout_seconds,
-        )
+        async with asyncio.timeout(request.connect_timeout_seconds):
+            reader, writer = await asyncio.open_connection(request.host, request.port, ssl=context)
     except ssl.SSLCertVerificationError as exc:
         raise BindError(
             f"TLS to {where}: certificate verification failed: {exc.verify_message}", refused=True
@@ -272,9 +268,8 @@ async def connect(request: BindRequest) -> SmppSession:
         data = p.bind(
             request.mode, sequence, request.system_id, request.password, request.system_type
         )
-        status, _ = await asyncio.wait_for(
-            session._call(sequence, data), timeout=request.connect_timeout_seconds
-        )
+        async with asyncio.timeout(request.connect_timeout_seconds):
+            status, _ = await session._call(sequence, data)
     except (TimeoutError, SessionClosed, ValueError) as exc:
         await session.close()
         text = "no bind response" if isinstance(exc, TimeoutError) else str(exc)
