@@ -55,7 +55,7 @@ def request(port: int, **overrides: object) -> BindRequest:
     base = BindRequest(
         "127.0.0.1", port, "tidings", "secret", "", BindMode.TRANSCEIVER, False, True, 10, 2.0
     )
-    return BindRequest(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
+    return BindRequest(**{**base.__dict__, **overrides})
 
 
 async def test_the_bind_pdu_and_a_refusal_with_its_status() -> None:
