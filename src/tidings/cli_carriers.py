@@ -58,6 +58,8 @@ _OPTION_FLAGS: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
     ("--source-npi", "source_npi", int),
     ("--dest-ton", "dest_ton", int),
     ("--dest-npi", "dest_npi", int),
+    ("--tls-ca-file", "tls_ca_file", str),
+    ("--session", "session", str),
 )
 
 Add = Callable[[argparse.ArgumentParser], None]
