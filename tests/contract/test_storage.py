@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tidings.domain.conversations import OptOutEntry
+from tidings.domain.conversations import OptOutEntry, conversation_id
 from tidings.domain.messages import (
     SEND_JOB_MESSAGES,
     DeliveryAttempt,
@@ -244,6 +244,19 @@ def test_optouts_and_conversations(db: Database) -> None:
     assert conversation is not None
     assert conversation.message_count == 2
     assert conversation.last_message_at == T0 + LEASE
+
+
+def test_touch_many_counts_each_pair_and_keeps_the_latest_time(db: Database) -> None:
+    ours, a, b = "+18005550100", "+15555550111", "+15555550112"
+    first = db.write(lambda tx: tx.conversations.touch(ours, a, T0 + LEASE))
+    db.write(lambda tx: tx.conversations.touch_many({(ours, a): 3, (ours, b): 2}, T0))
+    db.write(lambda tx: tx.conversations.touch_many({}, T0))
+    one = db.read(lambda tx: tx.conversations.get(first))
+    assert one is not None and one.message_count == 4
+    assert one.last_message_at == T0 + LEASE  # an older send does not move it back
+    two = db.read(lambda tx: tx.conversations.get(conversation_id(ours, b)))
+    assert two is not None and (two.message_count, two.last_message_at) == (2, T0)
+    assert (two.our_number, two.peer_number) == (ours, b)
 
 
 def test_release_all_frees_leases(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -62,6 +63,10 @@ class MessageRepo(Protocol):
 
 class ConversationRepo(Protocol):
     def touch(self, our_number: str, peer_number: str, at: datetime, count: int = 1) -> str: ...
+
+    def touch_many(self, counts: Mapping[tuple[str, str], int], at: datetime) -> None:
+        """``touch`` for many (ours, peer) pairs and their message counts."""
+        ...
 
     def get(self, conversation_id: str) -> Conversation | None: ...
 

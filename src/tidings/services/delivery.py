@@ -204,9 +204,7 @@ class DeliveryService:
     ) -> None:
         tx.messages.mark_sent_many([(m.id, cid, carrier) for m, cid, carrier in sent], at)
         self._finish_all(tx, [(m, False, code, at, None) for m, code in failed])
-        pairs = Counter((m.sender, m.recipient) for m, _, _ in sent)
-        for (ours, peer), count in pairs.items():
-            tx.conversations.touch(ours, peer, at, count)
+        tx.conversations.touch_many(Counter((m.sender, m.recipient) for m, _, _ in sent), at)
 
     def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
         """Record delivery reports and emit their events; return how many were new."""

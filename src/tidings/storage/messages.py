@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -265,6 +266,41 @@ class SqlConversationRepo:
             .returning(conversations.c.id)
         ).one()
         return str(row.id)
+
+    def touch_many(self, counts: Mapping[tuple[str, str], int], at: datetime) -> None:
+        """``touch`` for many pairs (ours, peer) -> messages, in two statements."""
+        if not counts:
+            return
+        self._c.execute(
+            dialects.insert_ignore(self._c, conversations),
+            [
+                {
+                    "id": conversation_id(ours, peer),
+                    "our_number": ours,
+                    "peer_number": peer,
+                    "created_at": at,
+                    "last_message_at": at,
+                    "message_count": 0,
+                }
+                for ours, peer in counts
+            ],
+        )
+        c = conversations.c
+        self._c.execute(
+            conversations.update()
+            .where(c.our_number == sa.bindparam("b_ours"), c.peer_number == sa.bindparam("b_peer"))
+            .values(
+                last_message_at=sa.case(
+                    (c.last_message_at < sa.bindparam("b_at"), sa.bindparam("b_at")),
+                    else_=c.last_message_at,
+                ),
+                message_count=c.message_count + sa.bindparam("b_count"),
+            ),
+            [
+                {"b_ours": ours, "b_peer": peer, "b_at": at, "b_count": count}
+                for (ours, peer), count in counts.items()
+            ],
+        )
 
     def get(self, conversation_id: str) -> Conversation | None:
         row = self._c.execute(
