@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.metrics import BindMetrics
-from tidings.carriers.smpp.pipeline import Live as _Live
-from tidings.carriers.smpp.pipeline import Poison as _Poison
-from tidings.carriers.smpp.pipeline import Receiver, gather
+from tidings.carriers.smpp.pipeline import Health, Live, Receiver, Restart, consume, within
 from tidings.carriers.smpp.relay import SinkRelay
+from tidings.carriers.smpp.sender import Sender
 from tidings.carriers.smpp.session import (
     BindError,
     Connector,
     SessionClosed,
     SmppSession,
-    SubmitPdu,
     bind_request,
 )
 from tidings.domain.smpp import (
@@ -42,24 +38,14 @@ from tidings.domain.smpp import (
     BindState,
     BindStatus,
     SmppOptions,
-    SubmitVerdict,
-    address,
-    classify_submit_status,
-    status_name,
-    with_overrides,
 )
-from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
+from tidings.domain.smpp_flow import backoff
 from tidings.ports import Clock, Store, Tx
-from tidings.ports.smpp import Segment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: How long a session's close and its tasks' ends are waited for before the bind goes on.
 CLEANUP_SECONDS = 5.0
-
-
-class _Restart(Exception):
-    """Tear the session down and bind again."""
 
 
 class BindRunner:
@@ -92,12 +78,12 @@ class BindRunner:
         self._stopping = asyncio.Event()
         self._state = BindState.STOPPED
         self._since = clock.now()
-        self._last_error: str | None = None
-        self._last_status: int | None = None
-        self._submitted = 0
-        self._live: _Live | None = None
-        self._throttle = Throttle()
-        self._bucket = TokenBucket(options.throughput, now=time.monotonic())
+        self._health = Health()
+        self._live: Live | None = None
+        self._sender = Sender(
+            carrier, slot, options, store, clock,
+            wake=wake, relay=relay, metrics=metrics, health=self._health,
+        )  # fmt: skip
         self._holding = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -133,8 +119,8 @@ class BindRunner:
         try:
             session = await self._connect(bind_request(self.options, self.slot.mode))
         except BindError as exc:
-            self._last_error = str(exc)
-            self._last_status = exc.status
+            self._health.last_error = str(exc)
+            self._health.last_status = exc.status
             self.metrics.bind_failure(exc.status)
             failures += 1
             if exc.refused:
@@ -153,8 +139,7 @@ class BindRunner:
             await self._hold_for(delay)
             return failures
         failures = 0
-        self._last_error = None
-        self._last_status = None
+        self._health.clear()
         await self._bound(session)
         if not self._stopping.is_set():
             delay = self._backoff(0)
@@ -166,12 +151,19 @@ class BindRunner:
         self._stopping.set()
 
     async def _bound(self, session: SmppSession) -> None:
-        live = _Live(session, asyncio.Semaphore(self.options.window))
+        live = Live(session, asyncio.Semaphore(self.options.window))
         self._live = live
         await self._set_state(BindState.BOUND)
         log.info("bind %s/%s bound (%s)", self.carrier, self.slot.name, self.slot.mode.value)
-        tasks = [asyncio.create_task(self._keeper()), asyncio.create_task(self._writer(live))]
-        sender = asyncio.create_task(self._sender(live)) if self.slot.mode.sends else None
+        tasks = [
+            asyncio.create_task(self._keeper()),
+            asyncio.create_task(self._sender.write_outcomes(live)),
+        ]
+        sender = (
+            asyncio.create_task(self._sender.claim_and_submit(live))
+            if self.slot.mode.sends
+            else None
+        )
         if sender is not None:
             tasks.append(sender)
         reader = asyncio.create_task(self._reader(live)) if self.slot.mode.receives else None
@@ -189,8 +181,8 @@ class BindRunner:
         for task in done:
             if task is not stopper and not task.cancelled() and task.exception() is not None:
                 exc = task.exception()
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                if not isinstance(exc, _Restart | SessionClosed):
+                self._health.last_error = f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, Restart | SessionClosed):
                     log.error("bind %s/%s failed", self.carrier, self.slot.name, exc_info=exc)
                 else:
                     log.warning("bind %s/%s restarts: %s", self.carrier, self.slot.name, exc)
@@ -203,23 +195,23 @@ class BindRunner:
             await asyncio.wait([reader], timeout=2)
         if stopper not in done:
             with contextlib.suppress(TimeoutError):
-                await _within(session.close(), CLEANUP_SECONDS)
+                await within(session.close(), CLEANUP_SECONDS)
         # A task inside a library call that does not answer cancellation (a read on a dead
         # session) must not keep the bind from coming back: wait for them a bounded time.
         ending = [*tasks, stopper, *live.tasks]
         for task in ending:
             task.cancel()
-            task.add_done_callback(_consume)
+            task.add_done_callback(consume)
         await asyncio.wait(ending, timeout=CLEANUP_SECONDS)
         if live.storing:
             # What the session has taken in is stored before it goes (acknowledged or not).
             await asyncio.wait(live.storing, timeout=10)
-        await self._settle(live)
+        await self._sender.settle(live)
         self._live = None
         # Parts sent without an answer go back to the queue (the only duplicate window).
         await self._db(lambda tx: tx.smpp.requeue(self.carrier, self.slot.name, self._now()))
 
-    async def _drain(self, live: _Live, sender: asyncio.Task[None] | None) -> None:
+    async def _drain(self, live: Live, sender: asyncio.Task[None] | None) -> None:
         """On shutdown: stop claiming, let outstanding submits answer (up to the timeout)."""
         if sender is not None:
             sender.cancel()
@@ -227,131 +219,9 @@ class BindRunner:
         if pending:
             await asyncio.wait(pending, timeout=self.options.response_timeout_seconds)
 
-    # -- sending ---------------------------------------------------------------------------
-
-    async def _sender(self, live: _Live) -> None:
-        """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
-        up to ``window`` of them awaiting their submit_sm_resp."""
-        while live.session.ended is None:
-            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
-            if granted == 0:
-                await asyncio.sleep(wait)
-                continue
-            rows = await self._db(functools.partial(self._claim, granted, self._now()))
-            self._bucket.refund(granted - len(rows))
-            if not rows:
-                self._wake.clear()
-                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
-                # cancellation that meets the wake-up, and the sender would live on.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(0.25):
-                        await self._wake.wait()
-                continue
-            for segment in rows:
-                pause = self._throttle.wait(time.monotonic())
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                await live.window.acquire()
-                live.inflight += 1
-                task = asyncio.create_task(self._submit(live, segment))
-                live.tasks.add(task)
-                task.add_done_callback(live.tasks.discard)
-
-    def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
-        return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
-
-    async def _submit(self, live: _Live, segment: Segment) -> None:
-        """Send one part and queue its outcome; the window slot is given back whatever
-        happens (a slot lost to an unexpected error would stall the bind for good)."""
-        try:
-            outcome = await self._submit_one(live, segment)
-        except Exception as exc:  # the library failed us: resend, on a new session
-            log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
-            self._last_error = f"submit_sm: {type(exc).__name__}: {exc}"
-            outcome = ledger.Outcome(segment, SubmitVerdict.RETRY, -1)
-            live.outcomes.put_nowait(outcome)
-            live.outcomes.put_nowait(_Poison(_Restart(self._last_error)))
-            return
-        finally:
-            live.window.release()
-            live.inflight -= 1
-        if outcome is not None:
-            live.outcomes.put_nowait(outcome)
-
-    async def _submit_one(self, live: _Live, segment: Segment) -> ledger.Outcome | None:
-        options = self.options
-        pdu = SubmitPdu(
-            source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
-            dest=with_overrides(address(segment.recipient), options.dest_ton, options.dest_npi),
-            short_message=segment.short_message,
-            data_coding=segment.data_coding,
-            esm_class=segment.esm_class,
-            registered_delivery=options.registered_delivery,
-            service_type=options.service_type,
-            tlvs=segment.tlvs,
-        )
-        started = time.monotonic()
-        try:
-            resp = await _within(live.session.submit(pdu), options.response_timeout_seconds)
-        except TimeoutError:
-            self.metrics.timeout()
-            self._last_error = "submit_sm_resp timed out"
-            # Resent later (it may have reached the SMSC: the duplicate window), counted as
-            # an attempt; the session is suspect and restarts.
-            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
-            live.outcomes.put_nowait(_Poison(_Restart("submit_sm_resp timed out")))
-            return None
-        except SessionClosed as exc:
-            live.outcomes.put_nowait(_Poison(exc))
-            return None
-        self.metrics.response(time.monotonic() - started, resp.status)
-        verdict = classify_submit_status(resp.status)
-        delay = 1.0
-        if verdict is SubmitVerdict.THROTTLED:
-            delay = self._throttle.hit(time.monotonic())
-        elif verdict is SubmitVerdict.OK:
-            self._throttle.ok()
-            self._submitted += 1
-        if verdict is not SubmitVerdict.OK:
-            self._last_status = resp.status
-            self._last_error = f"submit_sm: {status_name(resp.status)}"
-        return ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
-
-    async def _writer(self, live: _Live) -> None:
-        """Commit submit outcomes in batches, then hand their reports to the sink."""
-        while True:
-            batch = await gather(live.outcomes)
-            poison = [o for o in batch if isinstance(o, _Poison)]
-            real = [o for o in batch if not isinstance(o, _Poison)]
-            if real:
-                await self._write_outcomes(real)
-            if poison:
-                raise poison[0].exc
-
-    async def _write_outcomes(self, outcomes: list[ledger.Outcome]) -> None:
-        now = self._now()
-
-        def write(tx: Tx) -> ledger.Applied:
-            self._relay.delete_delivered(tx)
-            return ledger.apply_outcomes(tx, self.options, outcomes, now)
-
-        applied = await self._db(write)
-        self.metrics.receipts(applied.matched, 0)
-        await self._relay.flush(applied, [])
-
-    async def _settle(self, live: _Live) -> None:
-        """Outcomes that arrived before the session ended are committed, not dropped."""
-        rest = []
-        while not live.outcomes.empty():
-            item = live.outcomes.get_nowait()
-            if not isinstance(item, _Poison):
-                rest.append(item)
-        if rest:
-            await self._write_outcomes(rest)
-
     # -- receiving -------------------------------------------------------------------------
 
-    async def _reader(self, live: _Live) -> None:
+    async def _reader(self, live: Live) -> None:
         await Receiver(
             self.carrier, self.slot.name, self._store, self._clock, self._relay, self.metrics
         ).run(live)
@@ -362,7 +232,7 @@ class BindRunner:
         while True:
             await asyncio.sleep(self.options.lease_seconds / 3)
             if not await self._acquire():
-                raise _Restart("lost the bind lease")
+                raise Restart("lost the bind lease")
             await self._publish()
 
     async def _acquire(self) -> bool:
@@ -404,7 +274,8 @@ class BindRunner:
         used = self._live.inflight if self._live else 0
         return BindStatus(
             self.carrier, self.slot.name, self.slot.mode.value, self._state.value, owner,
-            self._last_error, self._last_status, self._since, used, self._submitted, self._now(),
+            self._health.last_error, self._health.last_status, self._since, used,
+            self._health.submitted, self._now(),
         )  # fmt: skip
 
     async def _publish(self) -> None:
@@ -422,28 +293,3 @@ class BindRunner:
     async def _db(self, fn: Callable[[Tx], T]) -> T:
         # Group-committed with the other binds' and the API's concurrent transactions.
         return await self._store.write_async(fn)
-
-
-async def _within(call: Coroutine[Any, Any, T], seconds: float) -> T:
-    """``call``'s result, or ``TimeoutError`` after ``seconds``. Unlike ``asyncio.wait_for``
-    this does not wait for the cancelled call to finish: a library future that does not
-    answer cancellation (a submit on a session the SMSC stopped answering) must not hold
-    its window slot for ever."""
-    task = asyncio.ensure_future(call)
-    try:
-        done, _ = await asyncio.wait({task}, timeout=seconds)
-    except asyncio.CancelledError:
-        task.cancel()
-        task.add_done_callback(_consume)
-        raise
-    if not done:
-        task.cancel()
-        task.add_done_callback(_consume)
-        raise TimeoutError
-    return task.result()
-
-
-def _consume(task: asyncio.Future[Any]) -> None:
-    """Retrieve a dropped call's outcome, so asyncio does not log it as never retrieved."""
-    if not task.cancelled():
-        task.exception()

@@ -1,4 +1,5 @@
-"""The pieces of a bound session: its live state, batching, and the receive side.
+"""The pieces of a bound session: its live state and health, batching, bounded waits, and
+the receive side.
 
 ``Receiver`` reads ``deliver_sm`` PDUs, classifies them (receipt or MO) and stores them in
 batches, up to four at once so their transactions share group commits, answers them once
@@ -10,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.inbound import classify
@@ -22,6 +24,7 @@ from tidings.domain.smpp_receipts import Receipt
 from tidings.ports import Clock, Store, Tx
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +42,30 @@ class Poison:
     """Put on the outcome queue to end the session (after the outcomes before it)."""
 
     exc: Exception
+
+
+class Restart(Exception):
+    """Tear the session down and bind again."""
+
+
+@dataclass
+class Health:
+    """What a bind shows of itself (``BindStatus``): the last failure, and its count of
+    accepted submits. Written by the runner and its sender."""
+
+    last_error: str | None = None
+    last_status: int | None = None  # SMPP command_status of the last failure
+    submitted: int = 0
+
+    def error(self, message: str, status: int | None = None) -> str:
+        self.last_error = message
+        if status is not None:
+            self.last_status = status
+        return message
+
+    def clear(self) -> None:
+        self.last_error = None
+        self.last_status = None
 
 
 #: How long a batch of outcomes or inbound PDUs waits for more before its transaction: a
@@ -158,3 +185,28 @@ class Receiver:
         await session.acknowledge(pdus)
         self._metrics.receipts(applied.matched, applied.early)
         await self._relay.flush(applied, inbound)
+
+
+async def within(call: Coroutine[Any, Any, T], seconds: float) -> T:
+    """``call``'s result, or ``TimeoutError`` after ``seconds``. Unlike ``asyncio.wait_for``
+    this does not wait for the cancelled call to finish: a library future that does not
+    answer cancellation (a submit on a session the SMSC stopped answering) must not hold
+    its window slot for ever."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        task.add_done_callback(consume)
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(consume)
+        raise TimeoutError
+    return task.result()
+
+
+def consume(task: asyncio.Future[Any]) -> None:
+    """Retrieve a dropped call's outcome, so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,185 @@
+"""The send side of a bound session: claim due parts from the queue, keep up to ``window``
+of them awaiting their ``submit_sm_resp`` (as the token bucket and the throttle allow), and
+commit their outcomes in batches.
+
+    claim (≤ 2 windows) ─> submit_sm ×window ─> outcomes queue ─> writer: one transaction
+                                                                 a batch, reports to the sink
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from datetime import datetime
+
+from tidings.carriers.smpp import ledger
+from tidings.carriers.smpp.metrics import BindMetrics
+from tidings.carriers.smpp.pipeline import Health, Live, Poison, Restart, gather, within
+from tidings.carriers.smpp.relay import SinkRelay
+from tidings.carriers.smpp.session import SessionClosed, SubmitPdu
+from tidings.domain.smpp import (
+    BindSlot,
+    SmppOptions,
+    SubmitVerdict,
+    address,
+    classify_submit_status,
+    status_name,
+    with_overrides,
+)
+from tidings.domain.smpp_flow import Throttle, TokenBucket
+from tidings.ports import Clock, Store, Tx
+from tidings.ports.smpp import Segment
+
+log = logging.getLogger(__name__)
+#: How long an idle sender waits for a wake-up before it looks at the queue again.
+IDLE_SECONDS = 0.25
+
+
+class Sender:
+    def __init__(
+        self,
+        carrier: str,
+        slot: BindSlot,
+        options: SmppOptions,
+        store: Store,
+        clock: Clock,
+        *,
+        wake: asyncio.Event,
+        relay: SinkRelay,
+        metrics: BindMetrics,
+        health: Health,
+    ) -> None:
+        self.carrier = carrier
+        self.slot = slot
+        self.options = options
+        self._store = store
+        self._clock = clock
+        self._wake = wake
+        self._relay = relay
+        self._metrics = metrics
+        self._health = health
+        self._throttle = Throttle()
+        self._bucket = TokenBucket(options.throughput, now=time.monotonic())
+
+    async def claim_and_submit(self, live: Live) -> None:
+        """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
+        up to ``window`` of them awaiting their submit_sm_resp."""
+        while live.session.ended is None:
+            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
+            if granted == 0:
+                await asyncio.sleep(wait)
+                continue
+            rows = await self._store.write_async(
+                functools.partial(self._claim, granted, self._clock.now())
+            )
+            self._bucket.refund(granted - len(rows))
+            if not rows:
+                self._wake.clear()
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that meets the wake-up, and the sender would live on.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(IDLE_SECONDS):
+                        await self._wake.wait()
+                continue
+            for segment in rows:
+                pause = self._throttle.wait(time.monotonic())
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                await live.window.acquire()
+                live.inflight += 1
+                task = asyncio.create_task(self._submit(live, segment))
+                live.tasks.add(task)
+                task.add_done_callback(live.tasks.discard)
+
+    def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
+        return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
+
+    async def _submit(self, live: Live, segment: Segment) -> None:
+        """Send one part and queue its outcome; the window slot is given back whatever
+        happens (a slot lost to an unexpected error would stall the bind for good)."""
+        try:
+            outcome = await self._submit_one(live, segment)
+        except Exception as exc:  # the library failed us: resend, on a new session
+            log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
+            error = self._health.error(f"submit_sm: {type(exc).__name__}: {exc}")
+            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+            live.outcomes.put_nowait(Poison(Restart(error)))
+            return
+        finally:
+            live.window.release()
+            live.inflight -= 1
+        if outcome is not None:
+            live.outcomes.put_nowait(outcome)
+
+    async def _submit_one(self, live: Live, segment: Segment) -> ledger.Outcome | None:
+        options = self.options
+        pdu = SubmitPdu(
+            source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
+            dest=with_overrides(address(segment.recipient), options.dest_ton, options.dest_npi),
+            short_message=segment.short_message,
+            data_coding=segment.data_coding,
+            esm_class=segment.esm_class,
+            registered_delivery=options.registered_delivery,
+            service_type=options.service_type,
+            tlvs=segment.tlvs,
+        )
+        started = time.monotonic()
+        try:
+            resp = await within(live.session.submit(pdu), options.response_timeout_seconds)
+        except TimeoutError:
+            self._metrics.timeout()
+            self._health.error("submit_sm_resp timed out")
+            # Resent later (it may have reached the SMSC: the duplicate window), counted as
+            # an attempt; the session is suspect and restarts.
+            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+            live.outcomes.put_nowait(Poison(Restart("submit_sm_resp timed out")))
+            return None
+        except SessionClosed as exc:
+            live.outcomes.put_nowait(Poison(exc))
+            return None
+        self._metrics.response(time.monotonic() - started, resp.status)
+        verdict = classify_submit_status(resp.status)
+        delay = 1.0
+        if verdict is SubmitVerdict.THROTTLED:
+            delay = self._throttle.hit(time.monotonic())
+        elif verdict is SubmitVerdict.OK:
+            self._throttle.ok()
+            self._health.submitted += 1
+        if verdict is not SubmitVerdict.OK:
+            self._health.error(f"submit_sm: {status_name(resp.status)}", resp.status)
+        return ledger.Outcome(segment, verdict, resp.status, resp.message_id, delay)
+
+    async def write_outcomes(self, live: Live) -> None:
+        """Commit submit outcomes in batches, then hand their reports to the sink."""
+        while True:
+            batch = await gather(live.outcomes)
+            poison = [o for o in batch if isinstance(o, Poison)]
+            real = [o for o in batch if not isinstance(o, Poison)]
+            if real:
+                await self._write(real)
+            if poison:
+                raise poison[0].exc
+
+    async def settle(self, live: Live) -> None:
+        """Outcomes that arrived before the session ended are committed, not dropped."""
+        rest = []
+        while not live.outcomes.empty():
+            item = live.outcomes.get_nowait()
+            if not isinstance(item, Poison):
+                rest.append(item)
+        if rest:
+            await self._write(rest)
+
+    async def _write(self, outcomes: list[ledger.Outcome]) -> None:
+        now = self._clock.now()
+
+        def write(tx: Tx) -> ledger.Applied:
+            self._relay.delete_delivered(tx)
+            return ledger.apply_outcomes(tx, self.options, outcomes, now)
+
+        applied = await self._store.write_async(write)
+        self._metrics.receipts(applied.matched, 0)
+        await self._relay.flush(applied, [])
