@@ -134,6 +134,7 @@ class FakeCarrier:
         self.name = config.name
         self.config = config
         self.up = True
+        self.starts = 0
         self.refuse: set[str] = set()  # recipients it refuses retryably
         self.reject: set[str] = set()  # recipients it refuses for good
         self.explode = False
@@ -161,6 +162,7 @@ class FakeCarrier:
 
     async def start(self, sink: CarrierSink) -> None:
         self.sink = sink
+        self.starts += 1
 
     async def run_due(self) -> int:
         return self.due

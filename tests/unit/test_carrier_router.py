@@ -92,6 +92,21 @@ async def test_messages_go_to_the_carrier_of_their_route() -> None:
     assert all(c.sink is not None for c in rig.factory.built)
 
 
+async def test_each_carrier_is_started_once() -> None:
+    """A carrier already in the registry when the router starts is built and started once
+    (an SMPP carrier started twice would hold each bind twice under one lease owner)."""
+    rig = Rig("default")
+    rig.route("default")
+    await rig.router.start(Sink())
+    await rig.router.refresh(force=True)
+    assert [c.starts for c in rig.factory.built] == [1]
+    early = Rig("default")  # built by a refresh before the router had a sink
+    await early.router.refresh(force=True)
+    assert [c.starts for c in early.factory.built] == [0]
+    await early.router.start(Sink())
+    assert [c.starts for c in early.factory.built] == [1]
+
+
 async def test_failover_skips_an_unavailable_carrier_and_returns_to_it() -> None:
     rig = Rig("a", "b")
     rig.route("a", "b", strategy="failover")

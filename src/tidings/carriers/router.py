@@ -76,10 +76,13 @@ class CarrierRouter:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self, sink: CarrierSink) -> None:
+        # Carriers built before there was a sink start now; the refresh starts what it
+        # builds itself (each carrier starts once: twice would hold its binds twice).
+        unstarted = list(self._built.values())
         self._sink = sink
-        await self.refresh(force=True)
-        for built in list(self._built.values()):
+        for built in unstarted:
             await built.carrier.start(sink)
+        await self.refresh(force=True)
 
     async def aclose(self) -> None:
         for name in list(self._built):

@@ -91,6 +91,8 @@ class SmppCarrier:
         return [SubmitResult(f"{self.name}:{m.message_id}") for m in messages]
 
     async def start(self, sink: CarrierSink) -> None:
+        if self._runners:
+            raise RuntimeError(f"carrier {self.name} is already started")
         self._relay.sink = sink
         for slot in bind_plan(self.options):
             runner = BindRunner(
