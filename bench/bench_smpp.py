@@ -140,6 +140,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=20)
     parser.add_argument("--binds", type=int, default=1)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=None,
+        help="TIDINGS_API_PROCESSES (default: serve's own default, one per core)",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-smpp-"))
     smsc = SmscProcess.smpp34("--quiet").start()
@@ -158,6 +164,7 @@ def main() -> None:
             "TIDINGS_TLS": "false",
             "TIDINGS_LOG_LEVEL": "warning",
         },
+        processes=args.api_processes,
     ).start()
     route_everything_to(server, "bench", "smpp", options)
     try:

@@ -39,9 +39,13 @@ def smsc() -> Iterator[SmscProcess]:
     process.stop()
 
 
-async def test_send_and_receipt(db: Database, smsc: SmscProcess) -> None:
+SESSIONS = pytest.mark.parametrize("session", ["stream", "smpp34"])
+
+
+@SESSIONS
+async def test_send_and_receipt(db: Database, smsc: SmscProcess, session: str) -> None:
     sink = RecordingSink()
-    async with running(db, options(smsc.port), sink) as carrier:
+    async with running(db, options(smsc.port, session=session), sink) as carrier:
         await bound(carrier)
         messages = [sms(f"+1425555{i:04d}") for i in range(10, 30)]
         results = await carrier.submit(messages)
@@ -150,9 +154,12 @@ async def test_receipt_before_submit_resp_and_id_forms(db: Database, ids: str) -
     assert sorted(r.message_id for r in sink.reports) == sorted(m.message_id for m in messages)
 
 
-async def test_mo_single_and_multipart_out_of_order(db: Database, smsc: SmscProcess) -> None:
+@SESSIONS
+async def test_mo_single_and_multipart_out_of_order(
+    db: Database, smsc: SmscProcess, session: str
+) -> None:
     sink = RecordingSink()
-    async with running(db, options(smsc.port, binds=2), sink) as carrier:
+    async with running(db, options(smsc.port, binds=2, session=session), sink) as carrier:
         await bound(carrier)
         await smsc.wait(lambda e: e["event"] == "bound", count=2)
         smsc.send(cmd="mo", **{"from": "+14255559999", "to": "+14255550100", "text": "STOP"})

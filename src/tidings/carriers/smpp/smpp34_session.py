@@ -33,6 +33,7 @@ from tidings.carriers.smpp.session import (
     SubmitPdu,
     SubmitResponse,
 )
+from tidings.carriers.smpp.smpp34_fields import inbound_pdu, submit_options
 from tidings.domain.smpp import BindMode
 
 _BIND_TYPE = {BindMode.TRANSMITTER: "TX", BindMode.RECEIVER: "RX", BindMode.TRANSCEIVER: "TRX"}
@@ -53,18 +54,7 @@ class Smpp34Session:
             raise SessionClosed("session closed")
         try:
             resp = await self._smsc.submit_sm(
-                pdu.dest.addr,
-                pdu.short_message,
-                source_addr=pdu.source.addr,
-                service_type=pdu.service_type,
-                source_addr_ton=pdu.source.ton,
-                source_addr_npi=pdu.source.npi,
-                dest_addr_ton=pdu.dest.ton,
-                dest_addr_npi=pdu.dest.npi,
-                esm_class=pdu.esm_class,
-                registered_delivery=pdu.registered_delivery,
-                data_coding=pdu.data_coding,
-                tlvs=[smpp34.Tlv(tag, value) for tag, value in pdu.tlvs],
+                pdu.dest.addr, pdu.short_message, source_addr=pdu.source.addr, **submit_options(pdu)
             )
         except smpp34.SmppError as exc:
             status = _status(str(exc))
@@ -80,16 +70,7 @@ class Smpp34Session:
         if isinstance(event, smpp34.Disconnected):
             self._closed = True
             return None
-        return InboundPdu(
-            source_addr=event.source_addr,
-            source_ton=event.source_addr_ton,
-            dest_addr=event.destination_addr,
-            dest_ton=event.dest_addr_ton,
-            esm_class=event.esm_class,
-            data_coding=event.data_coding,
-            short_message=bytes(event.short_message),
-            tlvs={t.tag: bytes(t.value) for t in event.tlvs},
-        )
+        return inbound_pdu(event)
 
     @property
     def ended(self) -> str | None:

@@ -38,6 +38,7 @@ from tidings.carriers.smpp.session import (
     SubmitPdu,
     SubmitResponse,
 )
+from tidings.carriers.smpp.smpp34_fields import inbound_pdu, submit_options
 from tidings.domain.smpp import status_name
 
 log = logging.getLogger(__name__)
@@ -74,16 +75,8 @@ class StreamSession:
             pdu.source.addr,
             pdu.dest.addr,
             pdu.short_message,
-            service_type=pdu.service_type,
-            source_addr_ton=pdu.source.ton,
-            source_addr_npi=pdu.source.npi,
-            dest_addr_ton=pdu.dest.ton,
-            dest_addr_npi=pdu.dest.npi,
-            esm_class=pdu.esm_class,
-            registered_delivery=pdu.registered_delivery,
-            data_coding=pdu.data_coding,
-            tlvs=[smpp34.Tlv(tag, value) for tag, value in pdu.tlvs],
             sequence_number=sequence,
+            **submit_options(pdu),
         ).encode()
         status, body = await self._call(sequence, data)
         message_id = (p.leading_c_string(body) or None) if status == 0 else None
@@ -193,19 +186,7 @@ class StreamSession:
         if not isinstance(pdu, smpp34.DeliverSm):
             self._writer.write(p.deliver_sm_resp(sequence, ESME_RX_P_APPN))
             return
-        self._inbound.put_nowait(
-            InboundPdu(
-                source_addr=pdu.source_addr,
-                source_ton=pdu.source_addr_ton,
-                dest_addr=pdu.destination_addr,
-                dest_ton=pdu.dest_addr_ton,
-                esm_class=pdu.esm_class,
-                data_coding=pdu.data_coding,
-                short_message=bytes(pdu.short_message),
-                tlvs={t.tag: bytes(t.value) for t in pdu.tlvs},
-                sequence=sequence,
-            )
-        )
+        self._inbound.put_nowait(inbound_pdu(pdu, sequence))
 
     async def _keepalive(self) -> None:
         """``enquire_link`` after ``enquire_link_seconds`` with nothing from the SMSC."""
