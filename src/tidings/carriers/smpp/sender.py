@@ -66,33 +66,51 @@ class Sender:
 
     async def claim_and_submit(self, live: Live) -> None:
         """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
-        up to ``window`` of them awaiting their submit_sm_resp."""
-        while live.session.ended is None:
-            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
-            if granted == 0:
-                await asyncio.sleep(wait)
-                continue
-            rows = await self._store.write_async(
-                functools.partial(self._claim, granted, self._clock.now())
-            )
-            self._bucket.refund(granted - len(rows))
-            if not rows:
-                self._wake.clear()
-                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
-                # cancellation that meets the wake-up, and the sender would live on.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(IDLE_SECONDS):
-                        await self._wake.wait()
-                continue
-            for segment in rows:
-                pause = self._throttle.wait(time.monotonic())
-                if pause > 0:
-                    await asyncio.sleep(pause)
-                await live.window.acquire()
-                live.inflight += 1
-                task = asyncio.create_task(self._submit(live, segment))
-                live.tasks.add(task)
-                task.add_done_callback(live.tasks.discard)
+        up to ``window`` of them awaiting their submit_sm_resp. The next batch is claimed
+        while this one goes out, so the window does not run dry waiting for a transaction."""
+        prefetch: asyncio.Task[list[Segment]] | None = None
+        try:
+            while live.session.ended is None:
+                rows = await (prefetch or self._next_batch())
+                prefetch = None
+                if not rows:
+                    await self._idle()
+                    continue
+                prefetch = asyncio.create_task(self._next_batch())
+                for segment in rows:
+                    await self._dispatch(live, segment)
+        finally:
+            if prefetch is not None:
+                prefetch.cancel()  # its parts, if claimed, go back with the bind's others
+
+    async def _next_batch(self) -> list[Segment]:
+        granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
+        if granted == 0:
+            await asyncio.sleep(wait)
+            return await self._next_batch()
+        rows = await self._store.write_async(
+            functools.partial(self._claim, granted, self._clock.now())
+        )
+        self._bucket.refund(granted - len(rows))
+        return rows
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+        # that meets the wake-up, and the sender would live on.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(IDLE_SECONDS):
+                await self._wake.wait()
+
+    async def _dispatch(self, live: Live, segment: Segment) -> None:
+        pause = self._throttle.wait(time.monotonic())
+        if pause > 0:
+            await asyncio.sleep(pause)
+        await live.window.acquire()
+        live.inflight += 1
+        task = asyncio.create_task(self._submit(live, segment))
+        live.tasks.add(task)
+        task.add_done_callback(live.tasks.discard)
 
     def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
         return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
