@@ -26,13 +26,12 @@ from tidings.domain.addresses import AddressPolicy, canonical_host, ip_literal
 from tidings.domain.deliveries import Attempt, DeadLetter, DeliveryStatus, NewDelivery
 from tidings.domain.ids import new_guid
 from tidings.domain.routing import batches, new_delivery_id
+from tidings.domain.subscription_validation import parse_config, validate_name
 from tidings.domain.subscriptions import (
     DeliverySchema,
     EventSubscription,
     ProvisioningState,
     SubscriptionConfig,
-    parse_config,
-    validate_name,
 )
 from tidings.domain.timefmt import iso_z
 from tidings.domain.webhooks import RESPONSE_TIMEOUT_SECONDS, envelope, new_secret
