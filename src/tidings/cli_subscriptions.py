@@ -15,7 +15,8 @@ from tqdm import tqdm
 from tidings.container import Application
 from tidings.domain import json_input
 from tidings.domain.deliveries import DeliveryStatus
-from tidings.domain.subscriptions import EventSubscription, config_to_json
+from tidings.domain.subscription_validation import config_to_json
+from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.timefmt import iso_z, parse_iso
 from tidings.errors import InvalidInput
 from tidings.services.subscriptions import SubscriptionService

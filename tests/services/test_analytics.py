@@ -21,7 +21,7 @@ from tidings.domain.numbers import NumberType
 from tidings.domain.timefmt import ensure_utc
 from tidings.services.analytics import failure_reason
 from tidings.services.sms import Recipient, SendRequest
-from tidings.storage.schema import analytics_days
+from tidings.storage.analytics_schema import analytics_days
 
 
 def report(app: Application, **params: str) -> dict[str, Any]:

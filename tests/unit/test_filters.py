@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tidings.domain.filters import AdvancedFilter, EventFilter
-from tidings.domain.subscriptions import parse_filter
+from tidings.domain.subscription_validation import parse_filter
 from tidings.errors import InvalidInput
 
 EVENT: dict[str, Any] = {

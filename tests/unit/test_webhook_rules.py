@@ -14,14 +14,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from tidings.domain.events import SMS_RECEIVED, Event
 from tidings.domain.routing import batches, route
-from tidings.domain.subscriptions import (
-    DeliverySchema,
-    EventSubscription,
-    ProvisioningState,
-    config_from_json,
-    config_to_json,
-    parse_config,
-)
+from tidings.domain.subscription_validation import config_from_json, config_to_json, parse_config
+from tidings.domain.subscriptions import DeliverySchema, EventSubscription, ProvisioningState
 from tidings.domain.webhooks import (
     Outcome,
     TransportError,

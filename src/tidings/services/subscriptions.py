@@ -1,76 +1,38 @@
-"""Event subscriptions: create or update (with the validation handshake), read, control.
+"""Event subscriptions: create or update, read, control, and their deliveries.
 
-A subscription receives events only once its endpoint has proved it wants them:
-
-* Event Grid schema: a ``SubscriptionValidationEvent`` is POSTed; a 200 echoing the
-  ``validationCode`` as ``validationResponse`` validates at once, a 200 without it leaves the
-  subscription ``AwaitingManualAction`` until the endpoint GETs the ``validationUrl`` (5 minutes).
-* CloudEvents schema: the CloudEvents abuse-protection ``OPTIONS`` request; the endpoint must
-  answer 200 with ``WebHook-Allowed-Origin`` naming our origin (or ``*``).
-
-A failed handshake refuses the request and writes nothing.
+``put`` creates or replaces a subscription once its endpoint passes the validation handshake
+(``services/subscription_handshake.py``); the rest reads and controls subscriptions, shows
+their deliveries, and sends events again (redelivery and replay).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio
 
-from tidings.domain import json_input
-from tidings.domain.addresses import AddressPolicy, canonical_host, ip_literal
 from tidings.domain.deliveries import Attempt, DeadLetter, DeliveryStatus, NewDelivery
-from tidings.domain.ids import new_guid
 from tidings.domain.routing import batches, new_delivery_id
-from tidings.domain.subscriptions import (
-    DeliverySchema,
-    EventSubscription,
-    ProvisioningState,
-    SubscriptionConfig,
-    parse_config,
-    validate_name,
-)
-from tidings.domain.timefmt import iso_z
-from tidings.domain.webhooks import RESPONSE_TIMEOUT_SECONDS, envelope, new_secret
-from tidings.errors import Conflict, InvalidInput, NotFound
-from tidings.ports import Job, SubscriptionsTx, WebhookSender
-from tidings.services.context import ServiceContext
+from tidings.domain.subscription_validation import parse_config, validate_name
+from tidings.domain.subscriptions import EventSubscription, ProvisioningState
+from tidings.domain.webhooks import envelope, new_secret
+from tidings.errors import InvalidInput, NotFound
+from tidings.ports import Job, SubscriptionsTx
 from tidings.services.delivery import JobOutcome
+from tidings.services.subscription_handshake import (
+    MANUAL_VALIDATION_MINUTES,
+    SubscriptionHandshake,
+)
 
-VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent"
-MANUAL_VALIDATION_MINUTES = 5
 REPLAY_JOB = "webhooks.replay"
 REPLAY_CHUNK = 1000
 REDELIVER_CHUNK = 1000
 DEFAULT_GRACE_MINUTES = 24 * 60
 
 
-@dataclass(frozen=True)
-class Handshake:
-    state: ProvisioningState
-    code: str | None = None
-
-
-class SubscriptionService:
-    def __init__(
-        self,
-        ctx: ServiceContext[SubscriptionsTx],
-        sender: WebhookSender,
-        *,
-        origin: str = "eventgrid.azure.net",
-        handshake_timeout: float = RESPONSE_TIMEOUT_SECONDS,
-        policy: AddressPolicy | None = None,
-    ) -> None:
-        self._ctx = ctx
-        self._policy = policy
-        self._sender = sender
-        self._origin = origin
-        self._timeout = handshake_timeout
-
+class SubscriptionService(SubscriptionHandshake):
     # -- create, update, delete ---------------------------------------------------------------
 
     async def put(self, name: str, body: Any, *, base_url: str) -> tuple[EventSubscription, bool]:
@@ -120,121 +82,6 @@ class SubscriptionService:
 
         saved = await anyio.to_thread.run_sync(lambda: self._ctx.store.write(save))
         return saved, existing is None
-
-    def _vet_destination(self, url: str) -> None:
-        """An IP-address destination the address policy refuses is refused here, with a clear
-        message; names are checked when the handshake resolves them (and at every delivery)."""
-        address = ip_literal(canonical_host(urlsplit(url).hostname or ""))
-        policy = self._policy
-        if policy is not None and address is not None and not policy.allowed(address.compressed):
-            raise InvalidInput(
-                f"{address} is in an address range Tidings does not deliver to (see "
-                "TIDINGS_WEBHOOK_ALLOW_LOOPBACK and TIDINGS_WEBHOOK_ALLOW_PRIVATE).",
-                code="InvalidEndpointUrl",
-                target="properties.destination.properties.endpointUrl",
-            )
-
-    async def _handshake(self, name: str, config: SubscriptionConfig, base_url: str) -> Handshake:
-        url = config.endpoint_url
-        static = {h.name: h.value for h in config.headers if h.type == "Static"}
-        if config.schema is DeliverySchema.CLOUD_EVENTS:
-            result = await self._sender.request(
-                "OPTIONS",
-                url,
-                headers={**static, "WebHook-Request-Origin": self._origin},
-                timeout=self._timeout,
-            )
-            allowed = result.headers.get("webhook-allowed-origin", "")
-            if result.status == 200 and allowed.strip() in (self._origin, "*"):
-                return Handshake(ProvisioningState.SUCCEEDED)
-            raise _handshake_failed(
-                url,
-                "OPTIONS",
-                result.status,
-                result.error_message
-                or f"the answer must be 200 with WebHook-Allowed-Origin: {self._origin} (or *)",
-            )
-        code = new_guid()
-        event = {
-            "id": new_guid(),
-            "topic": self._ctx.topic,
-            "subject": "",
-            "data": {
-                "validationCode": code,
-                "validationUrl": f"{base_url.rstrip('/')}/webhooks/validate/{name}?code={code}",
-            },
-            "eventType": VALIDATION_EVENT,
-            "eventTime": iso_z(self._ctx.clock.now()),
-            "metadataVersion": "1",
-            "dataVersion": "1",
-        }
-        result = await self._sender.request(
-            "POST",
-            url,
-            headers={
-                **static,
-                "Content-Type": "application/json; charset=utf-8",
-                "aeg-event-type": "SubscriptionValidation",
-                "aeg-subscription-name": name.upper(),
-                "aeg-delivery-count": "0",
-                "aeg-metadata-version": "1",
-                "aeg-data-version": "1",
-            },
-            body=json.dumps([event]).encode(),
-            timeout=self._timeout,
-        )
-        if result.status != 200:
-            raise _handshake_failed(url, "POST", result.status, result.error_message)
-        if _validation_response(result.body) == code:
-            return Handshake(ProvisioningState.SUCCEEDED)
-        return Handshake(ProvisioningState.AWAITING_MANUAL_ACTION, code)
-
-    def validate(self, name: str, code: str) -> EventSubscription:
-        """The asynchronous handshake: the endpoint GETs the validation URL it was sent."""
-        now = self._ctx.clock.now()
-
-        def run(tx: SubscriptionsTx) -> EventSubscription:
-            sub = tx.subscriptions.get(name, lock=True)
-            if sub is None or not sub.validation_code or sub.validation_code != code:
-                raise NotFound("No subscription awaits this validation code.")
-            if sub.provisioning_state is not ProvisioningState.AWAITING_MANUAL_ACTION or (
-                sub.validation_deadline is not None and sub.validation_deadline < now
-            ):
-                raise Conflict(
-                    "The validation URL has expired; update the subscription to try again.",
-                    code="ValidationExpired",
-                )
-            done = replace(
-                sub,
-                provisioning_state=ProvisioningState.SUCCEEDED,
-                validation_code=None,
-                validation_deadline=None,
-                updated_at=now,
-            )
-            tx.subscriptions.save(done)
-            return done
-
-        return self._ctx.store.write(run)
-
-    def expire_validations(self) -> int:
-        """AwaitingManualAction subscriptions whose 5 minutes ran out become Failed."""
-        now = self._ctx.clock.now()
-
-        def run(tx: SubscriptionsTx) -> int:
-            count = 0
-            for sub in tx.subscriptions.all():
-                if (
-                    sub.provisioning_state is ProvisioningState.AWAITING_MANUAL_ACTION
-                    and sub.validation_deadline is not None
-                    and sub.validation_deadline < now
-                ):
-                    tx.subscriptions.save(
-                        replace(sub, provisioning_state=ProvisioningState.FAILED, updated_at=now)
-                    )
-                    count += 1
-            return count
-
-        return self._ctx.store.write(run)
 
     def get(self, name: str) -> EventSubscription:
         sub = self._get(name)
@@ -443,27 +290,3 @@ class SubscriptionService:
         tx.deliveries.add(batches(sub, matched, now))
         if len(rows) == REPLAY_CHUNK:
             tx.jobs.enqueue(REPLAY_JOB, {**payload, "after": rows[-1][0]}, now, now=now)
-
-
-def _validation_response(body: bytes) -> str | None:
-    try:
-        parsed = json_input.decode(body, empty=b"null")
-    except InvalidInput:
-        return None
-    if isinstance(parsed, dict):
-        for key, value in parsed.items():
-            if key.lower() == "validationresponse" and isinstance(value, str):
-                return value
-    return None
-
-
-def _handshake_failed(
-    url: str, method: str, status: int | None, detail: str | None
-) -> InvalidInput:
-    answer = f"response code {status}" if status is not None else "no response"
-    message = (
-        f"Webhook validation handshake failed for {url}. Http {method} request failed with {answer}"
-    )
-    if detail:
-        message += f": {detail}"
-    return InvalidInput(message + ".", code="UrlValidationFailed", target="properties.destination")

@@ -20,10 +20,12 @@ from tidings.domain.conversation_stats import ConversationStats, conversation_st
 from tidings.domain.deliveries import DeliveryStatus
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.storage import conversation_rollups, dialects, rollups
-from tidings.storage.schema import (
+from tidings.storage.analytics_schema import (
     analytics_daily,
     analytics_daily_latency,
     analytics_daily_words,
+)
+from tidings.storage.schema import (
     deliveries,
     delivery_attempts,
     messages,

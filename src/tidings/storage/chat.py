@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tidings.domain.chat import Message, MessageType, Participant, ReadReceipt, Thread
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import (
+from tidings.storage.chat_schema import (
     chat_messages,
     chat_participants,
     chat_read_receipts,

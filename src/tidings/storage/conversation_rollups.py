@@ -21,7 +21,7 @@ from tidings.domain.analytics import AnalyticsQuery
 from tidings.domain.conversation_stats import Int64s, arrays, conversation_key, decode, encode
 from tidings.domain.messages import Direction
 from tidings.storage import dialects
-from tidings.storage.schema import analytics_daily_conversations as table
+from tidings.storage.analytics_schema import analytics_daily_conversations as table
 from tidings.storage.schema import messages
 
 _OUT = Direction.OUTBOUND.value

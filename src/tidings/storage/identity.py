@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tidings.domain.identity import SigningKey
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage.schema import identities, identity_keys
+from tidings.storage.chat_schema import identities, identity_keys
 
 
 class SqlIdentityRepo:

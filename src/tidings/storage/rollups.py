@@ -19,15 +19,15 @@ from tidings.domain.analytics import AnalyticsQuery, latency_bin
 from tidings.domain.messages import Direction, MessageStatus
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import conversation_rollups, dialects
-from tidings.storage.schema import (
+from tidings.storage.analytics_schema import (
     analytics_daily,
     analytics_daily_conversations,
     analytics_daily_latency,
     analytics_daily_words,
     analytics_days,
     analytics_hourly,
-    messages,
 )
+from tidings.storage.schema import messages
 
 _OUT = Direction.OUTBOUND.value
 _IN = Direction.INBOUND.value

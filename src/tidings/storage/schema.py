@@ -3,6 +3,11 @@
 Alembic migrations in ``migrations/`` create and evolve these tables; keep both in step
 (``tests/contract/test_storage.py`` compares them; ``tidings migrate --check`` tells whether
 a database still lacks some of the migrations).
+
+This module holds the shared ``metadata`` and the tables of messaging, numbers, jobs, events and
+their webhook deliveries; other areas have their own modules on the same ``metadata``
+(``analytics_schema``, ``chat_schema``, ``reservation_schema``, ``schema_carriers``,
+``simulator_schema``, ``smpp_schema``), imported at the end of this one.
 """
 
 from __future__ import annotations
@@ -176,84 +181,6 @@ opt_changes = sa.Table(
     sa.Index(None, "at", "sender"),
 )
 
-# -- analytics rollups: whole UTC days, computed on first use, dropped when a message of the
-# day changes (storage/analytics.py) -----------------------------------------------------
-
-#: Days with rollup rows, and whether they are current (a change to a message of the day
-#: clears ``valid``).
-analytics_days = sa.Table(
-    "analytics_days",
-    metadata,
-    sa.Column("day", Timestamp, primary_key=True),
-    sa.Column("valid", sa.Boolean, nullable=False),
-    sa.Column("computed_at", Timestamp, nullable=True),
-)
-
-#: Messages of a day by our number, tag, direction, outcome and delivery code.
-analytics_daily = sa.Table(
-    "analytics_daily",
-    metadata,
-    sa.Column("day", Timestamp, nullable=False),
-    sa.Column("number", sa.String(32), nullable=False),
-    sa.Column("tag", sa.String(256), nullable=True),
-    sa.Column("direction", sa.String(8), nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),  # delivered | failed | pending | received
-    sa.Column("code", sa.Integer, nullable=True),
-    sa.Column("messages", sa.Integer, nullable=False),
-    sa.Column("segments", sa.Integer, nullable=False),
-    sa.Index(None, "day", "number"),
-)
-
-#: Delivered messages of a day by delivery latency (10 ms steps below 10 s, then coarser).
-analytics_daily_latency = sa.Table(
-    "analytics_daily_latency",
-    metadata,
-    sa.Column("day", Timestamp, primary_key=True),
-    sa.Column("ms", sa.Integer, primary_key=True),
-    sa.Column("messages", sa.Integer, nullable=False),
-)
-
-#: Inbound messages of a day by our number and first word.
-analytics_daily_words = sa.Table(
-    "analytics_daily_words",
-    metadata,
-    sa.Column("day", Timestamp, nullable=False),
-    sa.Column("number", sa.String(32), nullable=False),
-    sa.Column("word", sa.String(64), nullable=False),
-    sa.Column("messages", sa.Integer, nullable=False),
-    sa.Index(None, "day", "number"),
-)
-
-#: Messages of a day by hour (0-23), our number (NULL: all numbers), direction and outcome.
-analytics_hourly = sa.Table(
-    "analytics_hourly",
-    metadata,
-    sa.Column("day", Timestamp, nullable=False),
-    sa.Column("hour", sa.SmallInteger, nullable=False),
-    sa.Column("number", sa.String(32), nullable=True),
-    sa.Column("direction", sa.String(8), nullable=False),
-    sa.Column("status", sa.String(12), nullable=False),
-    sa.Column("messages", sa.Integer, nullable=False),
-    sa.Column("segments", sa.Integer, nullable=False),
-    sa.Index(None, "day", "number"),
-)
-
-#: Per day, our number (NULL: all numbers) and tag: each outbound message's conversation and
-#: time; per day and our number (or all): the same of every inbound message
-#: (``storage/conversation_rollups.py``). ``data`` holds
-#: ``items`` conversation keys, then as many epoch milliseconds, as little-endian int64.
-analytics_daily_conversations = sa.Table(
-    "analytics_daily_conversations",
-    metadata,
-    sa.Column("day", Timestamp, nullable=False),
-    sa.Column("number", sa.String(32), nullable=True),
-    sa.Column("direction", sa.String(8), nullable=False),
-    sa.Column("tag", sa.String(256), nullable=True),
-    sa.Column("items", sa.Integer, nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-    sa.Index(None, "day", "number"),
-)
-
 rate_windows = sa.Table(
     "rate_windows",
     metadata,
@@ -313,44 +240,6 @@ events = sa.Table(
         postgresql_where=sa.text("routed = false"),
     ),
 )
-
-handsets = sa.Table(
-    "handsets",
-    metadata,
-    sa.Column("number", sa.String(32), primary_key=True),
-    sa.Column("created_at", Timestamp, nullable=False),
-    # Auto-respond script: [{"match": "<regex>", "reply": "<text>", "delaySeconds": 0}, ...]
-    sa.Column("script", sa.JSON, nullable=True),
-)
-
-handset_messages = sa.Table(
-    "handset_messages",
-    metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
-    sa.Column("handset", sa.String(32), nullable=False),
-    sa.Column("direction", sa.String(8), nullable=False),  # received | sent
-    sa.Column("peer", sa.String(32), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("message_id", sa.String(80), nullable=True),
-    sa.Column("at", Timestamp, nullable=False),
-    sa.Index(None, "handset", "id"),
-)
-
-carrier_rules = sa.Table(
-    "carrier_rules",
-    metadata,
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("pattern", sa.String(64), nullable=False),  # E.164 prefix, or glob with ?/*
-    sa.Column("outcome", sa.String(16), nullable=False),  # deliver | fail | unreachable | ...
-    sa.Column("delay_seconds", sa.Float, nullable=False),
-    sa.Column("code", sa.Integer, nullable=True),
-)
-
 
 # -- event delivery (webhook subscriptions) ----------------------------------------------------
 
@@ -432,80 +321,13 @@ delivery_attempts = sa.Table(
 )
 
 
-# -- identity and chat -------------------------------------------------------------------------
-
-identities = sa.Table(
-    "identities",
-    metadata,
-    sa.Column("id", sa.String(128), primary_key=True),  # 8:acs:<resource>_<guid>
-    sa.Column("created_at", Timestamp, nullable=False),
-    # Tokens carry the generation they were issued in; revoking bumps it.
-    sa.Column("token_generation", sa.Integer, nullable=False, server_default="0"),
-)
-
-identity_keys = sa.Table(
-    "identity_keys",
-    metadata,
-    sa.Column("kid", sa.String(40), primary_key=True),
-    sa.Column("secret", sa.String(128), nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-)
-
-chat_threads = sa.Table(
-    "chat_threads",
-    metadata,
-    sa.Column("id", sa.String(80), primary_key=True),
-    sa.Column("topic", sa.String(512), nullable=False),
-    sa.Column("created_by", sa.String(128), nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Column("deleted_at", Timestamp, nullable=True),
-    sa.Column("metadata", sa.JSON, nullable=False),
-    sa.Column("last_message_at", Timestamp, nullable=True),
-    sa.Column("last_sequence", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("last_message_id", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
-    # "<creator> <repeatability-request-id>" of the create request, for retries.
-    sa.Column("repeatability_key", sa.String(300), nullable=True, unique=True),
-)
-
-chat_participants = sa.Table(
-    "chat_participants",
-    metadata,
-    sa.Column("thread_id", sa.String(80), primary_key=True),
-    sa.Column("user_id", sa.String(128), primary_key=True),
-    sa.Column("display_name", sa.String(256), nullable=True),
-    sa.Column("share_history_time", Timestamp, nullable=True),
-    sa.Column("added_at", Timestamp, nullable=False),
-    sa.Column("metadata", sa.JSON, nullable=False),
-    sa.Index(None, "user_id", "thread_id"),
-)
-
-chat_messages = sa.Table(
-    "chat_messages",
-    metadata,
-    sa.Column("thread_id", sa.String(80), primary_key=True),
-    sa.Column("id", sa.BigInteger, primary_key=True),  # epoch ms, unique in its thread
-    sa.Column("type", sa.String(24), nullable=False),
-    sa.Column("sequence_id", sa.Integer, nullable=False),
-    sa.Column("version", sa.BigInteger, nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Column("content", sa.JSON, nullable=False),
-    sa.Column("sender_id", sa.String(128), nullable=True),
-    sa.Column("sender_display_name", sa.String(256), nullable=True),
-    sa.Column("edited_at", Timestamp, nullable=True),
-    sa.Column("deleted_at", Timestamp, nullable=True),
-    sa.Column("metadata", sa.JSON, nullable=False),
-)
-
-chat_read_receipts = sa.Table(
-    "chat_read_receipts",
-    metadata,
-    sa.Column("thread_id", sa.String(80), primary_key=True),
-    sa.Column("user_id", sa.String(128), primary_key=True),
-    sa.Column("message_id", sa.BigInteger, nullable=False),
-    sa.Column("read_at", Timestamp, nullable=False),
-)
-
 # Tables defined in their own modules join ``metadata`` here, so that every user of the
 # schema (migrations, ``migrate --check``) sees them all.
-from tidings.storage import reservation_schema, schema_carriers, smpp_schema  # noqa: E402, F401
+from tidings.storage import (  # noqa: E402, F401
+    analytics_schema,
+    chat_schema,
+    reservation_schema,
+    schema_carriers,
+    simulator_schema,
+    smpp_schema,
+)

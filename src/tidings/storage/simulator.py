@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from tidings.domain.simulator import CarrierRule, Handset, HandsetMessage
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
-from tidings.storage.schema import carrier_rules, handset_messages, handsets
 from tidings.storage.search import number_matches
+from tidings.storage.simulator_schema import carrier_rules, handset_messages, handsets
 
 
 class SqlHandsetRepo:

@@ -7,12 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tidings.domain.subscriptions import (
-    EventSubscription,
-    ProvisioningState,
-    config_from_json,
-    config_to_json,
-)
+from tidings.domain.subscription_validation import config_from_json, config_to_json
+from tidings.domain.subscriptions import EventSubscription, ProvisioningState
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import dialects
 from tidings.storage.events import SUBSCRIPTIONS_LOCK

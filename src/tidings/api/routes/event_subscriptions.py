@@ -19,11 +19,8 @@ from starlette.routing import Route
 from tidings.api.routes.common import api_version, json, page_params, run
 from tidings.domain import json_input
 from tidings.domain.deliveries import Attempt, DeadLetter, Delivery, DeliveryStatus
-from tidings.domain.subscriptions import (
-    DeliverySchema,
-    EventSubscription,
-    config_to_json,
-)
+from tidings.domain.subscription_validation import config_to_json
+from tidings.domain.subscriptions import DeliverySchema, EventSubscription
 from tidings.domain.timefmt import iso_z, parse_iso
 from tidings.domain.webhooks import cloud_event
 from tidings.errors import InvalidInput
