@@ -67,15 +67,24 @@ def headers(key: str, host: str, target: str, content: bytes) -> dict[str, str]:
     }
 
 
-async def drive(server: ServerProcess, total: int, clients: int) -> tuple[int, float]:
+async def drive(
+    server: ServerProcess, total: int, clients: int, rate: float | None
+) -> tuple[int, float]:
+    """POST ``total`` messages from ``clients`` concurrent clients: as fast as they are
+    accepted, or (``rate``) batch i not before ``i * PER_REQUEST / rate`` seconds in, an
+    open-loop offered load."""
     target = "/sms?api-version=2021-03-07"
     host = f"127.0.0.1:{server.http_port}"
     accepted = 0
     batches = iter(range(total // PER_REQUEST))
+    started = time.monotonic()
 
     async def client(http: httpx.AsyncClient) -> None:
         nonlocal accepted
         for batch in batches:
+            if rate:
+                due = started + batch * PER_REQUEST / rate
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             content = body(batch)
             reply = await http.post(
                 f"http://{host}{target}",
@@ -85,7 +94,6 @@ async def drive(server: ServerProcess, total: int, clients: int) -> tuple[int, f
             if reply.status_code == 202:
                 accepted += sum(1 for r in reply.json()["value"] if r["successful"])
 
-    started = time.monotonic()
     async with httpx.AsyncClient(timeout=60) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
     return accepted, time.monotonic() - started
@@ -141,6 +149,12 @@ def main() -> None:
     parser.add_argument("--binds", type=int, default=1)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offer this many messages/s (open loop) instead of as fast as accepted",
+    )
+    parser.add_argument(
         "--api-processes",
         type=int,
         default=None,
@@ -169,7 +183,9 @@ def main() -> None:
     route_everything_to(server, "bench", "smpp", options)
     try:
         smsc.wait_sync(lambda e: e["event"] == "bound", count=args.binds, timeout=30)
-        accepted, accept_seconds = asyncio.run(drive(server, args.messages, args.clients))
+        accepted, accept_seconds = asyncio.run(
+            drive(server, args.messages, args.clients, args.rate)
+        )
         engine = sa.create_engine(f"sqlite:///{tmp / 'data' / 'tidings.db'}")
         reports = wait_for_reports(engine, accepted, timeout=120)
         lat, span = latencies(engine)
@@ -178,9 +194,10 @@ def main() -> None:
     finally:
         server.stop()
         smsc.stop()
+    offered = f"offered at {args.rate:,.0f}/s" if args.rate else "as fast as accepted"
     print(
         f"SMPP end to end, SQLite, window {args.window}, {args.binds} bind(s), "
-        f"{args.clients} HTTP clients x {PER_REQUEST} recipients a request"
+        f"{args.clients} HTTP clients x {PER_REQUEST} recipients a request, {offered}"
     )
     print(
         f"  accepted            {accepted:>8} messages in {accept_seconds:.1f} s "

@@ -190,9 +190,11 @@ class CarrierRouter:
         pending = list(range(len(messages)))
         while pending:
             groups: dict[str, list[int]] = defaultdict(list)
+            # Each carrier is asked once a round, not once a message.
+            up = {n: self.available(n) for n in {n for i in pending for n in orders[i]}}
             for i in pending:
                 route = routes[i]
-                name = next((n for n in orders[i] if n not in tried[i] and self.available(n)), None)
+                name = next((n for n in orders[i] if n not in tried[i] and up[n]), None)
                 if name is not None:
                     tried[i].add(name)
                     groups[name].append(i)

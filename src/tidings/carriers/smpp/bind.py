@@ -269,6 +269,11 @@ class BindRunner:
         self.metrics.state(state)
         await self._publish()
 
+    @property
+    def sending(self) -> bool:
+        """Bound, and a bind that sends."""
+        return self.slot.mode.sends and self._state is BindState.BOUND
+
     def status(self) -> BindStatus:
         owner = self.owner if self._holding else None
         used = self._live.inflight if self._live else 0

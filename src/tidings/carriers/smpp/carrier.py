@@ -23,7 +23,7 @@ from tidings.carriers.smpp.metrics import SmppMetrics
 from tidings.carriers.smpp.relay import SinkRelay
 from tidings.carriers.smpp.session import Connector
 from tidings.domain.messages import OutboundSms
-from tidings.domain.smpp import BindState, BindStatus, SmppOptions, bind_plan
+from tidings.domain.smpp import BindStatus, SmppOptions, bind_plan
 from tidings.errors import CarrierError
 from tidings.ports import CarrierSink, Clock, Store, SubmitResult, Tx
 from tidings.ports.smpp import PendingInbound
@@ -168,10 +168,7 @@ class SmppCarrier:
 
     def available(self) -> bool:
         """Whether some bind that sends is up here or (as of the last ``run_due``) elsewhere."""
-        local = any(
-            r.slot.mode.sends and r.status().state == BindState.BOUND.value for r in self._runners
-        )
-        return local or self._available
+        return self._available or any(r.sending for r in self._runners)
 
     def status(self) -> list[BindStatus]:
         return self._store.read(lambda tx: tx.smpp.statuses(self.name))
