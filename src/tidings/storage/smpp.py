@@ -62,6 +62,55 @@ def _segment(r: Any) -> Segment:
     )
 
 
+# The hot statements are built once: building one and its cache key costs more than
+# running it (expanding IN lists take any number of ids).
+_CLAIM_DUE = (
+    sa.select(_S.id)
+    .where(
+        _S.carrier == sa.bindparam("b_carrier"),
+        _S.state == "queued",
+        _S.due_at <= sa.bindparam("b_now"),
+    )
+    .order_by(_S.due_at, _S.id)
+    .limit(sa.bindparam("b_limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    smpp_segments.update()
+    .where(_S.id.in_(sa.bindparam("b_ids", expanding=True)), _S.state == "queued")
+    .values(state="inflight", bind=sa.bindparam("b_bind"), updated_at=sa.bindparam("b_now"))
+    .returning(*smpp_segments.c)
+)
+_BY_SMSC_IDS = sa.select(smpp_segments).where(
+    _S.carrier == sa.bindparam("b_carrier"),
+    _S.smsc_id.in_(sa.bindparam("b_ids", expanding=True)),
+)
+_SEGMENTS_OF = (
+    sa.select(smpp_segments)
+    .where(_S.message_id.in_(sa.bindparam("b_ids", expanding=True)))
+    .order_by(_S.message_id, _S.seq)
+)
+_LOCK_MESSAGES = (
+    sa.select(_S.id)
+    .where(_S.message_id.in_(sa.bindparam("b_ids", expanding=True)))
+    .order_by(_S.id)  # one order everywhere: no deadlocks between lockers
+    .with_for_update()
+)
+_UPDATES: dict[tuple[str, ...], sa.Update] = {}
+
+
+def _update_of(shape: tuple[str, ...]) -> sa.Update:
+    """The executemany statement of an update that sets ``shape``'s columns."""
+    statement = _UPDATES.get(shape)
+    if statement is None:
+        statement = _UPDATES[shape] = (
+            smpp_segments.update()
+            .where(_S.id == sa.bindparam("b_id"))
+            .values({key: sa.bindparam(f"b_{key}") for key in shape})
+        )
+    return statement
+
+
 class SqlSmppQueue:
     """The outbound queue, correlation and early receipts."""
 
@@ -99,22 +148,11 @@ class SqlSmppQueue:
         )
 
     def claim(self, carrier: str, bind: str, *, limit: int, now: datetime) -> list[Segment]:
-        due = (
-            sa.select(_S.id)
-            .where(_S.carrier == carrier, _S.state == "queued", _S.due_at <= now)
-            .order_by(_S.due_at, _S.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = [row[0] for row in self._c.execute(due)]
+        params = {"b_carrier": carrier, "b_now": now, "b_limit": limit}
+        ids = [row[0] for row in self._c.execute(_CLAIM_DUE, params)]
         if not ids:
             return []
-        result = self._c.execute(
-            smpp_segments.update()
-            .where(_S.id.in_(ids), _S.state == "queued")
-            .values(state="inflight", bind=bind, updated_at=now)
-            .returning(*smpp_segments.c)
-        )
+        result = self._c.execute(_CLAIM, {"b_ids": ids, "b_bind": bind, "b_now": now})
         return sorted((_segment(r) for r in result), key=lambda s: s.id)
 
     def requeue(self, carrier: str, bind: str, now: datetime) -> int:
@@ -141,43 +179,24 @@ class SqlSmppQueue:
                 {"b_id": u.id, **{f"b_{k}": v for k, v in values.items()}}
             )
         for shape, rows in shapes.items():
-            statement = (
-                smpp_segments.update()
-                .where(_S.id == sa.bindparam("b_id"))
-                .values({key: sa.bindparam(f"b_{key}") for key in shape})
-            )
-            self._c.execute(statement, rows)
+            self._c.execute(_update_of(shape), rows)
 
     def by_smsc_ids(self, carrier: str, smsc_ids: Sequence[str]) -> list[Segment]:
         if not smsc_ids:
             return []
-        rows = self._c.execute(
-            sa.select(smpp_segments).where(
-                _S.carrier == carrier, _S.smsc_id.in_(sorted(set(smsc_ids)))
-            )
-        )
+        rows = self._c.execute(_BY_SMSC_IDS, {"b_carrier": carrier, "b_ids": sorted(set(smsc_ids))})
         return [_segment(r) for r in rows]
 
     def segments_of(self, message_ids: Sequence[str]) -> list[Segment]:
         if not message_ids:
             return []
-        query = (
-            sa.select(smpp_segments)
-            .where(_S.message_id.in_(sorted(set(message_ids))))
-            .order_by(_S.message_id, _S.seq)
-        )
-        return [_segment(r) for r in self._c.execute(query)]
+        rows = self._c.execute(_SEGMENTS_OF, {"b_ids": sorted(set(message_ids))})
+        return [_segment(r) for r in rows]
 
     def lock_messages(self, message_ids: Sequence[str]) -> bool:
         if dialects.is_sqlite(self._c) or not message_ids:
             return False
-        query = (
-            sa.select(_S.id)
-            .where(_S.message_id.in_(sorted(set(message_ids))))
-            .order_by(_S.id)  # one order everywhere: no deadlocks between lockers
-            .with_for_update()
-        )
-        self._c.execute(query).all()
+        self._c.execute(_LOCK_MESSAGES, {"b_ids": sorted(set(message_ids))}).all()
         return True
 
     def queued_count(self, carrier: str) -> int:
