@@ -79,10 +79,13 @@ class GroupCommitter:
         max_retries: int = 8,
         inline: Lock | None = None,
         on_commit: Callable[[sa.Connection], None] | None = None,
+        before_commit: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         self._engine = engine
-        #: Called with the connection after each successful commit (its wake-up signals).
+        #: Called with the connection after each successful commit (its wake-up signals),
+        #: and as the last step of each transaction (wake-ups that travel with the commit).
         self._on_commit = on_commit
+        self._before_commit = before_commit or _nothing
         self._write_lock = write_lock
         self._max_batch = max_batch
         self._max_retries = max_retries
@@ -265,19 +268,11 @@ class GroupCommitter:
         when ``final``). ``connection``: the inline commits' own, else one from the pool."""
         try:
             if connection is not None:
-                signals.drop_signals(connection)
-                outcomes = _lean_batch(connection, batch)
-                if outcomes is None:
-                    with connection.begin():
-                        outcomes = _run_batch(connection, batch)
-                self._committed(connection)
+                outcomes = self._write(connection, batch)
             else:
                 with self._engine.connect() as raw:
                     pooled = raw.execution_options(**{dialects.WRITE_OPTION: True})
-                    signals.drop_signals(pooled)
-                    with pooled.begin():
-                        outcomes = _run_batch(pooled, batch)
-                    self._committed(pooled)
+                    outcomes = self._write(pooled, batch)
         except sa.exc.DBAPIError as exc:
             if connection is not None:
                 self._drop_inline_connection()
@@ -292,9 +287,21 @@ class GroupCommitter:
         self.items += len(batch)
         return outcomes
 
-    def _committed(self, connection: sa.Connection) -> None:
+    def _write(
+        self, connection: sa.Connection, batch: list[_Item]
+    ) -> list[tuple[_Item, Any, BaseException | None]]:
+        """Write ``batch`` in one transaction on ``connection`` and signal its commit: as one
+        piece of work when it is one (``_lean_batch``), else each in a savepoint."""
+        signals.drop_signals(connection)
+        outcomes = _lean_batch(connection, batch, self._before_commit)
+        if outcomes is None:
+            signals.drop_signals(connection)  # what the failed attempt marked
+            with connection.begin():
+                outcomes = _run_batch(connection, batch)
+                self._before_commit(connection)
         if self._on_commit is not None:
             self._on_commit(connection)
+        return outcomes
 
     def _commit(self, batch: list[_Item]) -> None:
         delay = 0.005
@@ -316,13 +323,20 @@ class GroupCommitter:
             return
 
 
+def _nothing(connection: sa.Connection) -> None:
+    pass
+
+
 def _lean_batch(
-    connection: sa.Connection, batch: list[_Item]
+    connection: sa.Connection,
+    batch: list[_Item],
+    before_commit: Callable[[sa.Connection], None],
 ) -> list[tuple[_Item, Any, BaseException | None]] | None:
-    """A batch that is one piece of work (the usual inline batch: many ``POST /sms``, one
-    handler) written without a SAVEPOINT around it: its transaction is its savepoint. None,
-    with nothing written, when it is more than one piece or the piece failed, for
-    ``_run_batch`` to write with savepoints (and report the failure as it does)."""
+    """A batch that is one piece of work (the usual batch: many ``POST /sms``, one handler)
+    written without a SAVEPOINT around it: its transaction is its savepoint (two round trips
+    fewer on PostgreSQL). None, with nothing written, when it is more than one piece or the
+    piece failed, for ``_run_batch`` to write with savepoints (and report the failure as it
+    does)."""
     first = batch[0]
     if first.handler is None:
         if len(batch) > 1:
@@ -339,6 +353,7 @@ def _lean_batch(
     try:
         with connection.begin():
             result = work(connection)
+            before_commit(connection)
     except sa.exc.DBAPIError as exc:
         if dialects.is_retryable(exc):
             raise
