@@ -173,6 +173,12 @@ class Database:
             Callable[..., Any], Callable[[sa.Connection, list[Any]], list[Any]]
         ] = {}
 
+    def write_in_background(self) -> None:
+        """This process's writes are the worker's long batches: other processes waiting for
+        the SQLite write lock then wait asleep (``WriteLock.background``)."""
+        if isinstance(self._write_lock, WriteLock):
+            self._write_lock.background = True
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name

@@ -185,11 +185,17 @@ class GroupCommitter:
         GIL, then the loop for its turn) while the other process queued behind it: with two
         API processes, half the commits waited so. A try per turn takes it on the loop, in
         the turn it is free, for a few system calls a try, and the loop answers requests
-        meanwhile, so the batch grows. Past ``POLL_SECONDS`` (an idle loop spins here) a
-        thread waits instead, in the turnstile's fair order.
+        meanwhile, so the batch grows. Past ``POLL_SECONDS`` (an idle loop spins here), or
+        at once when the holder is the worker (``WriteLock.held_by_background``: its batches
+        are long), a thread waits instead, in the turnstile's fair order.
         """
+        background = getattr(lock, "held_by_background", _never)
         deadline = loop.time() + POLL_SECONDS
         while loop.time() < deadline:
+            if background():
+                # The worker's long batch, perhaps at a lower priority: trying again on a
+                # busy loop would keep a core from it. Wait asleep.
+                return False
             await asyncio.sleep(0)
             if lock.acquire(blocking=False):
                 self.lock_polls += 1
@@ -325,6 +331,10 @@ class GroupCommitter:
 
 def _nothing(connection: sa.Connection) -> None:
     pass
+
+
+def _never() -> bool:
+    return False
 
 
 def _lean_batch(
