@@ -336,7 +336,7 @@ class WebhookDispatcher:
                     routed, claimed = await anyio.to_thread.run_sync(
                         self.route_and_claim, self._capacity()
                     )
-                self._start(tg, claimed)
+                    self._start(tg, claimed)
             except Exception:
                 log.exception("routing events failed; retrying")
                 routed = 0
