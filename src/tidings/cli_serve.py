@@ -88,6 +88,10 @@ def serve(
         if apart:  # the children have sockets of their own: the kernel sends nothing here
             for sock in sockets.values():
                 sock.close()
+            # Requests first when both want a core (``processes.py``).
+            processes.lower_priority(processes.WORKER_NICENESS)
+    if worker and not servers:  # a process that only works: its writes are long batches
+        app.database.write_in_background()
     # The event loop shares the GIL with the group-commit and worker threads; a short switch
     # interval keeps it from waiting up to 5 ms for the GIL after every socket operation.
     sys.setswitchinterval(0.0005)

@@ -92,9 +92,10 @@ class Waiter:
 class Wakeups(Protocol):
     """Committed work's signals, by topic."""
 
-    def notify(self, topics: Collection[str]) -> None:
-        """Wake every waiter on ``topics``, here and in other processes. Call only after the
-        commit that makes the work visible; thread-safe and never blocks."""
+    def notify(self, topics: Collection[str], *, broadcast: bool = True) -> None:
+        """Wake every waiter on ``topics``, here and (unless the commit carried them there
+        already: ``broadcast=False``) in other processes. Call only after the commit that
+        makes the work visible; thread-safe and never blocks."""
         ...
 
     def subscribe(self, topic: str) -> contextlib.AbstractContextManager[Waiter]:
@@ -189,12 +190,12 @@ class WakeupHub:
         #: Signals sent (tests and diagnostics).
         self.sent = 0
 
-    def notify(self, topics: Collection[str]) -> None:
+    def notify(self, topics: Collection[str], *, broadcast: bool = True) -> None:
         if not topics:
             return
         self.sent += 1
         self._deliver(topics)
-        if self._broadcast is not None:
+        if broadcast and self._broadcast is not None:
             try:
                 self._broadcast.send(topics)
             except Exception:  # a lost signal only delays work: the fallback finds it

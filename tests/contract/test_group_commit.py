@@ -275,6 +275,42 @@ async def test_sqlite_takes_a_briefly_held_write_lock_on_the_loop(
         db.close()
 
 
+async def test_sqlite_waits_asleep_for_a_lock_the_worker_holds(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's batches are long (and its process may run at a lower priority): a
+    commit that finds the lock held by it waits in a thread at once instead of trying again
+    on a busy loop, which would keep a core from the holder."""
+    monkeypatch.setattr(group_commit, "POLL_SECONDS", 2.0)
+    db = Database(f"sqlite:///{tmp_path / 'b.db'}")
+    migrations.upgrade(db.engine)
+    committer = _committer(db)
+    worker = WriteLock(str(tmp_path / "b.db") + ".lock")
+    worker.background = True
+    release = _Once(worker.release)
+    results: list[Any] = []
+
+    async def write() -> None:
+        results.extend(await _gather(db, [_insert(n) for n in range(2)]))
+
+    try:
+        worker.acquire()
+        lock = db._write_lock
+        assert isinstance(lock, WriteLock) and lock.held_by_background()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(write)
+            with anyio.fail_after(1.0):  # far sooner than POLL_SECONDS
+                await _until(lambda: committer.lock_waits == 1)
+            release()
+        assert results == [0, 1]
+        assert committer.lock_polls == 0
+        assert not lock.held_by_background()  # let go: the mark is cleared
+    finally:
+        release()
+        worker.close()
+        db.close()
+
+
 async def test_sqlite_wal_is_checkpointed_in_the_background(tmp_path: Any) -> None:
     db = Database(f"sqlite:///{tmp_path / 'w.db'}")
     migrations.upgrade(db.engine)

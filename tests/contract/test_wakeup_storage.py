@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
 
 from tidings.domain.deliveries import NewDelivery
 from tidings.domain.events import SMS_RECEIVED, Event
+from tidings.storage import migrations
+from tidings.storage.broadcast_postgres import PgBroadcast
 from tidings.storage.database import Database
 from tidings.wakeups import DELIVERIES, EVENTS, JOBS
 
@@ -19,7 +23,7 @@ class Recorder:
     def __init__(self) -> None:
         self.signals: list[set[str]] = []
 
-    def notify(self, topics: Collection[str]) -> None:
+    def notify(self, topics: Collection[str], *, broadcast: bool = True) -> None:
         self.signals.append(set(topics))
 
 
@@ -96,3 +100,41 @@ def test_next_attempt_of_a_subscription(db: Database) -> None:
     db.write(lambda tx: tx.deliveries.add([NewDelivery("d2", "sub", (second,), earlier)]))
     assert db.read(lambda tx: tx.deliveries.next_attempt_at("sub")) == NOW - timedelta(seconds=5)
     assert db.read(lambda tx: tx.deliveries.next_attempt_at("other")) is None
+
+
+@pytest.mark.anyio
+async def test_a_postgres_commit_carries_its_wakeup_to_the_other_processes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``NOTIFY`` is the transaction's own last statement: the server delivers it with
+    the commit, and no round trip after the commit (the sender thread) is needed; a second
+    transaction within ``INLINE_GAP`` hands its topics to the sender thread instead."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    committer, worker = Database(database_url), Database(database_url)  # two nodes
+    try:
+        migrations.upgrade(committer.engine)
+        broadcast = committer.wakeups._broadcast
+        assert isinstance(broadcast, PgBroadcast)
+        with worker.wakeups.subscribe(JOBS) as waiter:
+            assert await waiter.wait(10)  # listening (it wakes everything once connected)
+            waiter.clear()
+
+            def enqueue() -> None:
+                committer.write(lambda tx: tx.jobs.enqueue("k", {}, NOW, now=NOW))
+
+            await anyio.to_thread.run_sync(enqueue)
+            assert await waiter.wait(5)
+            assert (broadcast.sent_inline, broadcast.sent) == (1, 0)
+
+            waiter.clear()
+            monkeypatch.setattr(broadcast, "_inline_after", time.monotonic() + 60)
+            await anyio.to_thread.run_sync(enqueue)
+            assert await waiter.wait(5)
+            with anyio.fail_after(5):  # counted once its round trip is back
+                while broadcast.sent == 0:
+                    await anyio.sleep(0.01)
+            assert (broadcast.sent_inline, broadcast.sent) == (1, 1)
+    finally:
+        committer.close()
+        worker.close()

@@ -21,6 +21,7 @@ from azure.communication.sms import SmsClient
 
 from tests.server import ServerProcess
 from tidings.client import HmacAuth, TidingsClient
+from tidings.processes import WORKER_NICENESS
 
 SENDER = "+18005550100"
 SEND = "/sms?api-version=2021-03-07"
@@ -43,6 +44,13 @@ def _children(pid: int) -> list[int]:
             if fields is not None and int(fields[1]) == pid:
                 found.append(int(entry))
     return sorted(found)
+
+
+def _nice(pid: int) -> int:
+    """The niceness of a process's main thread."""
+    fields = _stat(str(pid))
+    assert fields is not None
+    return int(fields[16])
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -181,6 +189,10 @@ def test_a_dead_child_is_replaced_and_children_stop_with_the_parent(
         body = {"from": SENDER, "smsRecipients": [{"to": "+15555578000"}], "message": "again"}
         assert api.post(SEND, json=body).status_code == 202
     children = _children(parent)
+    # The worker (the parent) yields to the API processes; the replacement child, started
+    # by the parent, answers at the normal priority like the first ones.
+    assert _nice(parent) == WORKER_NICENESS
+    assert [_nice(child) for child in children] == [0, 0, 0]
     multi.stop()
     _wait_for(lambda: not any(_alive(pid) for pid in children), timeout=20)
 

@@ -98,7 +98,7 @@ async def test_a_lost_signal_is_recovered_by_the_fallback_poll(
     app.migrate()
     app.bootstrap()
     dropped: list[Collection[str]] = []
-    monkeypatch.setattr(app.database.wakeups, "notify", dropped.append)
+    monkeypatch.setattr(app.database.wakeups, "notify", lambda topics, **_: dropped.append(topics))
     try:
         async with running(app):
             message_id = _send(app)

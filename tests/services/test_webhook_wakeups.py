@@ -68,3 +68,25 @@ async def test_a_retry_is_sent_at_its_due_time_on_the_fake_clock(
         clock.advance(0.5)
         await _until(lambda: len(hooks.sender.notifications()) == 2)
         await _until(lambda: hooks.deliveries()[0].status is DeliveryStatus.DELIVERED)
+
+
+async def test_the_router_leases_what_it_routed_in_its_own_transaction(
+    hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A routed event's delivery goes out without a claim transaction of its own."""
+    dispatcher = hooks.app.dispatcher
+    claim = dispatcher.claim
+    claimed: list[object] = []
+
+    def spy(capacity: int) -> list[object]:
+        got = claim(capacity)
+        claimed.extend(got)
+        return list(got)
+
+    monkeypatch.setattr(dispatcher, "claim", spy)
+    await hooks.subscribe()
+    async with dispatching(hooks):
+        hooks.publish(1)
+        await _until(lambda: len(hooks.deliveries(status=DeliveryStatus.DELIVERED)) == 1)
+    assert claimed == []  # the router's transaction leased it
+    assert len(hooks.sender.notifications()) == 1

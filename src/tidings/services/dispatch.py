@@ -3,7 +3,9 @@
 Three loops share one process's event loop:
 
 * the router takes unrouted outbox events, matches them against the active subscriptions
-  and writes one pending delivery per batch (``domain/routing.py``);
+  and writes one pending delivery per batch (``domain/routing.py``), and in the same
+  transaction leases what is due for this dispatcher to send, so a new event goes out
+  without waiting for a claim transaction of its own;
 * the dispatcher leases due deliveries (per subscription, skipping endpoints on probation,
   a cap per subscription so one slow endpoint cannot hold every slot) and sends each in its
   own task;
@@ -57,6 +59,7 @@ from tidings.wakeups import (
 )
 
 log = logging.getLogger(__name__)
+Claimed = tuple[EventSubscription, ClaimedDelivery]
 EXCERPT_BYTES = 1024
 BUSY_SECONDS = 0.25
 
@@ -99,6 +102,9 @@ class WebhookDispatcher:
         self._alarm = alarm or SystemAlarm(ctx.clock)
         self._recorded = anyio.Event()  # a send finished: results to write
         self._kick: Callable[[], None] = lambda: None  # wakes the dispatch loop
+        #: The router and the dispatch loop both lease deliveries: one at a time, so the
+        #: two never take the same free capacity.
+        self._claiming = anyio.Lock()
         #: What ended each idle wait of the dispatch loop (diagnostics).
         self.wakes: Counter[str] = Counter()
 
@@ -106,52 +112,59 @@ class WebhookDispatcher:
 
     def route_once(self) -> int:
         """Route one batch of unrouted events; returns how many events were taken."""
-        limit = self._settings.route_batch
+        return self._ctx.store.write(lambda tx: self._route(tx, self._ctx.clock.now())[0])
 
-        def run(tx: DispatchTx) -> int:
+    def route_and_claim(self, capacity: int) -> tuple[int, list[Claimed]]:
+        """Route one batch and, in the same transaction, lease up to ``capacity`` due
+        deliveries (those just written included): a routed event goes out without waiting
+        for a claim transaction of its own. Returns the events taken and the leases."""
+
+        def run(tx: DispatchTx) -> tuple[int, list[Claimed]]:
             now = self._ctx.clock.now()
-            # With no active subscription, mark everything routed without reading it. The
-            # bound is read first: a subscription created after this point starts after it.
-            upto = tx.deliveries.last_unrouted_seq()
-            if upto is None:
-                return 0
-            if not any(s.active(now) for s in tx.subscriptions.all()):
-                return tx.deliveries.mark_routed_upto(upto)
-            rows = tx.deliveries.unrouted(limit)
-            if not rows:
-                return 0
-            active = [s for s in tx.subscriptions.all() if s.active(now)]
-            tx.deliveries.add(route(active, rows, now))
-            tx.deliveries.mark_routed([seq for seq, _ in rows])
-            return len(rows)
+            routed, added = self._route(tx, now)
+            return routed, self._claim(tx, capacity, now) if added and capacity > 0 else []
 
         return self._ctx.store.write(run)
+
+    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, bool]:
+        """Route one batch: how many events were taken, and whether deliveries were added."""
+        # With no active subscription, mark everything routed without reading it. The
+        # bound is read first: a subscription created after this point starts after it.
+        upto = tx.deliveries.last_unrouted_seq()
+        if upto is None:
+            return 0, False
+        if not any(s.active(now) for s in tx.subscriptions.all()):
+            return tx.deliveries.mark_routed_upto(upto), False
+        rows = tx.deliveries.unrouted(self._settings.route_batch)
+        if not rows:
+            return 0, False
+        active = [s for s in tx.subscriptions.all() if s.active(now)]
+        new = route(active, rows, now)
+        tx.deliveries.add(new)
+        tx.deliveries.mark_routed([seq for seq, _ in rows])
+        return len(rows), bool(new)
 
     # -- claiming and sending -----------------------------------------------------------------
 
-    def claim(self, capacity: int) -> list[tuple[EventSubscription, ClaimedDelivery]]:
-        now = self._ctx.clock.now()
+    def claim(self, capacity: int) -> list[Claimed]:
+        return self._ctx.store.write(lambda tx: self._claim(tx, capacity, self._ctx.clock.now()))
+
+    def _claim(self, tx: DispatchTx, capacity: int, now: datetime) -> list[Claimed]:
         lease_until = now + timedelta(seconds=self._settings.lease_seconds)
-
-        def run(tx: DispatchTx) -> list[tuple[EventSubscription, ClaimedDelivery]]:
-            out: list[tuple[EventSubscription, ClaimedDelivery]] = []
-            left = capacity
-            for sub in tx.subscriptions.all():
-                if left <= 0:
-                    break
-                if not _sendable(sub, now):
-                    continue
-                room = min(left, self._settings.per_subscription - self._in_flight[sub.name])
-                if room <= 0:
-                    continue
-                claimed = tx.deliveries.claim(
-                    sub.name, now=now, limit=room, lease_until=lease_until
-                )
-                out.extend((sub, d) for d in claimed)
-                left -= len(claimed)
-            return out
-
-        return self._ctx.store.write(run)
+        out: list[Claimed] = []
+        left = capacity
+        for sub in tx.subscriptions.all():
+            if left <= 0:
+                break
+            if not _sendable(sub, now):
+                continue
+            room = min(left, self._settings.per_subscription - self._in_flight[sub.name])
+            if room <= 0:
+                continue
+            claimed = tx.deliveries.claim(sub.name, now=now, limit=room, lease_until=lease_until)
+            out.extend((sub, d) for d in claimed)
+            left -= len(claimed)
+        return out
 
     def next_due(self) -> datetime | None:
         """When a pending delivery next becomes sendable: its due time (a retry or a lease
@@ -296,7 +309,7 @@ class WebhookDispatcher:
                 self._recorded.set()
 
             tg.start_soon(relay_stop)
-            tg.start_soon(self._route_loop, stop, events)
+            tg.start_soon(self._route_loop, stop, events, tg)
             tg.start_soon(self._record_loop, stop)
             await self._dispatch_loop(stop, tg, deliveries)
             # Let requests in flight finish (bounded by the timeout), then record them.
@@ -306,12 +319,24 @@ class WebhookDispatcher:
             await self._flush()
             tg.cancel_scope.cancel()
 
-    async def _route_loop(self, stop: anyio.Event, waiter: Waiter) -> None:
+    def _capacity(self) -> int:
+        return self._settings.max_in_flight - sum(self._in_flight.values())
+
+    def _start(self, tg: anyio.abc.TaskGroup, claimed: list[Claimed]) -> None:
+        for sub, delivery in claimed:
+            self._in_flight[sub.name] += 1
+            tg.start_soon(self._send_one, sub, delivery)
+
+    async def _route_loop(self, stop: anyio.Event, waiter: Waiter, tg: anyio.abc.TaskGroup) -> None:
         busy_until = float("-inf")
         while not stop.is_set():
             waiter.clear()  # an event committed from now on ends the sleep below
             try:
-                routed = await anyio.to_thread.run_sync(self.route_once)
+                async with self._claiming:  # the leases it takes count against capacity
+                    routed, claimed = await anyio.to_thread.run_sync(
+                        self.route_and_claim, self._capacity()
+                    )
+                    self._start(tg, claimed)
             except Exception:
                 log.exception("routing events failed; retrying")
                 routed = 0
@@ -328,17 +353,16 @@ class WebhookDispatcher:
     ) -> None:
         while not stop.is_set():
             waiter.clear()  # a delivery written or a send finished from now on wakes it
-            capacity = self._settings.max_in_flight - sum(self._in_flight.values())
-            claimed: list[tuple[EventSubscription, ClaimedDelivery]] = []
-            if capacity > 0:
-                try:
-                    claimed = await anyio.to_thread.run_sync(self.claim, capacity)
-                except Exception:
-                    log.exception("claiming deliveries failed; retrying")
-                    await anyio.sleep(1.0)
-            for sub, delivery in claimed:
-                self._in_flight[sub.name] += 1
-                tg.start_soon(self._send_one, sub, delivery)
+            claimed: list[Claimed] = []
+            async with self._claiming:
+                capacity = self._capacity()
+                if capacity > 0:
+                    try:
+                        claimed = await anyio.to_thread.run_sync(self.claim, capacity)
+                    except Exception:
+                        log.exception("claiming deliveries failed; retrying")
+                        await anyio.sleep(1.0)
+                self._start(tg, claimed)
             if claimed:
                 await anyio.sleep(0)
                 continue

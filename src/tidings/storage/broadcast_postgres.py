@@ -1,13 +1,18 @@
 """Wake-ups between the processes and nodes on one PostgreSQL schema: ``LISTEN``/``NOTIFY``.
 
-Two connections of their own (psycopg, autocommit), each with one thread, opened when first
-needed. A process that commits work hands the topics to the sender thread, which sends them
-with one ``pg_notify`` on the schema's channel, after the commit; what is committed while
-that round trip is on its way goes in the next one, so a busy process sends a few hundred
-notifications a second however many transactions it commits. A process that waits for work
-(a worker) also opens a listening connection; its thread blocks on the socket and hands what
-other processes sent to the hub (its own notifications, which the hub delivered at once
-already, are recognised by the sender's token and skipped).
+A transaction that made work visible sends its ``pg_notify`` itself, as its last statement
+(``in_transaction``): the server delivers it the moment the transaction commits, so the
+process waiting for that work wakes as the committer learns of its commit, with no round
+trip or thread hand-off after it. ``NOTIFY`` serialises the commits of the transactions
+that send one (the queue keeps commit order), so a process does this at most once every
+``INLINE_GAP`` seconds; the other transactions of a busy process hand their topics, after
+their commit, to a sender thread on a connection of its own (psycopg, autocommit), which
+sends them with one ``pg_notify``; what is committed while that round trip is on its way
+goes in the next one, so a busy process sends a few hundred notifications a second however
+many transactions it commits. A process that waits for work (a worker) also opens a
+listening connection; its thread blocks on the socket and hands what other processes sent to
+the hub (its own notifications, which the hub delivered at once already, are recognised by
+the sender's token and skipped).
 
 A broken connection is opened again after a second. A listener that (re)connects wakes
 every waiter, since it may have missed signals meanwhile; a lost notification only delays
@@ -33,6 +38,8 @@ from tidings.wakeups import EVERYTHING
 log = logging.getLogger(__name__)
 _RECONNECT_SECONDS = 1.0
 _LISTEN_TIMEOUT = 5.0
+#: At most one transaction every ``INLINE_GAP`` seconds sends its notification itself.
+INLINE_GAP = 0.005
 
 
 class PgBroadcast:
@@ -47,18 +54,37 @@ class PgBroadcast:
         self._sender: threading.Thread | None = None
         self._listener: threading.Thread | None = None
         self._closing = False
-        #: Notifications sent (diagnostics, tests).
+        self._inline_after = 0.0  # (monotonic) when a transaction may notify itself again
+        #: Notifications sent by the sender thread, and within transactions (diagnostics).
         self.sent = 0
+        self.sent_inline = 0
 
     def _connect(self) -> psycopg.Connection[Any]:
         connection: psycopg.Connection[Any] = psycopg.connect(*self._args, **self._kwargs)
         if self._channel is None:
             row = connection.execute("SELECT current_schema()").fetchone()
-            schema = row[0] if row else "public"
-            self._channel = "tidings_wake_" + hashlib.sha256(schema.encode()).hexdigest()[:16]
+            self._channel = _channel(row[0] if row else None)
         return connection
 
     # -- sending ------------------------------------------------------------------------------
+
+    def in_transaction(self, connection: sa.Connection, topics: Collection[str]) -> bool:
+        """Send ``topics`` within the transaction on ``connection``, just before it commits
+        (the server delivers them at the commit, and drops them on a rollback): whether it
+        did. It does not when another transaction did less than ``INLINE_GAP`` ago, or the
+        channel is not known yet; the caller then ``send``s them after the commit."""
+        now = time.monotonic()
+        if now < self._inline_after or self._closing:
+            return False
+        self._inline_after = now + INLINE_GAP
+        if self._channel is None:  # once: the engine's connections share the schema
+            self._channel = _channel(
+                connection.exec_driver_sql("SELECT current_schema()").scalar_one_or_none()
+            )
+        payload = f"{self._token}:{','.join(sorted(topics))}"
+        connection.exec_driver_sql("SELECT pg_notify(%s, %s)", (self._channel, payload))
+        self.sent_inline += 1
+        return True
 
     def send(self, topics: Collection[str]) -> None:
         with self._cond:
@@ -145,6 +171,11 @@ class PgBroadcast:
             listener.join(_LISTEN_TIMEOUT + 1)
         if sender is not None:
             sender.join(5)
+
+
+def _channel(schema: str | None) -> str:
+    """The channel of a schema's wake-ups (every node on the schema listens on it)."""
+    return "tidings_wake_" + hashlib.sha256((schema or "public").encode()).hexdigest()[:16]
 
 
 def _close(connection: psycopg.Connection[Any] | None) -> None:

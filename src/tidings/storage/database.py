@@ -35,7 +35,7 @@ from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRe
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
 from tidings.storage.reservations import SqlReservationRepo
-from tidings.storage.signals import commit_signals, drop_signals
+from tidings.storage.signals import announce, commit_signals, drop_signals
 from tidings.storage.simulator import SqlCarrierRuleRepo, SqlHandsetRepo
 from tidings.storage.smpp import SqlSmppRepo
 from tidings.storage.smpp_history import SqlSmppHistory
@@ -158,14 +158,18 @@ class Database:
         self.engine = dialects.create_engine(url)
         self._max_retries = max_retries
         self._write_lock = dialects.write_lock(self.engine)
-        #: Committed work's signals (``tidings/wakeups.py``), sent after each commit.
-        self.wakeups = WakeupHub(dialects.broadcast(self.engine))
+        broadcast = dialects.broadcast(self.engine)
+        #: Committed work's signals (``tidings/wakeups.py``), sent after each commit (to
+        #: other processes with it, where the database can: ``_in_transaction``).
+        self.wakeups = WakeupHub(broadcast)
+        self._in_transaction = dialects.in_transaction(broadcast)
         self._committer = GroupCommitter(
             self.engine,
             self._write_lock,
             max_retries=max_retries,
             inline=dialects.inline_lock(self.engine, self._write_lock),
             on_commit=lambda connection: commit_signals(connection, self.wakeups),
+            before_commit=lambda connection: announce(connection, self._in_transaction),
         )
         self._checkpointer = (
             WalCheckpointer(self.engine).start() if dialects.is_sqlite_file(self.engine) else None
@@ -173,6 +177,12 @@ class Database:
         self._adapted: dict[
             Callable[..., Any], Callable[[sa.Connection, list[Any]], list[Any]]
         ] = {}
+
+    def write_in_background(self) -> None:
+        """This process's writes are the worker's long batches: other processes waiting for
+        the SQLite write lock then wait asleep (``WriteLock.background``)."""
+        if isinstance(self._write_lock, WriteLock):
+            self._write_lock.background = True
 
     @property
     def dialect(self) -> str:
@@ -224,6 +234,7 @@ class Database:
                     try:
                         with connection.begin():
                             result = fn(SqlTx(connection))
+                            announce(connection, self._in_transaction)
                     except BaseException:
                         drop_signals(connection)
                         raise

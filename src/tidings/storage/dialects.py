@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from tidings.storage.broadcast_postgres import PgBroadcast
 from tidings.storage.broadcast_sqlite import SocketBroadcast
+from tidings.storage.signals import InTransaction
 from tidings.storage.write_lock import WriteLock
 from tidings.wakeups import Broadcast
 
@@ -57,7 +58,11 @@ def create_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
+    # No ``pool_pre_ping``: it costs every transaction a round trip before its BEGIN. A
+    # connection the server dropped fails its first statement instead, which invalidates the
+    # pool, and ``is_retryable`` runs the transaction again (every write and read goes
+    # through ``Database`` or the group committer, which do).
+    return sa.create_engine(url, pool_size=10, max_overflow=20, **_JSON)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -140,6 +145,12 @@ def broadcast(engine: Engine) -> Broadcast | None:
     if is_sqlite_file(engine):
         return SocketBroadcast(os.path.abspath(str(engine.url.database)))
     return None
+
+
+def in_transaction(broadcast: Broadcast | None) -> InTransaction | None:
+    """How a transaction sends its wake-ups with its commit (``signals.announce``):
+    PostgreSQL's ``NOTIFY``; None where signals go only after the commit."""
+    return broadcast.in_transaction if isinstance(broadcast, PgBroadcast) else None
 
 
 def inline_lock(engine: Engine, lock: AbstractContextManager[object]) -> Any:

@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from tidings.errors import Conflict
 from tidings.storage import dialects, signals
+from tidings.storage.group_batch import BatchHandler, Item, lean_batch, resolve_all, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +45,6 @@ log = logging.getLogger(__name__)
 _INLINE_BUSY_MS = 20
 #: How long an inline commit tries for a busy write lock on the loop (``_poll``).
 POLL_SECONDS = 0.005
-
-#: Writes the payloads of many callers at once; returns one result per payload, in order.
-BatchHandler = Callable[[sa.Connection, list[Any]], list[Any]]
-
-
-@dataclass
-class _Item:
-    fn: Callable[[sa.Connection], Any] | None
-    future: asyncio.Future[Any]
-    loop: asyncio.AbstractEventLoop
-    handler: BatchHandler | None = None
-    payload: Any = None
 
 
 class Lock(Protocol):
@@ -79,18 +65,21 @@ class GroupCommitter:
         max_retries: int = 8,
         inline: Lock | None = None,
         on_commit: Callable[[sa.Connection], None] | None = None,
+        before_commit: Callable[[sa.Connection], None] | None = None,
     ) -> None:
         self._engine = engine
-        #: Called with the connection after each successful commit (its wake-up signals).
+        #: Called with the connection after each successful commit (its wake-up signals),
+        #: and as the last step of each transaction (wake-ups that travel with the commit).
         self._on_commit = on_commit
+        self._before_commit = before_commit or _nothing
         self._write_lock = write_lock
         self._max_batch = max_batch
         self._max_retries = max_retries
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._inline = inline  # the write lock, when batches are committed on the loop
-        self._pending: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
+        self._pending: dict[asyncio.AbstractEventLoop, list[Item]] = {}
         self._flushers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._connections: dict[asyncio.AbstractEventLoop, sa.Connection] = {}
         self.batches = 0
@@ -103,7 +92,7 @@ class GroupCommitter:
         """Run ``fn(connection)`` in the next shared transaction; its result once committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._enqueue(_Item(fn, future, loop))
+        self._enqueue(Item(fn, future, loop))
         return await future
 
     async def submit_batched(self, handler: BatchHandler, payload: Any) -> Any:
@@ -114,10 +103,10 @@ class GroupCommitter:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._enqueue(_Item(None, future, loop, handler, payload))
+        self._enqueue(Item(None, future, loop, handler, payload))
         return await future
 
-    def _enqueue(self, item: _Item) -> None:
+    def _enqueue(self, item: Item) -> None:
         if self._inline is None:
             self._ensure_thread()
             self._queue.put(item)
@@ -135,7 +124,7 @@ class GroupCommitter:
         finally:
             del self._flushers[loop]
 
-    def _take(self, loop: asyncio.AbstractEventLoop, limit: int | None = None) -> list[_Item]:
+    def _take(self, loop: asyncio.AbstractEventLoop, limit: int | None = None) -> list[Item]:
         """The next ``limit`` (default: every) pending writes of ``loop``."""
         pending = self._pending.get(loop, [])
         batch = pending[:limit]
@@ -171,7 +160,7 @@ class GroupCommitter:
             self._to_thread(batch)
             return
         self.inline_batches += 1
-        _resolve_all(outcomes)
+        resolve_all(outcomes)
 
     async def _poll(self, loop: asyncio.AbstractEventLoop, lock: Lock) -> bool:
         """Try for the lock held elsewhere once per turn of the loop, for up to
@@ -182,11 +171,17 @@ class GroupCommitter:
         GIL, then the loop for its turn) while the other process queued behind it: with two
         API processes, half the commits waited so. A try per turn takes it on the loop, in
         the turn it is free, for a few system calls a try, and the loop answers requests
-        meanwhile, so the batch grows. Past ``POLL_SECONDS`` (an idle loop spins here) a
-        thread waits instead, in the turnstile's fair order.
+        meanwhile, so the batch grows. Past ``POLL_SECONDS`` (an idle loop spins here), or
+        at once when the holder is the worker (``WriteLock.held_by_background``: its batches
+        are long), a thread waits instead, in the turnstile's fair order.
         """
+        background = getattr(lock, "held_by_background", _never)
         deadline = loop.time() + POLL_SECONDS
         while loop.time() < deadline:
+            if background():
+                # The worker's long batch, perhaps at a lower priority: trying again on a
+                # busy loop would keep a core from it. Wait asleep.
+                return False
             await asyncio.sleep(0)
             if lock.acquire(blocking=False):
                 self.lock_polls += 1
@@ -212,7 +207,7 @@ class GroupCommitter:
                 connection.close()
                 del self._connections[loop]
 
-    def _to_thread(self, batch: list[_Item]) -> None:
+    def _to_thread(self, batch: list[Item]) -> None:
         self._ensure_thread()
         for item in batch:
             self._queue.put(item)
@@ -258,26 +253,18 @@ class GroupCommitter:
             self._commit(batch)
 
     def _attempt(
-        self, batch: list[_Item], *, final: bool = True, connection: sa.Connection | None = None
-    ) -> list[tuple[_Item, Any, BaseException | None]] | None:
+        self, batch: list[Item], *, final: bool = True, connection: sa.Connection | None = None
+    ) -> list[tuple[Item, Any, BaseException | None]] | None:
         """Write ``batch`` in one transaction (the caller holds the write lock): each item's
         outcome, or None when the database was busy and the batch may be tried again (never
         when ``final``). ``connection``: the inline commits' own, else one from the pool."""
         try:
             if connection is not None:
-                signals.drop_signals(connection)
-                outcomes = _lean_batch(connection, batch)
-                if outcomes is None:
-                    with connection.begin():
-                        outcomes = _run_batch(connection, batch)
-                self._committed(connection)
+                outcomes = self._write(connection, batch)
             else:
                 with self._engine.connect() as raw:
                     pooled = raw.execution_options(**{dialects.WRITE_OPTION: True})
-                    signals.drop_signals(pooled)
-                    with pooled.begin():
-                        outcomes = _run_batch(pooled, batch)
-                    self._committed(pooled)
+                    outcomes = self._write(pooled, batch)
         except sa.exc.DBAPIError as exc:
             if connection is not None:
                 self._drop_inline_connection()
@@ -292,11 +279,23 @@ class GroupCommitter:
         self.items += len(batch)
         return outcomes
 
-    def _committed(self, connection: sa.Connection) -> None:
+    def _write(
+        self, connection: sa.Connection, batch: list[Item]
+    ) -> list[tuple[Item, Any, BaseException | None]]:
+        """Write ``batch`` in one transaction on ``connection`` and signal its commit: as one
+        piece of work when it is one (``lean_batch``), else each in a savepoint."""
+        signals.drop_signals(connection)
+        outcomes = lean_batch(connection, batch, self._before_commit)
+        if outcomes is None:
+            signals.drop_signals(connection)  # what the failed attempt marked
+            with connection.begin():
+                outcomes = run_batch(connection, batch)
+                self._before_commit(connection)
         if self._on_commit is not None:
             self._on_commit(connection)
+        return outcomes
 
-    def _commit(self, batch: list[_Item]) -> None:
+    def _commit(self, batch: list[Item]) -> None:
         delay = 0.005
         for attempt in range(self._max_retries + 1):
             with self._write_lock:
@@ -307,104 +306,18 @@ class GroupCommitter:
                 continue
             # One wake-up per event loop, not one per caller: each call_soon_threadsafe is a
             # write to the loop's self-pipe.
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, Any, Any]]] = {}
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Item, Any, Any]]] = {}
             for outcome in outcomes:
                 by_loop.setdefault(outcome[0].loop, []).append(outcome)
             for loop, resolved in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # the loop closed: no one waits
-                    loop.call_soon_threadsafe(_resolve_all, resolved)
+                    loop.call_soon_threadsafe(resolve_all, resolved)
             return
 
 
-def _lean_batch(
-    connection: sa.Connection, batch: list[_Item]
-) -> list[tuple[_Item, Any, BaseException | None]] | None:
-    """A batch that is one piece of work (the usual inline batch: many ``POST /sms``, one
-    handler) written without a SAVEPOINT around it: its transaction is its savepoint. None,
-    with nothing written, when it is more than one piece or the piece failed, for
-    ``_run_batch`` to write with savepoints (and report the failure as it does)."""
-    first = batch[0]
-    if first.handler is None:
-        if len(batch) > 1:
-            return None
-        fn = first.fn
-        assert fn is not None
-        work: Callable[[sa.Connection], Any] = fn
-    else:
-        handler = first.handler
-        if any(item.handler is not handler for item in batch):
-            return None
-        payloads = [item.payload for item in batch]
-        work = functools.partial(_apply, handler, payloads)
-    try:
-        with connection.begin():
-            result = work(connection)
-    except sa.exc.DBAPIError as exc:
-        if dialects.is_retryable(exc):
-            raise
-        return None
-    except Exception:
-        return None
-    if first.handler is None:
-        return [(first, result, None)]
-    return [(item, r, None) for item, r in zip(batch, result, strict=True)]
+def _nothing(connection: sa.Connection) -> None:
+    pass
 
 
-def _run_batch(
-    connection: sa.Connection, batch: list[_Item]
-) -> list[tuple[_Item, Any, BaseException | None]]:
-    outcomes: list[tuple[_Item, Any, BaseException | None]] = []
-    groups: dict[BatchHandler, list[_Item]] = {}
-    for item in batch:
-        if item.handler is not None:
-            groups.setdefault(item.handler, []).append(item)
-    for handler, items in groups.items():
-        payloads = [item.payload for item in items]
-        call = functools.partial(_apply, handler, payloads)
-        result, error = _run_one(connection, call)
-        if isinstance(error, Conflict):
-            # Another node took a unique key between our read and write: read again, once.
-            result, error = _run_one(connection, call)
-        if error is not None:
-            outcomes.extend((item, None, error) for item in items)
-        else:
-            outcomes.extend((item, r, None) for item, r in zip(items, result, strict=True))
-    for item in batch:
-        if item.fn is not None:
-            outcomes.append((item, *_run_one(connection, item.fn)))
-    return outcomes
-
-
-def _apply(handler: BatchHandler, payloads: list[Any], connection: sa.Connection) -> list[Any]:
-    return handler(connection, payloads)
-
-
-def _run_one(connection: sa.Connection, fn: Callable[[sa.Connection], Any]) -> tuple[Any, Any]:
-    savepoint = connection.begin_nested()
-    try:
-        result = fn(connection)
-    except sa.exc.IntegrityError as exc:
-        savepoint.rollback()
-        return None, Conflict(f"A conflicting row exists: {exc.orig}")
-    except sa.exc.DBAPIError:
-        savepoint.rollback()
-        raise  # the connection may be unusable: let the batch retry or fail
-    except Exception as exc:
-        savepoint.rollback()
-        return None, exc
-    savepoint.commit()
-    return result, None
-
-
-def _resolve_all(outcomes: list[tuple[_Item, Any, BaseException | None]]) -> None:
-    for item, result, error in outcomes:
-        _resolve(item.future, result, error)
-
-
-def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _never() -> bool:
+    return False

@@ -45,6 +45,43 @@ def job_row(
     }
 
 
+# The statements of every worker round, built once: building one and its cache key cost
+# ~0.2 ms a call, more than running it.
+_DUE = (
+    sa.select(jobs.c.id)
+    .where(
+        jobs.c.status == "pending",
+        jobs.c.run_at <= sa.bindparam("now"),
+        sa.or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < sa.bindparam("now")),
+        jobs.c.kind.in_(sa.bindparam("kinds", expanding=True)),
+    )
+    .order_by(jobs.c.run_at, jobs.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    jobs.update()
+    .where(jobs.c.id.in_(_DUE.scalar_subquery()))
+    .values(
+        locked_until=sa.bindparam("until", type_=jobs.c.locked_until.type),
+        locked_by=sa.bindparam("worker"),
+        attempts=jobs.c.attempts + 1,
+    )
+    .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.run_at)
+)
+_PENDING = jobs.c.status == "pending"
+_NEXT_DUE = sa.select(
+    sa.select(sa.func.min(jobs.c.run_at))
+    .where(_PENDING, jobs.c.run_at > sa.bindparam("now"))
+    .scalar_subquery(),
+    sa.select(sa.func.min(jobs.c.locked_until))
+    .where(
+        _PENDING, jobs.c.run_at <= sa.bindparam("now"), jobs.c.locked_until > sa.bindparam("now")
+    )
+    .scalar_subquery(),
+)
+
+
 class SqlJobQueue:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -87,23 +124,9 @@ class SqlJobQueue:
     def claim(
         self, kinds: list[str], *, limit: int, now: datetime, lease: timedelta, worker: str
     ) -> list[Job]:
-        due = (
-            sa.select(jobs.c.id)
-            .where(
-                jobs.c.status == "pending",
-                jobs.c.run_at <= now,
-                sa.or_(jobs.c.locked_until.is_(None), jobs.c.locked_until < now),
-                jobs.c.kind.in_(kinds),
-            )
-            .order_by(jobs.c.run_at, jobs.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         result = self._c.execute(
-            jobs.update()
-            .where(jobs.c.id.in_(due.scalar_subquery()))
-            .values(locked_until=now + lease, locked_by=worker, attempts=jobs.c.attempts + 1)
-            .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.run_at)
+            _CLAIM,
+            {"now": now, "kinds": kinds, "limit": limit, "until": now + lease, "worker": worker},
         )
         claimed = [
             Job(r.id, r.kind, dict(r.payload), r.attempts, ensure_utc(r.run_at)) for r in result
@@ -115,18 +138,7 @@ class SqlJobQueue:
         """The next time after ``now`` a job becomes claimable: the earliest future
         ``run_at``, or the earliest lease on a due job that runs out. Two seeks in the
         ``(status, run_at)`` index (leased jobs are due ones, and few)."""
-        pending = jobs.c.status == "pending"
-        upcoming = (
-            sa.select(sa.func.min(jobs.c.run_at))
-            .where(pending, jobs.c.run_at > now)
-            .scalar_subquery()
-        )
-        lease_ends = (
-            sa.select(sa.func.min(jobs.c.locked_until))
-            .where(pending, jobs.c.run_at <= now, jobs.c.locked_until > now)
-            .scalar_subquery()
-        )
-        row = self._c.execute(sa.select(upcoming, lease_ends)).one()
+        row = self._c.execute(_NEXT_DUE, {"now": now}).one()
         times = [ensure_utc(t) for t in row if t is not None]
         return min(times) if times else None
 

@@ -13,8 +13,13 @@ longer than the writes take. Every write transaction first takes this lock inste
   writer) would otherwise take it back before the woken waiter runs, and starve it. A waiter
   holds the turnstile while it waits, so the releaser queues behind it.
 
-Both files are empty; the locks go away with the processes that hold them (a killed process
-never leaves one behind).
+The locks go away with the processes that hold them (a killed process never leaves one
+behind). The lock file's one byte says whether its holder is a ``background`` writer (the
+worker, whose transactions are long batches, and whose process may run at a lower
+priority): a process that finds the lock held then waits for it asleep rather than trying
+again and again (``held_by_background``, ``group_commit._poll``), which would keep a core
+from the holder. Only background writers write it; one killed while holding the lock leaves
+it set, which only makes the others wait asleep until the next background writer lets go.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import os
 import threading
 from types import TracebackType
 
+_BACKGROUND, _FOREGROUND = b"\x01", b"\x00"
+
 
 class WriteLock:
     def __init__(self, path: str) -> None:
@@ -31,6 +38,8 @@ class WriteLock:
         self._thread = threading.Lock()
         self._files: tuple[int, int] | None = None
         self._pid = -1
+        #: This process writes long background batches: it marks the lock while it holds it.
+        self.background = False
 
     def _open(self) -> tuple[int, int]:
         # Opened lazily and again in a forked child: flock belongs to the open file, which a
@@ -59,6 +68,7 @@ class WriteLock:
                 if self._try(turn):
                     try:
                         if self._try(lock):
+                            self._mark(lock)
                             return True
                     finally:
                         fcntl.flock(turn, fcntl.LOCK_UN)
@@ -69,10 +79,20 @@ class WriteLock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             finally:
                 fcntl.flock(turn, fcntl.LOCK_UN)
+            self._mark(lock)
         except BaseException:
             self._thread.release()
             raise
         return True
+
+    def _mark(self, lock: int) -> None:
+        if self.background:
+            os.pwrite(lock, _BACKGROUND, 0)
+
+    def held_by_background(self) -> bool:
+        """Whether the lock is held (as far as one can tell) by a background writer."""
+        lock, _ = self._open()
+        return os.pread(lock, 1, 0) == _BACKGROUND
 
     @staticmethod
     def _try(fd: int) -> bool:
@@ -85,6 +105,8 @@ class WriteLock:
     def release(self) -> None:
         assert self._files is not None
         try:
+            if self.background:
+                os.pwrite(self._files[0], _FOREGROUND, 0)
             fcntl.flock(self._files[0], fcntl.LOCK_UN)
         finally:
             self._thread.release()
