@@ -9,6 +9,7 @@ committed, then hands what they produced to the sink (``SinkRelay``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Coroutine
@@ -35,6 +36,27 @@ class Live:
     inflight: int = 0
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     storing: set[asyncio.Task[None]] = field(default_factory=set)  # receipt/MO batches
+    queued: int = 0  # outcomes put on ``outcomes`` so far
+    written: int = 0  # of those, committed
+    _progress: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def queue(self, outcome: ledger.Outcome | Poison) -> None:
+        if not isinstance(outcome, Poison):
+            self.queued += 1
+        self.outcomes.put_nowait(outcome)
+
+    def committed(self, count: int) -> None:
+        """``count`` more outcomes are committed (wakes ``outcomes_committed``)."""
+        self.written += count
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    async def outcomes_committed(self, target: int, seconds: float) -> None:
+        """Wait (at most ``seconds``) until the first ``target`` outcomes are committed."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while self.written < target:
+                    await self._progress.wait()
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,8 @@ class Health:
 #: few milliseconds of latency buy one commit for many messages instead of one each.
 LINGER_SECONDS = 0.005
 BATCH = 1000
+#: How long a batch of receipts waits for the outcomes queued before it to commit.
+RECEIPT_WAIT_SECONDS = 0.05
 
 
 async def gather(queue: asyncio.Queue[Any]) -> list[Any]:
@@ -136,7 +160,7 @@ class Receiver:
                 pdus = [p for p in batch if isinstance(p, InboundPdu)]
                 if pdus:
                     await slots.acquire()
-                    task = asyncio.create_task(self.store(live.session, pdus))
+                    task = asyncio.create_task(self.store(live, pdus))
                     live.storing.add(task)
                     task.add_done_callback(stored)
                 if None in batch:
@@ -156,10 +180,16 @@ class Receiver:
             )  # fmt: skip
             return None
 
-    async def store(self, session: SmppSession, pdus: list[InboundPdu]) -> None:
+    async def store(self, live: Live, pdus: list[InboundPdu]) -> None:
         """Store a batch of receipts and MO parts, then answer their ``deliver_sm``s: only
         what is committed is acknowledged (a failure ends the session unanswered, and the
-        SMSC delivers the batch again)."""
+        SMSC delivers the batch again).
+
+        Receipts first let the outcomes queued before them commit (briefly): an SMSC sends
+        a part's receipt right after its ``submit_sm_resp``, and a receipt stored before its
+        part's id would take the longer way through ``smpp_early_receipts``."""
+        session = live.session
+        before = live.queued
         items = [self._classify(p) for p in pdus]
         receipts = [i for i in items if isinstance(i, Receipt)]
         mo = [i for i in items if isinstance(i, ledger.MoItem)]
@@ -169,6 +199,8 @@ class Receiver:
         if not receipts and not mo:
             await session.acknowledge(pdus)
             return
+        if receipts:
+            await live.outcomes_committed(before, RECEIPT_WAIT_SECONDS)
         now = self._clock.now()
 
         def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:

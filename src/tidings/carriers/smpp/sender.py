@@ -123,14 +123,14 @@ class Sender:
         except Exception as exc:  # the library failed us: resend, on a new session
             log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
             error = self._health.error(f"submit_sm: {type(exc).__name__}: {exc}")
-            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
-            live.outcomes.put_nowait(Poison(Restart(error)))
+            live.queue(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+            live.queue(Poison(Restart(error)))
             return
         finally:
             live.window.release()
             live.inflight -= 1
         if outcome is not None:
-            live.outcomes.put_nowait(outcome)
+            live.queue(outcome)
 
     async def _submit_one(self, live: Live, segment: Segment) -> ledger.Outcome | None:
         options = self.options
@@ -152,11 +152,11 @@ class Sender:
             self._health.error("submit_sm_resp timed out")
             # Resent later (it may have reached the SMSC: the duplicate window), counted as
             # an attempt; the session is suspect and restarts.
-            live.outcomes.put_nowait(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
-            live.outcomes.put_nowait(Poison(Restart("submit_sm_resp timed out")))
+            live.queue(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+            live.queue(Poison(Restart("submit_sm_resp timed out")))
             return None
         except SessionClosed as exc:
-            live.outcomes.put_nowait(Poison(exc))
+            live.queue(Poison(exc))
             return None
         self._metrics.response(time.monotonic() - started, resp.status)
         verdict = classify_submit_status(resp.status)
@@ -178,6 +178,7 @@ class Sender:
             real = [o for o in batch if not isinstance(o, Poison)]
             if real:
                 await self._write(real)
+                live.committed(len(real))
             if poison:
                 raise poison[0].exc
 
@@ -190,6 +191,7 @@ class Sender:
                 rest.append(item)
         if rest:
             await self._write(rest)
+            live.committed(len(rest))
 
     async def _write(self, outcomes: list[ledger.Outcome]) -> None:
         now = self._clock.now()
