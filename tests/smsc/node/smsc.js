@@ -1,8 +1,13 @@
 // A node-smpp SMSC for the SMPP connector tests: the second, independent implementation.
-//   node smsc.js --port P [--password PW]
+//   node smsc.js --port P [--password PW] [--tls-key FILE --tls-cert FILE]
 // Binds with another password are refused with ESME_RINVPASWD. Every submit_sm is
 // accepted with a decimal id and answered with a DELIVRD receipt (text and TLVs).
-// One JSON line per event on stdout, as tests/smsc/smpp34_smsc.py writes them.
+// With --tls-key and --tls-cert it listens over TLS (node-smpp's SecureServer).
+// One JSON line per event on stdout, as tests/smsc/smpp34_smsc.py writes them; JSON
+// commands on stdin: {"cmd": "mo", "from": "+1555...", "to": "+1800...", "text": "..."}
+// sends an MO deliver_sm on the last bound session (deliver_sm_resp reported as an event).
+const fs = require('fs');
+const readline = require('readline');
 const smpp = require('smpp');
 
 const args = process.argv.slice(2);
@@ -14,8 +19,14 @@ const port = parseInt(arg('--port'), 10);
 const password = arg('--password', 'secret');
 const emit = (event, fields) => process.stdout.write(JSON.stringify({ event, ...fields }) + '\n');
 let count = 0;
+let receiver = null;
+const tlsKey = arg('--tls-key');
+const tlsCert = arg('--tls-cert');
+const serverOptions = tlsKey && tlsCert
+  ? { key: fs.readFileSync(tlsKey), cert: fs.readFileSync(tlsCert) }
+  : {};
 
-const server = smpp.createServer({}, (session) => {
+const server = smpp.createServer(serverOptions, (session) => {
   const bind = (pdu) => {
     if (pdu.password !== password) {
       emit('bind_refused', { system_id: pdu.system_id });
@@ -24,6 +35,7 @@ const server = smpp.createServer({}, (session) => {
       return;
     }
     session.send(pdu.response());
+    receiver = session;
     emit('bound', { system_id: pdu.system_id });
   };
   session.on('bind_transceiver', bind);
@@ -60,3 +72,20 @@ const server = smpp.createServer({}, (session) => {
   session.on('error', () => {});
 });
 server.listen(port, '127.0.0.1', () => emit('listening', { port }));
+
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const cmd = JSON.parse(line);
+  if (cmd.cmd !== 'mo' || receiver === null) {
+    emit('mo_error', { error: receiver === null ? 'no session bound' : 'unknown command' });
+    return;
+  }
+  receiver.deliver_sm({
+    source_addr: cmd.from.replace('+', ''),
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    destination_addr: cmd.to.replace('+', ''),
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    short_message: cmd.text,
+  }, (pdu) => emit('deliver_sm_resp', { kind: 'mo', status: pdu.command_status, text: cmd.text }));
+});
