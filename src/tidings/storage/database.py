@@ -24,13 +24,14 @@ from tidings.storage.bulk import SqlBulkLoader
 from tidings.storage.carriers import SqlCarrierRepo, SqlRouteRepo
 from tidings.storage.chat import SqlChatRepo
 from tidings.storage.checkpointer import WalCheckpointer
+from tidings.storage.conversations import SqlConversationRepo, SqlOptOutRepo
 from tidings.storage.deliveries import SqlDeliveryRepo
 from tidings.storage.events import SqlEventOutbox
 from tidings.storage.group_commit import GroupCommitter
 from tidings.storage.identity import SqlIdentityRepo
 from tidings.storage.intake import accept_batches
 from tidings.storage.keys import SqlKeyRepo
-from tidings.storage.messages import SqlConversationRepo, SqlMessageRepo, SqlOptOutRepo
+from tidings.storage.messages import SqlMessageRepo
 from tidings.storage.numbers import SqlNumberRepo, SqlOperationRepo, SqlSearchRepo
 from tidings.storage.partners import SqlPartnerRepo
 from tidings.storage.queue import SqlJobQueue, SqlRateWindows
