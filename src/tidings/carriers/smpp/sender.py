@@ -84,10 +84,11 @@ class Sender:
                 prefetch.cancel()  # its parts, if claimed, go back with the bind's others
 
     async def _next_batch(self) -> list[Segment]:
-        granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
-        if granted == 0:
+        while True:
+            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
+            if granted:
+                break
             await asyncio.sleep(wait)
-            return await self._next_batch()
         rows = await self._store.write_async(
             functools.partial(self._claim, granted, self._clock.now())
         )

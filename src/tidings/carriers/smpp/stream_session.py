@@ -39,11 +39,9 @@ from tidings.carriers.smpp.session import (
     SubmitResponse,
 )
 from tidings.carriers.smpp.smpp34_fields import inbound_pdu, submit_options
-from tidings.domain.smpp import status_name
+from tidings.domain.smpp import ESME_RINVCMDID, ESME_RX_P_APPN, status_name
 
 log = logging.getLogger(__name__)
-ESME_RINVCMDID = 0x03
-ESME_RX_P_APPN = 0x65  # a deliver_sm we cannot read: permanent, do not redeliver
 UNBIND_SECONDS = 5.0
 
 
@@ -184,6 +182,7 @@ class StreamSession:
             pdu = None
             log.warning("unreadable deliver_sm (seq %d): %s", sequence, exc)
         if not isinstance(pdu, smpp34.DeliverSm):
+            # Permanent: a PDU we cannot read would be unreadable again.
             self._writer.write(p.deliver_sm_resp(sequence, ESME_RX_P_APPN))
             return
         self._inbound.put_nowait(inbound_pdu(pdu, sequence))
@@ -202,7 +201,6 @@ class StreamSession:
                     await self._call(sequence, p.pdu(p.ENQUIRE_LINK, sequence))
             except TimeoutError:
                 self._end("enquire_link unanswered")
-                self._writer.close()
                 return
             except SessionClosed:
                 return
