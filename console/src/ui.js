@@ -1,6 +1,6 @@
 // Small shared pieces: html (htm bound to Preact), formatting, status badges, async state.
 import { h } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import htm from "htm";
 
 export const html = htm.bind(h);
@@ -51,7 +51,12 @@ export function Empty({ children }) {
 export function useLoad(load, deps = [], every = 0) {
   // `loading` is true while the answer for the current `deps` is awaited (the last data stays
   // on screen, marked as updating); polling refreshes do not set it.
-  const [state, setState] = useState({ data: null, error: null, loading: true });
+  // The state records the `deps` generation its answer belongs to: on the first render after
+  // `deps` change (before the effect below marks it loading) the old answer is not "ready".
+  const [state, setState] = useState({ data: null, error: null, loading: true, generation: 0 });
+  const generations = useRef(0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const generation = useMemo(() => ++generations.current, deps);
   const tickets = useRef({ next: 0, shown: 0, since: 0 });
   const run = useCallback(async () => {
     const t = tickets.current;
@@ -59,9 +64,9 @@ export function useLoad(load, deps = [], every = 0) {
     const fresh = () => ticket > t.shown && ticket > t.since && ((t.shown = ticket), true);
     try {
       const data = await load();
-      if (fresh()) setState({ data, error: null, loading: false });
+      if (fresh()) setState({ data, error: null, loading: false, generation });
     } catch (error) {
-      if (fresh()) setState((s) => ({ data: s.data, error, loading: false }));
+      if (fresh()) setState((s) => ({ data: s.data, error, loading: false, generation }));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
@@ -76,7 +81,8 @@ export function useLoad(load, deps = [], every = 0) {
       if (timer) clearInterval(timer);
     };
   }, [run, every]);
-  return { ...state, reload: run };
+  const { generation: answered, ...shown } = state;
+  return { ...shown, loading: shown.loading || answered !== generation, reload: run };
 }
 
 /** A submit handler that shows progress and the server's error message. */
