@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench_idle import cpu_seconds, tree  # noqa: E402
 from tests.server import ServerProcess, route_everything_to  # noqa: E402
 from tests.smsc.harness import SmscProcess  # noqa: E402
 
@@ -183,11 +184,20 @@ def main() -> None:
     route_everything_to(server, "bench", "smpp", options)
     try:
         smsc.wait_sync(lambda e: e["event"] == "bound", count=args.binds, timeout=30)
+        assert server.process is not None and smsc.process is not None
+        worker = server.process.pid  # serve's own process runs the worker and the binds
+        roles = {
+            "worker (serve)": [worker],
+            "API processes": [p for p in tree(worker) if p != worker],
+            "SMSC": [smsc.process.pid],
+        }
+        cpu_before = {role: cpu_seconds(pids) for role, pids in roles.items()}
         accepted, accept_seconds = asyncio.run(
             drive(server, args.messages, args.clients, args.rate)
         )
         engine = sa.create_engine(f"sqlite:///{tmp / 'data' / 'tidings.db'}")
         reports = wait_for_reports(engine, accepted, timeout=120)
+        cpu = {role: cpu_seconds(pids) - cpu_before[role] for role, pids in roles.items()}
         lat, span = latencies(engine)
         smsc.send(cmd="count")
         (count,) = smsc.wait_sync(lambda e: e["event"] == "count", timeout=10)
@@ -211,6 +221,10 @@ def main() -> None:
             f"  end to end          {len(lat) / span:,.0f} messages/s "
             "(first accept to last report event)"
         )
+    per = ", ".join(
+        f"{role} {seconds / max(1, reports) * 1e6:,.0f}" for role, seconds in cpu.items()
+    )
+    print(f"  CPU per message     {per} us (the limit: 2 cores in all)")
     mean = statistics.fmean(lat) * 1000 if lat else 0.0
     print(
         f"  accept -> report    p50 {pct(lat, 0.5):,.0f} ms   p90 {pct(lat, 0.9):,.0f} ms   "

@@ -211,6 +211,20 @@ class OutboundBatch:
 
 
 @dataclass(frozen=True)
+class ReportTarget:
+    """What giving a message its final status and its delivery report event needs of it
+    (a narrow read of the hot report path; a ``Message`` has the same fields)."""
+
+    id: str
+    status: MessageStatus
+    sender: str
+    recipient: str
+    segments: int
+    tag: str | None
+    enable_delivery_report: bool
+
+
+@dataclass(frozen=True)
 class FinalOutcome:
     """A message's final status, as recorded from a delivery report or a local failure."""
 

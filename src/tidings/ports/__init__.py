@@ -55,6 +55,7 @@ from tidings.ports.registry import (
     WithRoutes,
 )
 from tidings.ports.reservations import ReservationRepo, WithReservations
+from tidings.ports.sink import TransactionalSink
 from tidings.ports.smpp import PartEvent, SmppHistoryRepo, SmppRepo, WithSmpp, WithSmppHistory
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
@@ -142,6 +143,7 @@ __all__ = [
     "SubscriptionRepo",
     "SubscriptionsTx",
     "SystemClock",
+    "TransactionalSink",
     "Tx",
     "TxT",
     "WebhookSender",

@@ -15,6 +15,7 @@ from tidings.domain.messages import (
     Message,
     MessageStatus,
     OutboundBatch,
+    ReportTarget,
 )
 
 
@@ -34,6 +35,12 @@ class MessageRepo(Protocol):
     def finish_many(self, outcomes: list[FinalOutcome]) -> None: ...
 
     def get_many(self, message_ids: list[str], *, lock: bool = False) -> dict[str, Message]: ...
+
+    def report_targets(
+        self, message_ids: list[str], *, lock: bool = False
+    ) -> dict[str, ReportTarget]:
+        """``get_many``'s narrow read: what finishing the messages needs."""
+        ...
 
     def link_conversation(self, message_id: str, conversation_id: str) -> None: ...
 

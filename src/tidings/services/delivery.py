@@ -39,6 +39,7 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundSms,
+    ReportTarget,
     send_job_ids,
     send_job_payload,
 )
@@ -51,7 +52,7 @@ from tidings.services.inbound import InboundService
 log = logging.getLogger(__name__)
 
 #: (message, delivered, code, when, attempts or None for a single failed attempt)
-_Failure = tuple[Message, bool, int, datetime, tuple[DeliveryAttempt, ...] | None]
+_Failure = tuple[Message | ReportTarget, bool, int, datetime, tuple[DeliveryAttempt, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class DeliveryService:
 
     def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
         """Record delivery reports and emit their events; return how many were new."""
-        messages = tx.messages.get_many([r.message_id for r in reports], lock=True)
+        messages = tx.messages.report_targets([r.message_id for r in reports], lock=True)
         return self._finish_all(
             tx,
             [
@@ -350,7 +351,7 @@ def _code(exc: CarrierError) -> int:
 
 
 class DeliverySink:
-    """The ``CarrierSink`` that persists what carriers hand back."""
+    """The ``CarrierSink`` (a ``TransactionalSink``) that persists what carriers hand back."""
 
     def __init__(
         self, ctx: ServiceContext[DeliveryTx], delivery: DeliveryService, inbound: InboundService
@@ -362,8 +363,12 @@ class DeliverySink:
     async def delivery_reports(self, reports: Sequence[CarrierReport]) -> None:
         if reports:
             await anyio.to_thread.run_sync(
-                lambda: self._ctx.store.write(lambda tx: self._delivery.apply_reports(tx, reports))
+                lambda: self._ctx.store.write(lambda tx: self.apply_reports(tx, reports))
             )
+
+    def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
+        """The reports recorded in the carrier's own transaction (a ``TransactionalSink``)."""
+        return self._delivery.apply_reports(tx, reports)
 
     async def inbound(self, message: CarrierInbound) -> None:
         await anyio.to_thread.run_sync(lambda: self._inbound.receive(message))

@@ -15,6 +15,7 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundBatch,
+    ReportTarget,
 )
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage import rollups
@@ -94,6 +95,21 @@ _FINISH = (
 )
 
 
+_TARGET_COLUMNS = (
+    messages.c.id,
+    messages.c.status,
+    messages.c.sender,
+    messages.c.recipient,
+    messages.c.segments,
+    messages.c.tag,
+    messages.c.enable_delivery_report,
+)
+_TARGETS = sa.select(*_TARGET_COLUMNS).where(
+    messages.c.id.in_(sa.bindparam("b_ids", expanding=True))
+)
+_TARGETS_LOCKED = _TARGETS.order_by(messages.c.id).with_for_update()
+
+
 class SqlMessageRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -112,6 +128,18 @@ class SqlMessageRepo:
                 query = query.order_by(messages.c.id).with_for_update()
             rows = self._c.execute(query)
             found.update({r.id: _message(r) for r in rows})
+        return found
+
+    def report_targets(
+        self, message_ids: list[str], *, lock: bool = False
+    ) -> dict[str, ReportTarget]:
+        found: dict[str, ReportTarget] = {}
+        query = _TARGETS_LOCKED if lock else _TARGETS
+        for start in range(0, len(message_ids), 500):
+            for r in self._c.execute(query, {"b_ids": message_ids[start : start + 500]}):
+                found[r[0]] = ReportTarget(
+                    r[0], MessageStatus(r[1]), r[2], r[3], r[4], r[5], bool(r[6])
+                )
         return found
 
     def link_conversation(self, message_id: str, conversation_id: str) -> None:

@@ -59,27 +59,31 @@ def days(block: tuple[datetime, datetime]) -> list[datetime]:
     return [block[0] + i * DAY for i in range(count)]
 
 
+_INVALIDATE = (
+    analytics_days.update()
+    .where(
+        analytics_days.c.day >= sa.bindparam("b_first"),
+        analytics_days.c.day <= sa.bindparam("b_last"),
+        analytics_days.c.valid.is_(True),
+    )
+    .values(valid=False)
+)
+
+
 def invalidate(connection: sa.Connection, earliest: datetime, latest: datetime) -> None:
     """Mark the days from ``earliest`` to ``latest`` (message times) as changed."""
-    connection.execute(
-        analytics_days.update()
-        .where(
-            analytics_days.c.day >= floor_day(earliest),
-            analytics_days.c.day <= floor_day(latest),
-            analytics_days.c.valid.is_(True),
-        )
-        .values(valid=False)
-    )
+    connection.execute(_INVALIDATE, {"b_first": floor_day(earliest), "b_last": floor_day(latest)})
+
+
+_CREATED_SPAN = sa.select(
+    sa.func.min(messages.c.created_at), sa.func.max(messages.c.created_at)
+).where(messages.c.id.in_(sa.bindparam("b_ids", expanding=True)))
 
 
 def invalidate_messages(connection: sa.Connection, ids: list[str]) -> None:
     """``invalidate`` the days of the messages ``ids`` were created on."""
     for start in range(0, len(ids), 500):
-        row = connection.execute(
-            sa.select(sa.func.min(messages.c.created_at), sa.func.max(messages.c.created_at)).where(
-                messages.c.id.in_(ids[start : start + 500])
-            )
-        ).one()
+        row = connection.execute(_CREATED_SPAN, {"b_ids": ids[start : start + 500]}).one()
         if row[0] is not None:
             invalidate(connection, ensure_utc(row[0]), ensure_utc(row[1]))
 

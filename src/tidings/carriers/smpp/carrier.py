@@ -121,8 +121,9 @@ class SmppCarrier:
             tx: Tx,
         ) -> tuple[ledger.Applied, list[PendingInbound], int, list[BindStatus]]:
             self._relay.delete_delivered(tx)
-            applied = ledger.sweep_early(tx, self.name, now)
-            expired_parts = ledger.expire_unreceipted(tx, self.options, self.name, now)
+            deliver = self._relay.deliver
+            applied = ledger.sweep_early(tx, self.name, now, deliver=deliver)
+            expired_parts = ledger.expire_unreceipted(tx, self.options, self.name, now, deliver)
             applied.reports.extend(expired_parts.reports)
             assembled = ledger.assemble(tx, now)
             expired = tx.smpp.expire_early(now - EARLY_RECEIPT_TTL)

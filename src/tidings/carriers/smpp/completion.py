@@ -1,15 +1,26 @@
-"""A message's parts all done: its delivery report, aggregated over them, into the outbox
-(``smpp_reports``), in the transaction that finished the last part."""
+"""A message's parts all done: its delivery report, aggregated over them, handed on in the
+transaction that finished the last part: to the sink inside that transaction when it takes
+reports so (``relay.SinkRelay.deliver``), else into the outbox (``smpp_reports``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from tidings.domain.smpp_receipts import SegmentOutcome, aggregate
 from tidings.ports import Tx
 from tidings.ports.smpp import PendingReport, Segment
+
+#: Hands a transaction's reports on; returns those left in the outbox for after the commit.
+Deliver = Callable[[Tx, list[PendingReport]], list[PendingReport]]
+
+
+def outbox(tx: Tx, reports: list[PendingReport]) -> list[PendingReport]:
+    """The reports into ``smpp_reports``, for the sink after the commit (``SinkRelay.flush``)."""
+    tx.smpp.add_reports(reports)
+    return reports
 
 
 @dataclass
@@ -20,9 +31,14 @@ class Applied:
 
 
 def complete(
-    tx: Tx, message_ids: set[str], now: datetime, finals: dict[str, Segment] | None = None
+    tx: Tx,
+    message_ids: set[str],
+    now: datetime,
+    finals: dict[str, Segment] | None = None,
+    deliver: Deliver = outbox,
 ) -> list[PendingReport]:
-    """Reports of the messages all of whose parts are done, written to the outbox.
+    """Reports of the messages all of whose parts are done, handed to ``deliver``; those it
+    left for after the commit are returned.
 
     ``finals``: a part just finished in this transaction, by message; a one-part message
     found there needs no second read."""
@@ -33,8 +49,7 @@ def complete(
         if any(s.state != "done" for s in segments):
             continue
         reports.append(report(message_id, segments, now))
-    tx.smpp.add_reports(reports)
-    return reports
+    return deliver(tx, reports) if reports else []
 
 
 def parts_of(tx: Tx, message_ids: set[str], known: dict[str, Segment]) -> dict[str, list[Segment]]:

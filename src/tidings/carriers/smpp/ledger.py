@@ -3,7 +3,8 @@
 the report outbox towards the ``CarrierSink`` ``completion.py``'s, MO messages ``mo.py``'s.
 
 Each function runs inside one ``Store.write`` transaction. A message's delivery report is
-written to ``smpp_reports`` in the same transaction as the outcome of its last part, and
+handed on (``deliver``) in the same transaction as the outcome of its last part: applied by
+the sink right there when it can (``TransactionalSink``), or written to ``smpp_reports`` and
 handed to the sink afterwards (``flush``): a crash in between leaves the row, which the next
 ``run_due`` hands over again (the sink applies a report once, so that is safe).
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tidings.carriers.smpp import history, receipt_ledger
-from tidings.carriers.smpp.completion import Applied, complete
+from tidings.carriers.smpp.completion import Applied, Deliver, complete, outbox
 from tidings.carriers.smpp.mo import MoItem, assemble, store_mo
 from tidings.carriers.smpp.receipt_ledger import apply_receipts, sweep_early
 from tidings.domain.messages import DeliveryCode, OutboundSms
@@ -99,7 +100,11 @@ class Outcome:
 
 
 def apply_outcomes(
-    tx: Tx, options: SmppOptions, outcomes: Sequence[Outcome], now: datetime
+    tx: Tx,
+    options: SmppOptions,
+    outcomes: Sequence[Outcome],
+    now: datetime,
+    deliver: Deliver = outbox,
 ) -> Applied:
     repo = tx.smpp
     repo.lock_messages(sorted({o.segment.message_id for o in outcomes}))
@@ -161,13 +166,14 @@ def apply_outcomes(
         candidates = {c for _, smsc_id in accepted for c in id_candidates(smsc_id)}
         early = repo.early_by_ids(options_carrier(outcomes), sorted(candidates))
         if early:
+            arrivals = [history.from_early(e) for e in early]
             result = receipt_ledger.apply_arrivals(
-                tx, options_carrier(outcomes), [history.from_early(e) for e in early], now
+                tx, options_carrier(outcomes), arrivals, now, deliver
             )
             repo.delete_early([e.id for e in early])
             applied.reports.extend(result.reports)
             applied.matched += result.matched
-    applied.reports.extend(complete(tx, touched, now, finals))
+    applied.reports.extend(complete(tx, touched, now, finals, deliver))
     return applied
 
 
@@ -203,7 +209,9 @@ def _cancel_rest(tx: Tx, failed: dict[str, int], now: datetime) -> None:
     tx.smpp.update_segments(updates)
 
 
-def expire_unreceipted(tx: Tx, options: SmppOptions, carrier: str, now: datetime) -> Applied:
+def expire_unreceipted(
+    tx: Tx, options: SmppOptions, carrier: str, now: datetime, deliver: Deliver = outbox
+) -> Applied:
     """Parts whose receipt never came within ``receipt_timeout_seconds`` fail with 5002 (an
     SMSC that lost them, a receipt lost on the way)."""
     before = now - timedelta(seconds=options.receipt_timeout_seconds)
@@ -219,4 +227,4 @@ def expire_unreceipted(tx: Tx, options: SmppOptions, carrier: str, now: datetime
             for s in stale
         ]
     )
-    return Applied(complete(tx, {s.message_id for s in stale}, now))
+    return Applied(complete(tx, {s.message_id for s in stale}, now, None, deliver))

@@ -206,7 +206,9 @@ class Receiver:
         def write(tx: Tx) -> tuple[ledger.Applied, list[object]]:
             self._relay.delete_delivered(tx)
             applied = (
-                ledger.apply_receipts(tx, self.carrier, receipts, now, bind=self.bind)
+                ledger.apply_receipts(
+                    tx, self.carrier, receipts, now, bind=self.bind, deliver=self._relay.deliver
+                )
                 if receipts
                 else ledger.Applied([])
             )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from tidings.carriers.smpp import history
-from tidings.carriers.smpp.completion import Applied, complete
+from tidings.carriers.smpp.completion import Applied, Deliver, complete, outbox
 from tidings.carriers.smpp.history import Arrival
 from tidings.domain.smpp_receipts import Receipt, id_candidates, normalize_id
 from tidings.ports import Tx
@@ -18,15 +18,26 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def apply_receipts(
-    tx: Tx, carrier: str, receipts: Sequence[Receipt], now: datetime, *, bind: str | None = None
+    tx: Tx,
+    carrier: str,
+    receipts: Sequence[Receipt],
+    now: datetime,
+    *,
+    bind: str | None = None,
+    deliver: Deliver = outbox,
 ) -> Applied:
     """Match receipts (arrived now on ``bind``) to parts (exact id first, then hex/decimal
     readings of parts still waiting); unmatched ones wait in ``smpp_early_receipts``."""
-    return apply_arrivals(tx, carrier, [history.arrived(r, bind, now) for r in receipts], now)
+    arrivals = [history.arrived(r, bind, now) for r in receipts]
+    return apply_arrivals(tx, carrier, arrivals, now, deliver)
 
 
 def apply_arrivals(
-    tx: Tx, carrier: str, arrivals: Sequence[tuple[Receipt, Arrival]], now: datetime
+    tx: Tx,
+    carrier: str,
+    arrivals: Sequence[tuple[Receipt, Arrival]],
+    now: datetime,
+    deliver: Deliver = outbox,
 ) -> Applied:
     repo = tx.smpp
     receipts = [r for r, _ in arrivals]
@@ -56,7 +67,7 @@ def apply_arrivals(
     repo.add_early(early)
     tx.smpp_history.add(events)
     applied.early = len(early)
-    applied.reports.extend(complete(tx, touched, now, {}))
+    applied.reports.extend(complete(tx, touched, now, {}, deliver))
     return applied
 
 
@@ -129,7 +140,9 @@ def _receipt_update(segment: Segment, r: Receipt, now: datetime) -> SegmentUpdat
     return SegmentUpdate(segment.id, segment.state, now, receipt_state=r.state)
 
 
-def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applied:
+def sweep_early(
+    tx: Tx, carrier: str, now: datetime, limit: int = 500, deliver: Deliver = outbox
+) -> Applied:
     """Retry early receipts against the parts (a receipt and its submit_sm_resp committed
     by concurrent transactions can each miss the other)."""
     early = tx.smpp.early(carrier, limit)
@@ -146,4 +159,4 @@ def sweep_early(tx: Tx, carrier: str, now: datetime, limit: int = 500) -> Applie
     if not ready:
         return Applied([])
     tx.smpp.delete_early([e.id for e in ready])
-    return apply_arrivals(tx, carrier, [history.from_early(e) for e in ready], now)
+    return apply_arrivals(tx, carrier, [history.from_early(e) for e in ready], now, deliver)

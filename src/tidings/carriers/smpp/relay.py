@@ -1,7 +1,10 @@
-"""Hands reports and inbound messages from the outbox tables to the ``CarrierSink``.
+"""Hands reports and inbound messages to the ``CarrierSink``.
 
-A report row is deleted lazily: the ids the sink has taken are deleted by the next
-transaction of this carrier (a bind's, or ``run_due``'s), which saves a commit per batch. A
+A report goes to the sink inside the transaction that finished its message when the sink
+takes it so (a ``TransactionalSink``, as the server's is: one commit for the parts, the
+message's final state and its event). Otherwise it goes through ``smpp_reports``: a report
+row is deleted lazily: the ids the sink has taken are deleted by the next transaction of
+this carrier (a bind's, or ``run_due``'s), which saves a commit per batch. A
 crash before that leaves rows the next ``run_due`` hands over again: the sink applies a
 report once, so that is harmless. Inbound rows are deleted at once (a repeated inbound
 message would be a second message).
@@ -12,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tidings.carriers.smpp import ledger
+from tidings.carriers.smpp.completion import outbox
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt
-from tidings.ports import CarrierSink, Store, Tx
+from tidings.ports import CarrierSink, Store, TransactionalSink, Tx
 from tidings.ports.smpp import PendingInbound, PendingReport
 
 
@@ -22,6 +26,15 @@ class SinkRelay:
         self._store = store
         self.sink: CarrierSink | None = None
         self._delivered: list[str] = []
+
+    def deliver(self, tx: Tx, reports: list[PendingReport]) -> list[PendingReport]:
+        """Hand ``tx``'s reports on (a ``completion.Deliver``): to the sink inside ``tx``
+        when it can take them so, else to the outbox (returned, for ``flush``)."""
+        sink = self.sink
+        if isinstance(sink, TransactionalSink):
+            sink.apply_reports(tx, [_report(r) for r in reports])
+            return []
+        return outbox(tx, reports)
 
     def delete_delivered(self, tx: Tx) -> None:
         """Delete the report rows the sink has taken (call inside another transaction)."""

@@ -199,7 +199,7 @@ class Sender:
 
         def write(tx: Tx) -> ledger.Applied:
             self._relay.delete_delivered(tx)
-            return ledger.apply_outcomes(tx, self.options, outcomes, now)
+            return ledger.apply_outcomes(tx, self.options, outcomes, now, self._relay.deliver)
 
         applied = await self._store.write_async(write)
         self._metrics.receipts(applied.matched, 0)

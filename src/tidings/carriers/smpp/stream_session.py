@@ -60,6 +60,7 @@ class StreamSession:
         self._inbound: asyncio.Queue[InboundPdu | None] = asyncio.Queue()
         self._closed: str | None = None  # why the session ended
         self._last_read = time.monotonic()
+        self._outgoing: list[bytes] = []  # written at the end of the loop's turn (``_send``)
         self._tasks = [
             asyncio.create_task(self._read_loop()),
             asyncio.create_task(self._keepalive()),
@@ -92,7 +93,7 @@ class StreamSession:
     async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
         if self._closed is not None or self._writer.is_closing():
             return  # not answered: the SMSC delivers them again on a new session
-        self._writer.write(b"".join(p.deliver_sm_resp(pdu.sequence, status) for pdu in pdus))
+        self._send(b"".join(p.deliver_sm_resp(pdu.sequence, status) for pdu in pdus))
 
     async def unbind(self) -> None:
         if self._closed is not None:
@@ -128,10 +129,24 @@ class StreamSession:
         future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
         self._pending[sequence] = future
         try:
-            self._writer.write(data)
+            self._send(data)
             return await future
         finally:
             self._pending.pop(sequence, None)
+
+    def _send(self, data: bytes) -> None:
+        """Queue PDUs for the SMSC. What one turn of the event loop queues goes out in one
+        write at its end: a window of ``submit_sm`` or a batch of responses is one system
+        call, not one each (on loopback a send also runs the receiver's TCP work)."""
+        if not self._outgoing:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outgoing.append(data)
+
+    def _flush(self) -> None:
+        if self._outgoing:
+            data, self._outgoing = b"".join(self._outgoing), []
+            if not self._writer.is_closing():
+                self._writer.write(data)
 
     async def _read_loop(self) -> None:
         reason = "the SMSC closed the connection"
@@ -166,13 +181,13 @@ class StreamSession:
         if command == p.DELIVER_SM:
             self._deliver(sequence, data)
         elif command == p.ENQUIRE_LINK:
-            self._writer.write(p.pdu(p.ENQUIRE_LINK | p.RESPONSE, sequence))
+            self._send(p.pdu(p.ENQUIRE_LINK | p.RESPONSE, sequence))
         elif command == p.UNBIND:
-            self._writer.write(p.pdu(p.UNBIND | p.RESPONSE, sequence))
+            self._send(p.pdu(p.UNBIND | p.RESPONSE, sequence))
             return True
         elif command != p.ALERT_NOTIFICATION:  # alert_notification has no response
             log.warning("SMSC sent command 0x%08X, which this ESME does not serve", command)
-            self._writer.write(p.pdu(p.GENERIC_NACK, sequence, status=ESME_RINVCMDID))
+            self._send(p.pdu(p.GENERIC_NACK, sequence, status=ESME_RINVCMDID))
         return False
 
     def _deliver(self, sequence: int, data: bytes) -> None:
@@ -183,7 +198,7 @@ class StreamSession:
             log.warning("unreadable deliver_sm (seq %d): %s", sequence, exc)
         if not isinstance(pdu, smpp34.DeliverSm):
             # Permanent: a PDU we cannot read would be unreadable again.
-            self._writer.write(p.deliver_sm_resp(sequence, ESME_RX_P_APPN))
+            self._send(p.deliver_sm_resp(sequence, ESME_RX_P_APPN))
             return
         self._inbound.put_nowait(inbound_pdu(pdu, sequence))
 
@@ -213,6 +228,7 @@ class StreamSession:
             if not future.done():
                 future.set_exception(SessionClosed(reason))
         self._inbound.put_nowait(None)
+        self._flush()  # an unbind_resp, say, goes before the connection closes
         self._writer.close()
 
 
