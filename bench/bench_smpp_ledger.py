@@ -31,7 +31,10 @@ from typing import Any
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# ``--src DIR`` times another checkout's code (its src directory) with this script.
+sys.path.insert(
+    0, sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv else str(ROOT / "src")
+)
 
 from tidings.carriers.smpp import ledger  # noqa: E402
 from tidings.carriers.smpp.completion import outbox  # noqa: E402
@@ -182,6 +185,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--src", default=None, help="another checkout's src directory")
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {"in one transaction": [], "outbox": []}
     for round_ in range(args.rounds):

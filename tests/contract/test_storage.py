@@ -17,6 +17,7 @@ from tidings.domain.messages import (
     SEND_JOB_MESSAGES,
     DeliveryAttempt,
     Direction,
+    FinalOutcome,
     Message,
     MessageOrigin,
     MessageStatus,
@@ -25,7 +26,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.simulator import CarrierRule, Outcome
 from tidings.errors import Conflict
-from tidings.storage import dialects, migrations
+from tidings.storage import driver, migrations
 from tidings.storage.database import Database, SqlTx
 from tidings.storage.schema import messages, metadata
 
@@ -317,4 +318,31 @@ def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
     }
     columns, row = tuple(required), tuple(required.values())
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
-        dialects.fast_insert(connection, messages, columns, [row, row])
+        driver.fast_insert(connection, messages, columns, [row, row])
+
+
+def test_driver_executemany_writes_what_sqlalchemy_writes(db: Database) -> None:
+    """``driver.executemany`` (the hot updates: final states, sent marks, SMPP parts) stores
+    timestamps, JSON and the values built into the statement exactly as SQLAlchemy does,
+    and a failing row surfaces as SQLAlchemy's error, the transaction left whole."""
+    rows = [_message(f"x{i}") for i in range(3)]
+    db.write(lambda tx: tx.messages.add_many(rows))
+    attempts = (DeliveryAttempt(T0 + timedelta(seconds=1, microseconds=5), 1, 0),)
+    outcome = FinalOutcome("x0", MessageStatus.DELIVERED, 0, T0 + timedelta(seconds=2), attempts)
+    db.write(lambda tx: tx.messages.finish_many([outcome]))
+    db.write(lambda tx: tx.messages.finish("x1", status=outcome.status, code=0, at=outcome.at,
+                                           attempts=attempts))  # fmt: skip
+    both = db.read(lambda tx: tx.messages.get_many(["x0", "x1"]))
+    fast, slow = both["x0"], both["x1"]
+    assert fast == dataclasses.replace(slow, id="x0")
+    assert fast.final_at == T0 + timedelta(seconds=2) and fast.attempts == attempts
+    db.write(lambda tx: tx.messages.mark_sent_many([("x2", "c-2", "acme")], T0))
+    sent = db.read(lambda tx: tx.messages.get("x2"))
+    assert sent is not None and (sent.status, sent.sent_at, sent.carrier) == (
+        MessageStatus.SENT, T0, "acme",
+    )  # fmt: skip
+    statement = messages.update().where(messages.c.id == sa.bindparam("b_id"))
+    statement = statement.values(segments=sa.bindparam("b_segments"))
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        driver.executemany(connection, statement, [{"b_id": "x2", "b_segments": None}])
+    assert db.read(lambda tx: tx.messages.get("x2")) == sent

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from tidings.domain.analytics import AnalyticsQuery
 from tidings.domain.conversation_stats import Int64s, arrays, conversation_key, decode, encode
 from tidings.domain.messages import Direction
-from tidings.storage import dialects
+from tidings.storage import dialects, driver
 from tidings.storage.analytics_schema import analytics_daily_conversations as table
 from tidings.storage.schema import messages
 
@@ -61,7 +61,7 @@ def compute_day(connection: sa.Connection, day: datetime, end: datetime) -> None
     reads a handful of rows per day rather than one per number. Inbound rows keep no tag."""
     pieces: dict[tuple[str | None, str, str | None], tuple[list[int], list[int]]] = {}
     for direction in (_OUT, _IN):
-        for number, tag, conversation, ms in dialects.fetch_all(
+        for number, tag, conversation, ms in driver.fetch_all(
             connection, _times(connection, direction, day, end)
         ):
             key = conversation_key(conversation)
@@ -91,7 +91,7 @@ def from_messages(connection: sa.Connection, q: AnalyticsQuery) -> tuple[Pieces,
     outbound themselves, so nothing is grouped here."""
     pieces: list[Pieces] = []
     for direction in (_OUT, _IN):
-        rows = dialects.fetch_all(
+        rows = driver.fetch_all(
             connection, _times(connection, direction, q.start, q.end, q.number, q.tag)
         )
         keys = [conversation_key(r[2]) for r in rows]
@@ -113,6 +113,6 @@ def from_rollup(
         query = query.where(sa.or_(table.c.direction == _IN, table.c.tag == q.tag))
     outbound: Pieces = []
     inbound: Pieces = []
-    for direction, data in dialects.fetch_all(connection, query):
+    for direction, data in driver.fetch_all(connection, query):
         (outbound if direction == _OUT else inbound).append(decode(bytes(data)))
     return outbound, inbound

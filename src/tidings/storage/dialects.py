@@ -17,7 +17,6 @@ import os
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -176,106 +175,6 @@ def upsert(
     """``INSERT ... ON CONFLICT (keys) DO UPDATE SET update`` for the connection's dialect."""
     stmt = sqlite.insert(table) if is_sqlite(connection) else postgresql.insert(table)
     return stmt.on_conflict_do_update(index_elements=keys, set_=update)
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text), spelled
-    as ``strftime("%Y-%m-%d %H:%M:%S.%f")`` would, faster."""
-    if value.tzinfo is UTC:
-        return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
-    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-    return utc.isoformat(" ", "microseconds")
-
-
-def fast_insert(
-    connection: sa.Connection,
-    table: sa.Table,
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-) -> None:
-    """``INSERT`` many rows straight through the driver, without per-row SQLAlchemy processing.
-
-    For the hottest bulk writes (accepted messages, the event outbox's fan-out): SQLite gets
-    multi-row ``INSERT``s, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
-    must be plain: ``str``, ``int``, ``bool``, ``datetime`` (in ``DateTime`` columns only), or
-    JSON documents already encoded (``json_text``). Timestamps are spelled here as each
-    dialect's ``DateTime`` expects them.
-    """
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if not is_sqlite(connection):
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        statement = f"COPY {table.name} ({names}) FROM STDIN"
-        try:
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except connection.dialect.loaded_dbapi.Error as exc:
-            # As SQLAlchemy would have raised it: a unique clash is an ``IntegrityError``.
-            raise sa.exc.DBAPIError.instance(
-                statement, None, exc, connection.dialect.loaded_dbapi.Error
-            ) from exc
-        return
-    spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
-    # Only timestamp columns can hold datetimes (their values are converted; others as given).
-    stamps = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.DateTime)]
-
-    def plain(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
-        if not stamps:
-            return row
-        values = list(row)
-        for i in stamps:
-            v = values[i]
-            if v is not None:
-                text = spelled.get(v)
-                if text is None:
-                    text = spelled[v] = _sqlite_datetime(v)
-                values[i] = text
-        return values
-
-    # One multi-row ``INSERT`` per chunk rather than ``executemany``: the sqlite3 module
-    # releases and re-takes the GIL around every row's step, and under load each re-take
-    # waits behind the event loop thread (up to a switch interval per row).
-    driver = connection.connection.driver_connection
-    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if driver else 999
-    per_statement = max(1, min(500, limit // len(columns)))
-    marks = "(" + ", ".join(["?"] * len(columns)) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = ", ".join([marks] * len(chunk))
-        params: list[Any] = []
-        for row in chunk:
-            params.extend(plain(row))
-        _sqlite_execute(connection, f"INSERT INTO {table.name} ({names}) VALUES {values}", params)
-
-
-def fetch_all(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` straight from the driver: plain tuples, no per-row SQLAlchemy
-    processing (for reads of tens of thousands of rows of plain values: a few times faster).
-    Result values come as the driver gives them (SQLite: text for timestamps). PostgreSQL
-    sends results in its binary format, so ``bytea`` arrives as bytes rather than hex text
-    (half the bytes on the wire, no decoding: the rollup's packed arrays are megabytes)."""
-    compiled = query.compile(connection)
-    params = compiled.construct_params()
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor() if is_sqlite(connection) else driver.cursor(binary=True)
-    try:
-        if is_sqlite(connection):
-            values = [params[name] for name in compiled.positiontup or ()]
-            spelled = [_sqlite_datetime(v) if isinstance(v, datetime) else v for v in values]
-            cursor.execute(compiled.string, spelled)
-        else:
-            cursor.execute(compiled.string, params)
-        return [tuple(row) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
-
-
-def json_text(value: Any) -> str:
-    return _json_dumps(value)
 
 
 def is_retryable(exc: BaseException) -> bool:

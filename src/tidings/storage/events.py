@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tidings.domain.events import Event
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects
+from tidings.storage import dialects, driver
 from tidings.storage.schema import event_subscriptions, events
 from tidings.storage.signals import touch
 from tidings.wakeups import EVENTS
@@ -77,7 +77,7 @@ class SqlEventOutbox:
         routed = not self._any_subscription()
         if not routed:
             touch(self._c, EVENTS)
-        dialects.fast_insert(
+        driver.fast_insert(
             self._c,
             events,
             _COLUMNS,
@@ -87,7 +87,7 @@ class SqlEventOutbox:
                     e.event_type,
                     e.subject,
                     e.topic,
-                    dialects.json_text(e.data),
+                    driver.json_text(e.data),
                     e.event_time,
                     e.data_version,
                     e.metadata_version,

@@ -3,7 +3,7 @@
 
 Many concurrent send requests are written together (``storage/group_commit.py``): their
 repeatability ids checked with one query, their messages and send jobs inserted straight
-through the driver (``dialects.fast_insert``: multi-row ``INSERT`` on SQLite, ``COPY`` on
+through the driver (``driver.fast_insert``: multi-row ``INSERT`` on SQLite, ``COPY`` on
 PostgreSQL), since SQLAlchemy's per-row bind processing was most of the writer's time.
 """
 
@@ -21,7 +21,7 @@ from tidings.domain.messages import (
     OutboundBatch,
     send_job_payload,
 )
-from tidings.storage import dialects
+from tidings.storage import driver
 from tidings.storage.schema import jobs, messages
 from tidings.storage.signals import touch
 from tidings.wakeups import JOBS
@@ -135,7 +135,7 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
             message_rows.append(_intake_row(message, rid))
             kept.append(message.id)
         job_rows.extend(
-            (kind, dialects.json_text(payload), "pending", run_at, 0, batch.created_at)
+            (kind, driver.json_text(payload), "pending", run_at, 0, batch.created_at)
             for kind, payload, run_at in batch.jobs
             if payload.get("messageId") not in dropped
         )
@@ -148,7 +148,7 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
         job_rows.extend(
             (
                 SEND_JOB,
-                dialects.json_text(send_job_payload(kept[i : i + SEND_JOB_MESSAGES])),
+                driver.json_text(send_job_payload(kept[i : i + SEND_JOB_MESSAGES])),
                 "pending",
                 first,
                 0,
@@ -158,8 +158,8 @@ def accept_batches(connection: sa.Connection, batches: list[OutboundBatch]) -> l
         )
     # Straight through the driver: SQLAlchemy's per-row bind processing was most of the
     # writer's time (docs/performance.md).
-    dialects.fast_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
-    dialects.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
+    driver.fast_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
+    driver.fast_insert(connection, jobs, _JOB_COLUMNS, job_rows)
     if job_rows:
         touch(connection, JOBS)
     return results
@@ -169,8 +169,8 @@ _JOB_COLUMNS = ("kind", "payload", "status", "run_at", "attempts", "created_at")
 
 
 def _intake_row(message: Message, repeatability_id: str | None) -> tuple[Any, ...]:
-    """``message_values`` for ``dialects.fast_insert``: JSON encoded here, as SQLAlchemy's
+    """``message_values`` for ``driver.fast_insert``: JSON encoded here, as SQLAlchemy's
     JSON type would (a message without attempts stores the JSON ``null``)."""
     values = message_values(message, repeatability_id)
-    attempts = dialects.json_text(values[_ATTEMPTS])
+    attempts = driver.json_text(values[_ATTEMPTS])
     return (*values[:_ATTEMPTS], attempts, *values[_ATTEMPTS + 1 :])

@@ -18,7 +18,7 @@ from tidings.domain.messages import (
     ReportTarget,
 )
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import rollups
+from tidings.storage import driver, rollups
 from tidings.storage.intake import accept_batches, attempts_json, message_row
 from tidings.storage.schema import messages
 
@@ -173,7 +173,8 @@ class SqlMessageRepo:
         """``mark_sent`` for many ``(message_id, carrier_message_id, carrier)`` in one
         statement."""
         if sent:
-            self._c.execute(
+            driver.executemany(
+                self._c,
                 _MARK_SENT,
                 [
                     {"b_id": i, "b_carrier": c, "b_carrier_name": name, "b_at": at}
@@ -185,7 +186,8 @@ class SqlMessageRepo:
         """``finish`` for many messages in one statement (a message already final is left)."""
         if outcomes:
             rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
-            self._c.execute(
+            driver.executemany(
+                self._c,
                 _FINISH,
                 [
                     {
@@ -193,7 +195,7 @@ class SqlMessageRepo:
                         "b_status": o.status.value,
                         "b_code": o.code,
                         "b_at": o.at,
-                        "b_attempts": attempts_json(o.attempts),
+                        "b_attempts": driver.json_text(attempts_json(o.attempts)),
                     }
                     for o in outcomes
                 ],

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tidings.domain.timefmt import ensure_utc
 from tidings.ports.smpp import PartEvent
+from tidings.storage import driver
 from tidings.storage.smpp_schema import smpp_history
 
 _H = smpp_history.c
@@ -35,9 +36,11 @@ class SqlSmppHistory:
 
     def add(self, events: Sequence[PartEvent]) -> None:
         if events:
-            self._c.execute(
-                smpp_history.insert(),
-                [{name: getattr(e, name) for name in _FIELDS} for e in events],
+            driver.fast_insert(
+                self._c,
+                smpp_history,
+                _FIELDS,
+                [tuple(getattr(e, name) for name in _FIELDS) for e in events],
             )
 
     def of_message(self, message_id: str, limit: int = 1000) -> list[PartEvent]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tidings.domain.smpp_receipts import SegmentOutcome, aggregate
 from tidings.ports import Tx
-from tidings.ports.smpp import PendingReport, Segment
+from tidings.ports.smpp import PendingReport, Segment, SegmentUpdate
 
 #: Hands a transaction's reports on; returns those left in the outbox for after the commit.
 Deliver = Callable[[Tx, list[PendingReport]], list[PendingReport]]
@@ -50,6 +50,18 @@ def complete(
             continue
         reports.append(report(message_id, segments, now))
     return deliver(tx, reports) if reports else []
+
+
+def applied_to(segment: Segment, update: SegmentUpdate) -> Segment:
+    """``segment`` as ``update`` leaves it."""
+    return replace(
+        segment,
+        state=update.state,
+        delivered=update.delivered,
+        code=update.code,
+        details=update.details,
+        receipt_state=update.receipt_state or segment.receipt_state,
+    )
 
 
 def parts_of(tx: Tx, message_ids: set[str], known: dict[str, Segment]) -> dict[str, list[Segment]]:

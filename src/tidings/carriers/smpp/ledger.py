@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tidings.carriers.smpp import history, receipt_ledger
-from tidings.carriers.smpp.completion import Applied, Deliver, complete, outbox
+from tidings.carriers.smpp.completion import Applied, Deliver, applied_to, complete, outbox
 from tidings.carriers.smpp.mo import MoItem, assemble, store_mo
 from tidings.carriers.smpp.receipt_ledger import apply_receipts, sweep_early
 from tidings.domain.messages import DeliveryCode, OutboundSms
@@ -153,7 +153,7 @@ def apply_outcomes(
             )
             done = SegmentUpdate(s.id, "done", now, delivered=False, code=code, details=details)
             updates.append(done)
-            finals[s.message_id] = _applied(s, done)
+            finals[s.message_id] = applied_to(s, done)
             failed_messages[s.message_id] = code
             touched.add(s.message_id)
     repo.update_segments(updates)
@@ -175,17 +175,6 @@ def apply_outcomes(
             applied.matched += result.matched
     applied.reports.extend(complete(tx, touched, now, finals, deliver))
     return applied
-
-
-def _applied(segment: Segment, update: SegmentUpdate) -> Segment:
-    """``segment`` as ``update`` leaves it."""
-    return replace(
-        segment,
-        state=update.state,
-        delivered=update.delivered,
-        code=update.code,
-        details=update.details,
-    )
 
 
 def options_carrier(outcomes: Sequence[Outcome]) -> str:

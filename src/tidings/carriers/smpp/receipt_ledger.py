@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from tidings.carriers.smpp import history
-from tidings.carriers.smpp.completion import Applied, Deliver, complete, outbox
+from tidings.carriers.smpp.completion import Applied, Deliver, applied_to, complete, outbox
 from tidings.carriers.smpp.history import Arrival
 from tidings.domain.smpp_receipts import Receipt, id_candidates, normalize_id
 from tidings.ports import Tx
@@ -48,6 +48,7 @@ def apply_arrivals(
     touched: set[str] = set()
     early: list[EarlyReceipt] = []
     events: list[PartEvent] = []
+    finals: dict[str, Segment] = {}  # one-part messages finished here need no second read
     applied = Applied([])
     for r, arrival in arrivals:
         segment = _match_receipt(r, by_id, finished)
@@ -58,16 +59,19 @@ def apply_arrivals(
             early.append(_early_receipt(carrier, r, arrival))
             continue
         applied.matched += 1
-        updates.append(_receipt_update(segment, r, now))
+        update = _receipt_update(segment, r, now)
+        updates.append(update)
         events.append(history.receipt(segment, r, arrival))
         if r.final:
             finished.add(segment.id)
             touched.add(segment.message_id)
+            if segment.total == 1:
+                finals[segment.message_id] = applied_to(segment, update)
     repo.update_segments(updates)
     repo.add_early(early)
     tx.smpp_history.add(events)
     applied.early = len(early)
-    applied.reports.extend(complete(tx, touched, now, {}, deliver))
+    applied.reports.extend(complete(tx, touched, now, finals, deliver))
     return applied
 
 
