@@ -127,8 +127,8 @@ def test_receipt_text_and_tlvs() -> None:
 
 def test_id_normalisation() -> None:
     assert normalize_id(" 00AB\0") == "ab"
-    assert id_candidates("1A2B") == ["1a2b", "6699"]
-    assert id_candidates("6699") == ["6699", "26265", "1a2b"]
+    assert id_candidates("1A2B") == ("1a2b", "6699")
+    assert id_candidates("6699") == ("6699", "26265", "1a2b")
 
 
 def test_token_bucket_and_throttle() -> None:

@@ -10,6 +10,7 @@ forms to look for, the exact one first.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -129,7 +130,8 @@ _HEX = re.compile(r"^[0-9a-f]+$")
 _DEC = re.compile(r"^[0-9]+$")
 
 
-def id_candidates(smsc_id: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # a receipt's id is read several times in its batch
+def id_candidates(smsc_id: str) -> tuple[str, ...]:
     """The normalised id, then its hex->decimal and decimal->hex readings (when they parse)."""
     exact = normalize_id(smsc_id)
     out = [exact]
@@ -141,7 +143,7 @@ def id_candidates(smsc_id: str) -> list[str]:
     for candidate in out:
         if candidate not in seen:
             seen.append(candidate)
-    return seen
+    return tuple(seen)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,9 @@ def iso_z(moment: datetime) -> str:
 
     ``2020-09-18T00:27:45.32Z``, as the ACS event samples spell ``receivedTimestamp``.
     """
-    utc = moment.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += "." + f"{utc.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    text = utc.isoformat(timespec="microseconds")[:26]  # without "+00:00"
+    return (text.rstrip("0") if utc.microsecond else text[:19]) + "Z"
 
 
 def iso_seconds_z(moment: datetime) -> str:

@@ -145,9 +145,18 @@ def executemany(
     assert driver is not None
     if is_sqlite(connection):
         assert order is not None
+        spelled: dict[datetime, str] = {}  # the rows of a batch share their timestamps
+
+        def plain(value: Any) -> Any:
+            if not isinstance(value, datetime):
+                return value
+            text = spelled.get(value)
+            if text is None:
+                text = spelled[value] = _sqlite_datetime(value)
+            return text
+
         params: list[Any] = [
-            [_sqlite_value(row[name] if name in row else defaults[name]) for name in order]
-            for row in rows
+            [plain(row[name] if name in row else defaults[name]) for name in order] for row in rows
         ]
         try:
             driver.executemany(sql, params).close()
@@ -162,7 +171,3 @@ def executemany(
         raise sa.exc.DBAPIError.instance(
             sql, params, exc, connection.dialect.loaded_dbapi.Error
         ) from exc
-
-
-def _sqlite_value(value: Any) -> Any:
-    return _sqlite_datetime(value) if isinstance(value, datetime) else value
