@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.smpp_fixtures import RecordingSink, database, options, sms
 from tidings.carriers.smpp.carrier import SmppCarrier
+from tidings.carriers.smpp.pipeline import within
 from tidings.carriers.smpp.session import (
     BindError,
     BindRequest,
@@ -47,6 +48,9 @@ class FakeSession:
         self.statuses = statuses or []
         self.closed = asyncio.Event()
         self.unbound = False
+
+    def send(self, pdu: SubmitPdu, timeout: float) -> asyncio.Future[SubmitResponse]:
+        return asyncio.ensure_future(within(self.submit(pdu), timeout))
 
     async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
         self.outstanding += 1

@@ -154,7 +154,7 @@ async def test_an_oversized_pdu_ends_the_session_and_fails_what_waits() -> None:
         session = await connect(request(port))
         pdu = SubmitPdu(address("+14255550100"), address("+15555550123"), b"x", 0, 0, 1)
         with pytest.raises(SessionClosed, match="bad command_length"):
-            await asyncio.wait_for(session.submit(pdu), 5)
+            await session.send(pdu, 5)
         assert await session.receive() is None
         await session.close()
 

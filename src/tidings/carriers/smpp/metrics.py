@@ -79,12 +79,22 @@ class BindMetrics:
     def __init__(self, metrics: SmppMetrics, carrier: str, bind: str) -> None:
         self._m = metrics
         self._labels = (carrier, bind)
+        self._ok: tuple[Histogram, Counter] | None = None
 
     def state(self, state: BindState) -> None:
         for name in _STATES:
             self._m.state.labels(*self._labels, name).set(1 if name == state.value else 0)
 
     def response(self, seconds: float, status: int) -> None:
+        if status == 0:  # the usual case, once per part: its children looked up once
+            if self._ok is None:
+                self._ok = (
+                    self._m.latency.labels(*self._labels),
+                    self._m.submits.labels(*self._labels, status_name(0)),
+                )
+            self._ok[0].observe(seconds)
+            self._ok[1].inc()
+            return
         self._m.latency.labels(*self._labels).observe(seconds)
         self._m.submits.labels(*self._labels, status_name(status)).inc()
         if status:

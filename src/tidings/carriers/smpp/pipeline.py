@@ -34,7 +34,7 @@ class Live:
     window: asyncio.Semaphore
     outcomes: asyncio.Queue[ledger.Outcome | Poison] = field(default_factory=asyncio.Queue)
     inflight: int = 0
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    tasks: set[asyncio.Future[Any]] = field(default_factory=set)  # submits awaiting answers
     storing: set[asyncio.Task[None]] = field(default_factory=set)  # receipt/MO batches
     queued: int = 0  # outcomes put on ``outcomes`` so far
     written: int = 0  # of those, committed

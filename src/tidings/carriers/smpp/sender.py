@@ -17,9 +17,9 @@ from datetime import datetime
 
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.metrics import BindMetrics
-from tidings.carriers.smpp.pipeline import Health, Live, Poison, Restart, gather, within
+from tidings.carriers.smpp.pipeline import Health, Live, Poison, Restart, gather
 from tidings.carriers.smpp.relay import SinkRelay
-from tidings.carriers.smpp.session import SessionClosed, SubmitPdu
+from tidings.carriers.smpp.session import SessionClosed, SubmitPdu, SubmitResponse
 from tidings.domain.smpp import (
     BindSlot,
     SmppOptions,
@@ -104,38 +104,27 @@ class Sender:
                 await self._wake.wait()
 
     async def _dispatch(self, live: Live, segment: Segment) -> None:
+        """Send one part once the window has room; its answer comes to ``_answered``."""
         pause = self._throttle.wait(time.monotonic())
         if pause > 0:
             await asyncio.sleep(pause)
         await live.window.acquire()
         live.inflight += 1
-        task = asyncio.create_task(self._submit(live, segment))
-        live.tasks.add(task)
-        task.add_done_callback(live.tasks.discard)
+        try:
+            future = live.session.send(self._pdu(segment), self.options.response_timeout_seconds)
+        except Exception as exc:
+            self._release(live)
+            self._failed(live, segment, exc)
+            return
+        live.tasks.add(future)
+        future.add_done_callback(functools.partial(self._answered, live, segment, time.monotonic()))
 
     def _claim(self, limit: int, now: datetime, tx: Tx) -> list[Segment]:
         return tx.smpp.claim(self.carrier, self.slot.name, limit=limit, now=now)
 
-    async def _submit(self, live: Live, segment: Segment) -> None:
-        """Send one part and queue its outcome; the window slot is given back whatever
-        happens (a slot lost to an unexpected error would stall the bind for good)."""
-        try:
-            outcome = await self._submit_one(live, segment)
-        except Exception as exc:  # the library failed us: resend, on a new session
-            log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
-            error = self._health.error(f"submit_sm: {type(exc).__name__}: {exc}")
-            live.queue(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
-            live.queue(Poison(Restart(error)))
-            return
-        finally:
-            live.window.release()
-            live.inflight -= 1
-        if outcome is not None:
-            live.queue(outcome)
-
-    async def _submit_one(self, live: Live, segment: Segment) -> ledger.Outcome | None:
+    def _pdu(self, segment: Segment) -> SubmitPdu:
         options = self.options
-        pdu = SubmitPdu(
+        return SubmitPdu(
             source=with_overrides(address(segment.sender), options.source_ton, options.source_npi),
             dest=with_overrides(address(segment.recipient), options.dest_ton, options.dest_npi),
             short_message=segment.short_message,
@@ -145,20 +134,47 @@ class Sender:
             service_type=options.service_type,
             tlvs=segment.tlvs,
         )
-        started = time.monotonic()
-        try:
-            resp = await within(live.session.submit(pdu), options.response_timeout_seconds)
-        except TimeoutError:
+
+    @staticmethod
+    def _release(live: Live) -> None:
+        live.window.release()  # whatever happens: a lost slot would stall the bind for good
+        live.inflight -= 1
+
+    def _answered(
+        self,
+        live: Live,
+        segment: Segment,
+        started: float,
+        future: asyncio.Future[SubmitResponse],
+    ) -> None:
+        """A part's submit_sm_resp (or its failure): its outcome goes to ``write_outcomes``."""
+        live.tasks.discard(future)
+        self._release(live)
+        if future.cancelled():
+            return  # the bind is going: the part goes back to the queue with the others
+        exc = future.exception()
+        if isinstance(exc, TimeoutError):
             self._metrics.timeout()
             self._health.error("submit_sm_resp timed out")
             # Resent later (it may have reached the SMSC: the duplicate window), counted as
             # an attempt; the session is suspect and restarts.
             live.queue(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
             live.queue(Poison(Restart("submit_sm_resp timed out")))
-            return None
-        except SessionClosed as exc:
+        elif isinstance(exc, SessionClosed):
             live.queue(Poison(exc))
-            return None
+        elif exc is not None:
+            self._failed(live, segment, exc)
+        else:
+            live.queue(self._outcome(segment, future.result(), started))
+
+    def _failed(self, live: Live, segment: Segment, exc: BaseException) -> None:
+        """The library failed us: resend, on a new session."""
+        log.warning("bind %s/%s: submit failed: %r", self.carrier, self.slot.name, exc)
+        error = self._health.error(f"submit_sm: {type(exc).__name__}: {exc}")
+        live.queue(ledger.Outcome(segment, SubmitVerdict.RETRY, -1))
+        live.queue(Poison(Restart(error)))
+
+    def _outcome(self, segment: Segment, resp: SubmitResponse, started: float) -> ledger.Outcome:
         self._metrics.response(time.monotonic() - started, resp.status)
         verdict = classify_submit_status(resp.status)
         delay = 1.0

@@ -8,6 +8,7 @@ library under it can be swapped by writing one adapter.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -96,9 +97,10 @@ class SessionClosed(Exception):
 
 
 class SmppSession(Protocol):
-    async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
-        """Send ``submit_sm`` and wait for its response (the caller bounds the wait);
-        raises ``SessionClosed``."""
+    def send(self, pdu: SubmitPdu, timeout: float) -> asyncio.Future[SubmitResponse]:
+        """Send ``submit_sm``: the future gives its response, or fails with ``TimeoutError``
+        when none came within ``timeout`` seconds, or with ``SessionClosed``. A future, not
+        a coroutine: a window of submits needs no task each."""
         ...
 
     async def receive(self) -> InboundPdu | None:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import smpp34
 
+from tidings.carriers.smpp.pipeline import within
 from tidings.carriers.smpp.session import (
     BindError,
     BindRequest,
@@ -49,7 +50,10 @@ class Smpp34Session:
         self._smsc = smsc
         self._closed = False
 
-    async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
+    def send(self, pdu: SubmitPdu, timeout: float) -> asyncio.Future[SubmitResponse]:
+        return asyncio.ensure_future(within(self._submit(pdu), timeout))
+
+    async def _submit(self, pdu: SubmitPdu) -> SubmitResponse:
         if self._closed:
             raise SessionClosed("session closed")
         try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import ssl
 import time
@@ -68,7 +69,12 @@ class StreamSession:
 
     # -- the SmppSession interface --------------------------------------------------------
 
-    async def submit(self, pdu: SubmitPdu) -> SubmitResponse:
+    def send(self, pdu: SubmitPdu, timeout: float) -> asyncio.Future[SubmitResponse]:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[SubmitResponse] = loop.create_future()
+        if self._closed is not None or self._writer.is_closing():
+            answer.set_exception(SessionClosed(self._closed or "the connection is closing"))
+            return answer
         sequence = self._next_sequence()
         data = smpp34.SubmitSm(
             pdu.source.addr,
@@ -77,9 +83,33 @@ class StreamSession:
             sequence_number=sequence,
             **submit_options(pdu),
         ).encode()
-        status, body = await self._call(sequence, data)
+        raw = self._ask(sequence, data)
+        timer = loop.call_later(timeout, _expire, raw)
+        raw.add_done_callback(functools.partial(self._submitted, sequence, answer, timer))
+        answer.add_done_callback(functools.partial(_dropped, raw))
+        return answer
+
+    def _submitted(
+        self,
+        sequence: int,
+        answer: asyncio.Future[SubmitResponse],
+        timer: asyncio.TimerHandle,
+        raw: asyncio.Future[tuple[int, bytes]],
+    ) -> None:
+        timer.cancel()
+        self._pending.pop(sequence, None)
+        if answer.done():
+            return  # the caller gave up on it
+        if raw.cancelled():
+            answer.cancel()
+            return
+        exc = raw.exception()
+        if exc is not None:
+            answer.set_exception(exc)
+            return
+        status, body = raw.result()
         message_id = (p.leading_c_string(body) or None) if status == 0 else None
-        return SubmitResponse(status, message_id)
+        answer.set_result(SubmitResponse(status, message_id))
 
     async def receive(self) -> InboundPdu | None:
         if self._closed is not None and self._inbound.empty():
@@ -126,13 +156,18 @@ class StreamSession:
         bounds the wait; ``SessionClosed`` when the session ends first."""
         if self._closed is not None or self._writer.is_closing():
             raise SessionClosed(self._closed or "the connection is closing")
-        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
-        self._pending[sequence] = future
+        future = self._ask(sequence, data)
         try:
-            self._send(data)
             return await future
         finally:
             self._pending.pop(sequence, None)
+
+    def _ask(self, sequence: int, data: bytes) -> asyncio.Future[tuple[int, bytes]]:
+        """Send a request; the future gets its response (command_status, body)."""
+        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[sequence] = future
+        self._send(data)
+        return future
 
     def _send(self, data: bytes) -> None:
         """Queue PDUs for the SMSC. What one turn of the event loop queues goes out in one
@@ -230,6 +265,18 @@ class StreamSession:
         self._inbound.put_nowait(None)
         self._flush()  # an unbind_resp, say, goes before the connection closes
         self._writer.close()
+
+
+def _expire(raw: asyncio.Future[tuple[int, bytes]]) -> None:
+    if not raw.done():
+        raw.set_exception(TimeoutError())
+
+
+def _dropped(
+    raw: asyncio.Future[tuple[int, bytes]], answer: asyncio.Future[SubmitResponse]
+) -> None:
+    if answer.cancelled():
+        raw.cancel()  # its response, should it come, is ignored
 
 
 def tls_context(request: BindRequest) -> ssl.SSLContext | None:
