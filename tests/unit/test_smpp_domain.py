@@ -24,7 +24,13 @@ from tidings.domain.smpp_encoding import (
     unpack_septets,
 )
 from tidings.domain.smpp_flow import Throttle, TokenBucket, backoff
-from tidings.domain.smpp_receipts import id_candidates, normalize_id, parse_receipt
+from tidings.domain.smpp_receipts import (
+    _general_fields,
+    id_candidates,
+    normalize_id,
+    parse_fields,
+    parse_receipt,
+)
 
 BASE = {"host": "smsc", "port": 2775, "system_id": "ACME1", "password": "pw"}
 
@@ -145,3 +151,26 @@ def test_token_bucket_and_throttle() -> None:
     rng = random.Random(1)
     assert all(0.5 <= backoff(0, 1, 60, rng) <= 1 for _ in range(20))
     assert all(30 <= backoff(10, 1, 60, rng) <= 60 for _ in range(20))
+
+
+USUAL = (
+    "id:{id} sub:001 dlvrd:{d} submit date:2612041200 done date:2612041200 stat:{stat} err:{err}"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        USUAL.format(id="1000001", d="001", stat="DELIVRD", err="000") + " text:hello",
+        USUAL.format(id="AB12", d="000", stat="UNDELIV", err="001") + " Text:a: b\nc",
+        USUAL.format(id="7", d="001", stat="DELIVRD", err="000"),
+        USUAL.format(id="7", d="001", stat="DELIVRD", err="000") + " text:",
+        USUAL.format(id="", d="", stat="", err=""),
+        USUAL.format(id="7", d="001", stat="DELIVRD", err="000").upper() + " TEXT:x",  # keys
+        "id:7  sub:001 dlvrd:001 submit date:1 done date:2 stat:DELIVRD err:0",  # 2 spaces
+        "stat:DELIVRD id:7 err:000",  # another order
+        "id:7 sub:001 dlvrd:001 submit date:1 done date:2 stat:DELIVRD err:0 extra text:x",
+    ],
+)
+def test_the_usual_receipt_spelling_reads_as_the_general_reading(text: str) -> None:
+    assert parse_fields(text) == _general_fields(text)

@@ -85,8 +85,30 @@ class Receipt:
         return f"{base} (SMPP receipt {', '.join(extra)})"
 
 
+#: The receipt text of SMPP 3.4's Appendix B as most SMSCs write it, read in one match.
+_USUAL = re.compile(
+    r"id:(?P<id>\S*) sub:(?P<sub>\S*) dlvrd:(?P<dlvrd>\S*) submit date:(?P<submit>\S*) "
+    r"done date:(?P<done>\S*) stat:(?P<stat>\S*) err:(?P<err>\S*)(?: [Tt]ext:(?P<text>.*))?",
+    re.DOTALL,
+)
+
+
 def parse_fields(text: str) -> dict[str, str]:
     """The ``key:value`` fields of receipt text, keys lower-cased (``text`` keeps the rest)."""
+    usual = _USUAL.fullmatch(text)
+    if usual is not None:  # the common spelling, at a fraction of the general reading's cost
+        id_, sub, dlvrd, submit, done, stat, err, rest = usual.groups()
+        fields = {
+            "id": id_, "sub": sub, "dlvrd": dlvrd, "submit date": submit, "done date": done,
+            "stat": stat, "err": err,
+        }  # fmt: skip
+        if rest is not None:
+            fields["text"] = rest
+        return fields
+    return _general_fields(text)
+
+
+def _general_fields(text: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     matches = list(_FIELD.finditer(text))
     for index, match in enumerate(matches):
