@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.domain.conversations import Conversation, OptOutEntry, conversation_id
 from tidings.domain.timefmt import ensure_utc
-from tidings.storage import dialects
+from tidings.storage import dialects, driver
 from tidings.storage.schema import conversations, messages, opt_changes, optouts
 from tidings.storage.search import number_matches
+
+
+def _touch(insert: Callable[[sa.Table], Any]) -> Any:
+    """A conversation's row made or moved on: ``INSERT ... ON CONFLICT (id) DO UPDATE`` (the
+    id is a function of the pair, so a clash on the pair is a clash on the id)."""
+    c = conversations.c
+    statement = insert(conversations).values(
+        id=sa.bindparam("b_id"),
+        our_number=sa.bindparam("b_ours"),
+        peer_number=sa.bindparam("b_peer"),
+        created_at=sa.bindparam("b_at"),
+        last_message_at=sa.bindparam("b_at"),
+        message_count=sa.bindparam("b_count"),
+    )
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[c.id],
+        set_={
+            "last_message_at": sa.case(
+                (c.last_message_at < new.last_message_at, new.last_message_at),
+                else_=c.last_message_at,
+            ),
+            "message_count": c.message_count + new.message_count,
+        },
+    )
+
+
+_TOUCH = {"sqlite": _touch(sqlite.insert), "postgresql": _touch(postgresql.insert)}
 
 
 class SqlConversationRepo:
@@ -49,39 +78,18 @@ class SqlConversationRepo:
         return str(row.id)
 
     def touch_many(self, counts: Mapping[tuple[str, str], int], at: datetime) -> None:
-        """``touch`` for many pairs (ours, peer) -> messages, in two statements."""
+        """``touch`` for many pairs (ours, peer) -> messages, in one statement."""
         if not counts:
             return
-        self._c.execute(
-            dialects.insert_ignore(self._c, conversations),
+        driver.executemany(
+            self._c,
+            _TOUCH[self._c.dialect.name],
             [
-                {
-                    "id": conversation_id(ours, peer),
-                    "our_number": ours,
-                    "peer_number": peer,
-                    "created_at": at,
-                    "last_message_at": at,
-                    "message_count": 0,
-                }
-                for ours, peer in counts
-            ],
-        )
-        c = conversations.c
-        self._c.execute(
-            conversations.update()
-            .where(c.our_number == sa.bindparam("b_ours"), c.peer_number == sa.bindparam("b_peer"))
-            .values(
-                last_message_at=sa.case(
-                    (c.last_message_at < sa.bindparam("b_at"), sa.bindparam("b_at")),
-                    else_=c.last_message_at,
-                ),
-                message_count=c.message_count + sa.bindparam("b_count"),
-            ),
-            [
-                {"b_ours": ours, "b_peer": peer, "b_at": at, "b_count": count}
+                {"b_id": conversation_id(ours, peer), "b_ours": ours, "b_peer": peer,
+                 "b_at": at, "b_count": count}
                 for (ours, peer), count in counts.items()
             ],
-        )
+        )  # fmt: skip
 
     def get(self, conversation_id: str) -> Conversation | None:
         row = self._c.execute(
