@@ -5,13 +5,18 @@ one report per message, MO reassembly, bind leases."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tidings.carriers.smpp import ledger
+from tidings.carriers.smpp.relay import SinkRelay
 from tidings.domain.encoding import analyze
-from tidings.domain.messages import OutboundSms
+from tidings.domain.messages import CarrierInbound, CarrierReport, OutboundSms
 from tidings.domain.smpp import BindStatus, SubmitVerdict, parse_smpp_options
 from tidings.domain.smpp_receipts import Receipt
+from tidings.ports import DeliveryTx, TransactionalSink
 from tidings.ports.smpp import PendingInbound, Segment, SegmentUpdate
 from tidings.storage.database import Database, SqlTx
 
@@ -157,3 +162,64 @@ def test_bind_status_reader_reads_every_carrier(db: Database) -> None:
         ("acme", "0:tx"),
         ("beta", "0:tx"),
     ]
+
+
+class InTransactionSink:
+    """A ``TransactionalSink`` that writes a marker row in the carrier's transaction, so a
+    test sees what it was handed commit (or roll back) with the rest."""
+
+    def __init__(self) -> None:
+        self.reports: list[CarrierReport] = []
+        self.inbound_messages: list[CarrierInbound] = []
+
+    async def delivery_reports(self, reports: Sequence[CarrierReport]) -> None:
+        raise AssertionError("a transactional sink is handed reports inside the transaction")
+
+    async def inbound(self, message: CarrierInbound) -> None:
+        raise AssertionError("a transactional sink is handed MO inside the transaction")
+
+    def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
+        self.reports.extend(reports)
+        tx.jobs.enqueue("test.report", {"ids": [r.message_id for r in reports]}, T0, now=T0)
+        return len(reports)
+
+    def receive_in(self, tx: DeliveryTx, message: CarrierInbound) -> None:
+        self.inbound_messages.append(message)
+        tx.jobs.enqueue("test.mo", {"body": message.body}, T0, now=T0)
+
+
+def test_a_transactional_sink_takes_reports_and_mo_in_the_carriers_transaction(
+    db: Database,
+) -> None:
+    sink = InTransactionSink()
+    assert isinstance(sink, TransactionalSink)
+    relay = SinkRelay(db)
+    relay.sink = sink
+    queue(db, "hi", "z" * 200)  # 1 part and 2 parts
+    parts = claim(db)
+    outcomes = [ledger.Outcome(s, SubmitVerdict.OK, 0, f"{s.id:X}") for s in parts]
+    db.write(lambda tx: ledger.apply_outcomes(tx, OPTS, outcomes, T0, relay.deliver))
+    receipts = [Receipt(f"{s.id:X}", "DELIVRD", "000", None) for s in parts]
+
+    def receipts_and_mo(tx: SqlTx) -> ledger.Applied:
+        applied = ledger.apply_receipts(tx, "acme", receipts, T0, deliver=relay.deliver)
+        mo = [ledger.MoItem("acme", "+1555", "+1425", "STOP")]
+        assert ledger.store_mo(tx, mo, T0, relay.keep) == []  # nothing left for later
+        return applied
+
+    assert db.write(receipts_and_mo).reports == []  # nothing left for ``flush``
+    assert sorted(r.message_id for r in sink.reports) == ["m0", "m1"]
+    assert [m.body for m in sink.inbound_messages] == ["STOP"]
+    assert db.read(lambda tx: (tx.smpp.pending_reports(10), tx.smpp.pending_inbound(10))) == (
+        [],
+        [],
+    )
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 2  # committed with the receipts
+
+    def fails(tx: SqlTx) -> None:
+        ledger.store_mo(tx, [ledger.MoItem("acme", "+1555", "+1425", "again")], T0, relay.keep)
+        raise RuntimeError("the transaction fails after the sink wrote")
+
+    with pytest.raises(RuntimeError):
+        db.write(fails)
+    assert db.read(lambda tx: tx.jobs.stats(T0)).pending == 2  # rolled back with it

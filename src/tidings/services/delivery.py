@@ -370,5 +370,9 @@ class DeliverySink:
         """The reports recorded in the carrier's own transaction (a ``TransactionalSink``)."""
         return self._delivery.apply_reports(tx, reports)
 
+    def receive_in(self, tx: DeliveryTx, message: CarrierInbound) -> None:
+        """An inbound message recorded in the carrier's own transaction."""
+        self._inbound.receive_in(tx, message)
+
     async def inbound(self, message: CarrierInbound) -> None:
         await anyio.to_thread.run_sync(lambda: self._inbound.receive(message))

@@ -125,7 +125,7 @@ class SmppCarrier:
             applied = ledger.sweep_early(tx, self.name, now, deliver=deliver)
             expired_parts = ledger.expire_unreceipted(tx, self.options, self.name, now, deliver)
             applied.reports.extend(expired_parts.reports)
-            assembled = ledger.assemble(tx, now)
+            assembled = ledger.assemble(tx, now, keep=self._relay.keep)
             expired = tx.smpp.expire_early(now - EARLY_RECEIPT_TTL)
             tx.smpp.expire_parts(now - MO_PART_TTL)
             tx.smpp.prune_done(now - DONE_RETENTION)

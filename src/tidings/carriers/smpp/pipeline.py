@@ -212,7 +212,7 @@ class Receiver:
                 if receipts
                 else ledger.Applied([])
             )
-            inbound = ledger.store_mo(tx, mo, now) if mo else []
+            inbound = ledger.store_mo(tx, mo, now, self._relay.keep) if mo else []
             return applied, list(inbound)
 
         applied, inbound = await self._store.write_async(write)

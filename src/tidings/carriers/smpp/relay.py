@@ -2,7 +2,8 @@
 
 A report goes to the sink inside the transaction that finished its message when the sink
 takes it so (a ``TransactionalSink``, as the server's is: one commit for the parts, the
-message's final state and its event). Otherwise it goes through ``smpp_reports``: a report
+message's final state and its event); so does an MO message, inside the transaction that
+received it (or its last part). Otherwise it goes through ``smpp_reports``: a report
 row is deleted lazily: the ids the sink has taken are deleted by the next transaction of
 this carrier (a bind's, or ``run_due``'s), which saves a commit per batch. A
 crash before that leaves rows the next ``run_due`` hands over again: the sink applies a
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.completion import outbox
+from tidings.carriers.smpp.mo import inbox
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt
 from tidings.ports import CarrierSink, Store, TransactionalSink, Tx
 from tidings.ports.smpp import PendingInbound, PendingReport
@@ -35,6 +37,18 @@ class SinkRelay:
             sink.apply_reports(tx, [_report(r) for r in reports])
             return []
         return outbox(tx, reports)
+
+    def keep(self, tx: Tx, items: list[PendingInbound]) -> list[PendingInbound]:
+        """Hand ``tx``'s whole MO messages on (an ``mo.Keep``): to the sink inside ``tx``
+        when it can take them so, else to the outbox (returned, for ``flush``)."""
+        sink = self.sink
+        if isinstance(sink, TransactionalSink):
+            for i in items:
+                sink.receive_in(
+                    tx, CarrierInbound(i.sender, i.recipient, i.body, i.received_at, i.segments)
+                )
+            return []
+        return inbox(tx, items)
 
     def delete_delivered(self, tx: Tx) -> None:
         """Delete the report rows the sink has taken (call inside another transaction)."""
