@@ -186,10 +186,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--src", default=None, help="another checkout's src directory")
+    parser.add_argument("--only", choices=["one", "outbox"], help="one variant only")
     args = parser.parse_args()
-    results: dict[str, list[dict[str, float]]] = {"in one transaction": [], "outbox": []}
+    variants = [("in one transaction", False), ("outbox", True)]
+    if args.only:
+        variants = [v for v in variants if v[1] == (args.only == "outbox")]
+    results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in variants}
     for round_ in range(args.rounds):
-        for label, separate in (("in one transaction", False), ("outbox", True)):
+        for label, separate in variants:
             data_dir = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
             app = build(Settings(data_dir=data_dir, database_url=args.database_url))
             try:
@@ -213,8 +217,9 @@ def main() -> None:
         totals[label] = statistics.median(sum(r.values()) for r in runs) / args.messages * 1e6
         steps = "  ".join(f"{step} {per[step]:6.1f}" for step in STEPS)
         print(f"  {label:20s} {steps}   total {totals[label]:6.1f}")
-    ratio = totals["in one transaction"] / totals["outbox"]
-    print(f"  in one transaction / outbox: {ratio:.2f}")
+    if len(totals) == 2:
+        ratio = totals["in one transaction"] / totals["outbox"]
+        print(f"  in one transaction / outbox: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ def event_from_row(r: Any) -> Event:
     )
 
 
+_ANY_SUBSCRIPTION = sa.select(sa.literal(1)).select_from(event_subscriptions).limit(1)
+
+
 class SqlEventOutbox:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -99,8 +102,7 @@ class SqlEventOutbox:
 
     def _any_subscription(self) -> bool:
         dialects.lock_key_shared(self._c, SUBSCRIPTIONS_LOCK)
-        query = sa.select(sa.literal(1)).select_from(event_subscriptions).limit(1)
-        return self._c.execute(query).first() is not None
+        return self._c.execute(_ANY_SUBSCRIPTION).first() is not None
 
     def last_seq(self) -> int:
         value = self._c.execute(sa.select(sa.func.max(events.c.seq))).scalar_one_or_none()

@@ -109,6 +109,16 @@ _LOCK_MESSAGES = (
     .order_by(_S.id)  # one order everywhere: no deadlocks between lockers
     .with_for_update()
 )
+_E = smpp_early_receipts.c
+_ANY_EARLY = sa.select(_E.id).where(_E.carrier == sa.bindparam("b_carrier")).limit(1)
+_EARLY_BY_IDS = (
+    sa.select(smpp_early_receipts)
+    .where(
+        _E.carrier == sa.bindparam("b_carrier"),
+        _E.smsc_id.in_(sa.bindparam("b_ids", expanding=True)),
+    )
+    .order_by(_E.id)
+)
 _UPDATES: dict[tuple[str, ...], sa.Update] = {}
 
 
@@ -267,17 +277,14 @@ class SqlSmppQueue:
         )
 
     def early_by_ids(self, carrier: str, smsc_ids: Sequence[str]) -> list[EarlyReceipt]:
-        if not smsc_ids:
-            return []
-        e = smpp_early_receipts.c
-        return self._early(
-            sa.select(smpp_early_receipts)
-            .where(e.carrier == carrier, e.smsc_id.in_(list(smsc_ids)))
-            .order_by(e.id)
-        )
+        if not smsc_ids or self._c.execute(_ANY_EARLY, {"b_carrier": carrier}).first() is None:
+            return []  # the usual case: no receipt waits (a one-row probe, not a long IN)
+        return self._early(_EARLY_BY_IDS, {"b_carrier": carrier, "b_ids": list(smsc_ids)})
 
-    def _early(self, query: sa.Select[Any]) -> list[EarlyReceipt]:
-        rows = self._c.execute(query)
+    def _early(
+        self, query: sa.Select[Any], params: dict[str, Any] | None = None
+    ) -> list[EarlyReceipt]:
+        rows = self._c.execute(query, params)
         return [
             EarlyReceipt(
                 r.id,

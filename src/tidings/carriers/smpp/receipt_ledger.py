@@ -79,8 +79,19 @@ def _receipted_parts(tx: Tx, carrier: str, receipts: Sequence[Receipt]) -> list[
     """The carrier's parts any reading of the receipts' ids names, read again under the lock
     of their messages (when there is one to take)."""
     repo = tx.smpp
-    wanted = {c for r in receipts for c in id_candidates(r.smsc_id)}
+    # The exact ids first; the other readings only of ids no part has (the rare case).
+    wanted = {id_candidates(r.smsc_id)[0] for r in receipts}
     found = repo.by_smsc_ids(carrier, sorted(wanted))
+    named = {s.smsc_id for s in found}
+    others = {
+        c
+        for r in receipts
+        if id_candidates(r.smsc_id)[0] not in named
+        for c in id_candidates(r.smsc_id)[1:]
+    } - wanted
+    if others:
+        wanted |= others
+        found += repo.by_smsc_ids(carrier, sorted(others))
     if found and repo.lock_messages(sorted({s.message_id for s in found})):
         # Every part of the messages concerned is locked now: read them again.
         locked = repo.segments_of(sorted({s.message_id for s in found}))
