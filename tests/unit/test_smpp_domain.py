@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
+from unittest import mock
 
 import pytest
 
+from tidings.domain import smpp_encoding
 from tidings.domain.encoding import split_segments
 from tidings.domain.smpp import (
     SubmitVerdict,
@@ -17,8 +20,12 @@ from tidings.domain.smpp import (
     submit_failure_details,
 )
 from tidings.domain.smpp_encoding import (
+    _SAME_AS_ASCII,
+    GSM,
+    SubmitPart,
     decode_text,
     encode_message,
+    gsm_septets,
     pack_septets,
     split_udh,
     unpack_septets,
@@ -174,3 +181,23 @@ USUAL = (
 )
 def test_the_usual_receipt_spelling_reads_as_the_general_reading(text: str) -> None:
     assert parse_fields(text) == _general_fields(text)
+
+
+def test_the_ascii_fast_path_encodes_as_the_gsm_codec() -> None:
+    """Text the fast path takes encodes to exactly the codec's septets; every other ASCII
+    character (``@ $ _ [ ] { } ~ ...``, ESC) goes through the codec."""
+    fast = [chr(c) for c in range(128) if _SAME_AS_ASCII.fullmatch(chr(c))]
+    assert len(fast) == 85 and "@" not in fast and "$" not in fast and "\x1b" not in fast
+    for c in fast:
+        assert gsm_septets(c) == c.encode(GSM) == c.encode("ascii")
+    for text in ["Your code is 1234.", "a@b $5 under_score [x] {y} ~z", "Line\r\nbreak", ""]:
+        assert gsm_septets(text) == text.encode(GSM)
+        for long_messages in ("udh8", "sar", "payload"):
+            parts = encode_message(text * 12, "gsm7-packed", long_messages, 7)
+            assert parts == _codec_encoded(text * 12, long_messages)
+
+
+def _codec_encoded(text: str, long_messages: str) -> list[SubmitPart]:
+    """``encode_message`` as it was before the fast path: every character through the codec."""
+    with mock.patch.object(smpp_encoding, "_SAME_AS_ASCII", re.compile(r"(?!)")):
+        return encode_message(text, "gsm7-packed", long_messages, 7)

@@ -11,6 +11,7 @@ SMSC splits it. Inbound: ``decode_text`` and ``split_udh`` undo the same.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
@@ -49,10 +50,16 @@ class SubmitPart:
     tlvs: tuple[tuple[int, bytes], ...] = ()
 
 
+#: Text made only of the characters GSM 03.38 codes as ASCII does (letters, digits, space,
+#: CR, LF and ``!"#%&'()*+,-./:;<=>?``): its GSM-7 septets are its ASCII bytes, one each
+#: (most messages; the codec's per-character Python costs tens of microseconds a message).
+_SAME_AS_ASCII = re.compile(r"[ -#%-?A-Za-z\n\r]*")
+
+
 def coding_for(text: str, encoding: str) -> str:
     """``gsm7`` / ``gsm7-packed`` / ``latin1`` / ``ucs2``: what ``text`` is sent in."""
     if encoding in ("gsm7", "gsm7-packed"):
-        return encoding if is_gsm7(text) else "ucs2"
+        return encoding if _SAME_AS_ASCII.fullmatch(text) or is_gsm7(text) else "ucs2"
     if encoding == "latin1":
         try:
             text.encode("latin-1")
@@ -64,12 +71,19 @@ def coding_for(text: str, encoding: str) -> str:
 
 def encode_text(text: str, coding: str, *, fill_bits: int = 0) -> bytes:
     if coding == "gsm7":
-        return text.encode(GSM)
+        return gsm_septets(text)
     if coding == "gsm7-packed":
-        return pack_septets(text.encode(GSM), fill_bits)
+        return pack_septets(gsm_septets(text), fill_bits)
     if coding == "latin1":
         return text.encode("latin-1")
     return text.encode("utf-16-be", "surrogatepass")
+
+
+def gsm_septets(text: str) -> bytes:
+    """GSM 03.38 septets, one an octet (escapes for the extension table included)."""
+    if _SAME_AS_ASCII.fullmatch(text):
+        return text.encode("ascii")
+    return text.encode(GSM)
 
 
 def data_coding(coding: str) -> int:
@@ -82,6 +96,8 @@ def split_text(text: str, coding: str, long_messages: str) -> list[str]:
         return [text]
     base = "gsm7" if coding == "gsm7-packed" else coding
     single, each = _CAPACITY[(base, long_messages)]
+    if base == "gsm7" and len(text) <= single and _SAME_AS_ASCII.fullmatch(text):
+        return [text]  # one septet a character, and they fit
     kind = SmsEncoding.GSM7 if base == "gsm7" else SmsEncoding.UCS2
     if base == "latin1":
         # One octet a character: widths of 1, which GSM-7 counting gives for basic characters.
