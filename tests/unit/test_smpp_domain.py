@@ -192,6 +192,7 @@ def test_the_ascii_fast_path_encodes_as_the_gsm_codec() -> None:
         assert gsm_septets(c) == c.encode(GSM) == c.encode("ascii")
     for text in ["Your code is 1234.", "a@b $5 under_score [x] {y} ~z", "Line\r\nbreak", ""]:
         assert gsm_septets(text) == text.encode(GSM)
+        assert decode_text(text.encode(GSM), 0) == text
         for long_messages in ("udh8", "sar", "payload"):
             parts = encode_message(text * 12, "gsm7-packed", long_messages, 7)
             assert parts == _codec_encoded(text * 12, long_messages)

@@ -54,6 +54,7 @@ class SubmitPart:
 #: CR, LF and ``!"#%&'()*+,-./:;<=>?``): its GSM-7 septets are its ASCII bytes, one each
 #: (most messages; the codec's per-character Python costs tens of microseconds a message).
 _SAME_AS_ASCII = re.compile(r"[ -#%-?A-Za-z\n\r]*")
+_SAME_AS_ASCII_OCTETS = re.compile(rb"[ -#%-?A-Za-z\n\r]*")
 
 
 def coding_for(text: str, encoding: str) -> str:
@@ -170,6 +171,8 @@ def decode_text(data: bytes, dc: int) -> str:
         return data.decode("latin-1")
     if coding == DC_IA5:
         return data.decode("ascii", "replace")
+    if _SAME_AS_ASCII_OCTETS.fullmatch(data):
+        return data.decode("ascii")
     try:
         return data.decode(GSM)
     except UnicodeDecodeError:
