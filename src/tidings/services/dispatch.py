@@ -121,39 +121,49 @@ class WebhookDispatcher:
 
         def run(tx: DispatchTx) -> tuple[int, list[Claimed]]:
             now = self._ctx.clock.now()
-            routed, added = self._route(tx, now)
-            return routed, self._claim(tx, capacity, now) if added and capacity > 0 else []
+            routed, subs = self._route(tx, now)
+            if subs is None or capacity <= 0:
+                return routed, []
+            return routed, self._claim(tx, capacity, now, subs)
 
         return self._ctx.store.write(run)
 
-    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, bool]:
-        """Route one batch: how many events were taken, and whether deliveries were added."""
+    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, list[EventSubscription] | None]:
+        """Route one batch: how many events were taken, and, if deliveries were added, the
+        subscriptions read after the events were (for the claim in the same transaction)."""
         # With no active subscription, mark everything routed without reading it. The
         # bound is read first: a subscription created after this point starts after it.
         upto = tx.deliveries.last_unrouted_seq()
         if upto is None:
-            return 0, False
+            return 0, None
         if not any(s.active(now) for s in tx.subscriptions.all()):
-            return tx.deliveries.mark_routed_upto(upto), False
+            return tx.deliveries.mark_routed_upto(upto), None
         rows = tx.deliveries.unrouted(self._settings.route_batch)
         if not rows:
-            return 0, False
-        active = [s for s in tx.subscriptions.all() if s.active(now)]
-        new = route(active, rows, now)
+            return 0, None
+        subs = tx.subscriptions.all()
+        new = route([s for s in subs if s.active(now)], rows, now)
         tx.deliveries.add(new)
         tx.deliveries.mark_routed([seq for seq, _ in rows])
-        return len(rows), bool(new)
+        return len(rows), subs if new else None
 
     # -- claiming and sending -----------------------------------------------------------------
 
     def claim(self, capacity: int) -> list[Claimed]:
         return self._ctx.store.write(lambda tx: self._claim(tx, capacity, self._ctx.clock.now()))
 
-    def _claim(self, tx: DispatchTx, capacity: int, now: datetime) -> list[Claimed]:
+    def _claim(
+        self,
+        tx: DispatchTx,
+        capacity: int,
+        now: datetime,
+        subs: list[EventSubscription] | None = None,
+    ) -> list[Claimed]:
+        """Lease due deliveries of ``subs`` (read now if not given)."""
         lease_until = now + timedelta(seconds=self._settings.lease_seconds)
         out: list[Claimed] = []
         left = capacity
-        for sub in tx.subscriptions.all():
+        for sub in tx.subscriptions.all() if subs is None else subs:
             if left <= 0:
                 break
             if not _sendable(sub, now):

@@ -49,37 +49,37 @@ class SqlConversationRepo:
         return str(row.id)
 
     def touch_many(self, counts: Mapping[tuple[str, str], int], at: datetime) -> None:
-        """``touch`` for many pairs (ours, peer) -> messages, in two statements."""
+        """``touch`` for many pairs (ours, peer) -> messages, in one statement (an upsert,
+        in the order of the conversation ids, so concurrent writers lock rows alike)."""
         if not counts:
             return
+        c = conversations.c
+        new: sa.ColumnElement[datetime] = sa.literal_column("excluded.last_message_at")
+        stmt = dialects.upsert(
+            self._c,
+            conversations,
+            ["id"],
+            {
+                "last_message_at": sa.case((c.last_message_at < new, new), else_=c.last_message_at),
+                "message_count": c.message_count + sa.literal_column("excluded.message_count"),
+            },
+        )
+        rows = sorted(
+            (conversation_id(ours, peer), ours, peer, count)
+            for (ours, peer), count in counts.items()
+        )
         self._c.execute(
-            dialects.insert_ignore(self._c, conversations),
+            stmt,
             [
                 {
-                    "id": conversation_id(ours, peer),
+                    "id": cid,
                     "our_number": ours,
                     "peer_number": peer,
                     "created_at": at,
                     "last_message_at": at,
-                    "message_count": 0,
+                    "message_count": count,
                 }
-                for ours, peer in counts
-            ],
-        )
-        c = conversations.c
-        self._c.execute(
-            conversations.update()
-            .where(c.our_number == sa.bindparam("b_ours"), c.peer_number == sa.bindparam("b_peer"))
-            .values(
-                last_message_at=sa.case(
-                    (c.last_message_at < sa.bindparam("b_at"), sa.bindparam("b_at")),
-                    else_=c.last_message_at,
-                ),
-                message_count=c.message_count + sa.bindparam("b_count"),
-            ),
-            [
-                {"b_ours": ours, "b_peer": peer, "b_at": at, "b_count": count}
-                for (ours, peer), count in counts.items()
+                for cid, ours, peer, count in rows
             ],
         )
 

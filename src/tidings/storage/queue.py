@@ -113,6 +113,37 @@ class SqlJobQueue:
                 [job_row(k, p, r, now, key) for k, p, r, key in rows],
             )
 
+    def enqueue_claimed(
+        self,
+        rows: list[tuple[str, dict[str, Any], datetime, str]],
+        *,
+        now: datetime,
+        lease: timedelta,
+        worker: str,
+    ) -> list[Job]:
+        """``enqueue_unique``, the new jobs leased to ``worker`` (their first attempt), so no
+        other worker takes them meanwhile; returns the jobs inserted. No signal: the
+        enqueuer does them itself, and a lease that runs out is found by ``next_due``."""
+        if not rows:
+            return []
+        values = [
+            {
+                **job_row(k, p, r, now, key),
+                "attempts": 1,
+                "locked_by": worker,
+                "locked_until": now + lease,
+            }
+            for k, p, r, key in rows
+        ]
+        result = self._c.execute(
+            dialects.insert_ignore(self._c, jobs)
+            .values(values)
+            .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.run_at)
+        )
+        inserted = [Job(r.id, r.kind, dict(r.payload), 1, ensure_utc(r.run_at)) for r in result]
+        inserted.sort(key=lambda j: (j.run_at, j.id))
+        return inserted
+
     def enqueue_many(
         self, rows: list[tuple[str, dict[str, Any], datetime]], *, now: datetime
     ) -> None:
