@@ -126,19 +126,20 @@ class SqlJobQueue:
         enqueuer does them itself, and a lease that runs out is found by ``next_due``."""
         if not rows:
             return []
-        values = [
-            {
-                **job_row(k, p, r, now, key),
-                "attempts": 1,
-                "locked_by": worker,
-                "locked_until": now + lease,
-            }
-            for k, p, r, key in rows
-        ]
+        until = now + lease
         result = self._c.execute(
-            dialects.insert_ignore(self._c, jobs)
-            .values(values)
-            .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.run_at)
+            dialects.insert_ignore(self._c, jobs).returning(
+                jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.run_at
+            ),
+            [
+                {
+                    **job_row(k, p, r, now, key),
+                    "attempts": 1,
+                    "locked_by": worker,
+                    "locked_until": until,
+                }
+                for k, p, r, key in rows
+            ],
         )
         inserted = [Job(r.id, r.kind, dict(r.payload), 1, ensure_utc(r.run_at)) for r in result]
         inserted.sort(key=lambda j: (j.run_at, j.id))
