@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
+from tidings.domain.events import Event
 from tidings.domain.routing import route
 from tidings.domain.subscriptions import DeliverySchema, EventSubscription
 from tidings.domain.webhook_headers import notification_headers
@@ -62,6 +63,14 @@ log = logging.getLogger(__name__)
 Claimed = tuple[EventSubscription, ClaimedDelivery]
 EXCERPT_BYTES = 1024
 BUSY_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """What a round of routing wrote: the subscriptions it read, each new delivery's events."""
+
+    subscriptions: list[EventSubscription]
+    events: dict[str, tuple[Event, ...]]
 
 
 @dataclass(frozen=True)
@@ -121,16 +130,16 @@ class WebhookDispatcher:
 
         def run(tx: DispatchTx) -> tuple[int, list[Claimed]]:
             now = self._ctx.clock.now()
-            routed, subs = self._route(tx, now)
-            if subs is None or capacity <= 0:
+            routed, added = self._route(tx, now)
+            if added is None or capacity <= 0:
                 return routed, []
-            return routed, self._claim(tx, capacity, now, subs)
+            return routed, self._claim(tx, capacity, now, added)
 
         return self._ctx.store.write(run)
 
-    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, list[EventSubscription] | None]:
-        """Route one batch: how many events were taken, and, if deliveries were added, the
-        subscriptions read after the events were (for the claim in the same transaction)."""
+    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, _Routed | None]:
+        """Route one batch: how many events were taken, and what was added, if anything
+        (for a claim in the same transaction)."""
         # With no active subscription, mark everything routed without reading it. The
         # bound is read first: a subscription created after this point starts after it.
         upto = tx.deliveries.last_unrouted_seq()
@@ -145,7 +154,11 @@ class WebhookDispatcher:
         new = route([s for s in subs if s.active(now)], rows, now)
         tx.deliveries.add(new)
         tx.deliveries.mark_routed([seq for seq, _ in rows])
-        return len(rows), subs if new else None
+        if not new:
+            return len(rows), None
+        by_seq = dict(rows)
+        events = {d.id: tuple(by_seq[seq] for seq in d.event_seqs) for d in new}
+        return len(rows), _Routed(subs, events)
 
     # -- claiming and sending -----------------------------------------------------------------
 
@@ -157,13 +170,15 @@ class WebhookDispatcher:
         tx: DispatchTx,
         capacity: int,
         now: datetime,
-        subs: list[EventSubscription] | None = None,
+        routed: _Routed | None = None,
     ) -> list[Claimed]:
-        """Lease due deliveries of ``subs`` (read now if not given)."""
+        """Lease due deliveries (after routing: of the subscriptions it read, the events it
+        wrote not read again)."""
         lease_until = now + timedelta(seconds=self._settings.lease_seconds)
         out: list[Claimed] = []
         left = capacity
-        for sub in tx.subscriptions.all() if subs is None else subs:
+        known = routed.events if routed is not None else None
+        for sub in tx.subscriptions.all() if routed is None else routed.subscriptions:
             if left <= 0:
                 break
             if not _sendable(sub, now):
@@ -171,7 +186,9 @@ class WebhookDispatcher:
             room = min(left, self._settings.per_subscription - self._in_flight[sub.name])
             if room <= 0:
                 continue
-            claimed = tx.deliveries.claim(sub.name, now=now, limit=room, lease_until=lease_until)
+            claimed = tx.deliveries.claim(
+                sub.name, now=now, limit=room, lease_until=lease_until, known=known
+            )
             out.extend((sub, d) for d in claimed)
             left -= len(claimed)
         return out
