@@ -153,6 +153,21 @@ def test_rate_windows_grant_up_to_the_limit(db: Database) -> None:
     assert db.write(lambda tx: tx.rate_windows.take("tollFree:+1833", 200, window, 5)) == 5
 
 
+def test_concurrent_takers_share_a_window_up_to_its_limit(db: Database) -> None:
+    window = T0.replace(second=0)
+    granted: list[int] = []
+
+    def take() -> None:
+        granted.append(db.write(lambda tx: tx.rate_windows.take("k", 50, window, 7)))
+
+    threads = [threading.Thread(target=take) for _ in range(12)]  # 84 asked for
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(granted) == 50 and sorted(granted)[-2:] == [7, 7]
+
+
 def test_defer_does_not_count_an_attempt(db: Database) -> None:
     db.write(lambda tx: tx.jobs.enqueue("k", {}, T0, now=T0))
     (job,) = db.write(lambda tx: tx.jobs.claim(["k"], limit=1, now=T0, lease=LEASE, worker="w"))

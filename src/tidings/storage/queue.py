@@ -249,30 +249,30 @@ class SqlJobQueue:
 
 
 class SqlRateWindows:
-    """Fixed one-minute windows per key, counting the messages sent in each."""
+    """Fixed one-minute windows per key, counting the messages asked for in each: the
+    first ``limit`` of them are granted, the rest wait for a later window."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
     def take(self, key: str, limit: int, window_start: datetime, count: int) -> int:
         """Take up to ``count`` slots from the window starting at ``window_start``; return how
-        many were granted (the rest must wait for a later window)."""
-        dialects.lock_key(self._c, f"rate:{key}")
-        used = self._c.execute(
-            sa.select(rate_windows.c.used).where(
-                rate_windows.c.key == key, rate_windows.c.window_start == window_start
-            )
-        ).scalar()
-        granted = max(0, min(limit - (used or 0), count))
-        if granted:
-            stmt = dialects.upsert(
-                self._c,
-                rate_windows,
-                ["key", "window_start"],
-                {"used": rate_windows.c.used + granted},
-            )
-            self._c.execute(stmt.values(key=key, window_start=window_start, used=granted))
-        return granted
+        many were granted (the rest must wait for a later window).
+
+        One statement: an upsert adds ``count`` to what was asked for before (the row
+        locked until the transaction ends, so concurrent takers queue up) and returns the
+        sum, from which the grant follows: ``limit`` minus what was asked for before,
+        between 0 and ``count``."""
+        stmt = dialects.upsert(
+            self._c,
+            rate_windows,
+            ["key", "window_start"],
+            {"used": rate_windows.c.used + sa.literal_column("excluded.used")},
+        ).returning(rate_windows.c.used)
+        asked: int = self._c.execute(
+            stmt.values(key=key, window_start=window_start, used=count)
+        ).scalar_one()
+        return max(0, min(limit - (asked - count), count))
 
     def prune(self, before: datetime) -> None:
         self._c.execute(rate_windows.delete().where(rate_windows.c.window_start < before))
