@@ -1,7 +1,10 @@
 """The background worker: claims due jobs from the database queue and carries them out.
 
 Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come back), hands
-them to their handler by kind, then acks, reschedules or buries them. Many workers may run
+them to their handler by kind, then acks, reschedules or buries them. Two transactions per
+step on the send path: the claim screens the send jobs (``DeliveryService.prepare``, in a
+savepoint: a check that fails leaves the claim and its counted attempt), and the settling
+transaction records what the carrier said (``Settlement.write``) with the acks. Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
 work (the simulator's deliveries and replies) runs in the same loop.
 
