@@ -1,7 +1,10 @@
 """The background worker: claims due jobs from the database queue and carries them out.
 
 Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come back), hands
-them to their handler by kind, then acks, reschedules or buries them. Many workers may run
+them to their handler by kind, then acks, reschedules or buries them. Two transactions per
+step on the send path: the claim screens the send jobs (``DeliveryService.prepare``, in a
+savepoint: a check that fails leaves the claim and its counted attempt), and the settling
+transaction records what the carrier said (``Settlement.write``) with the acks. Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
 work (the simulator's deliveries and replies) runs in the same loop.
 
@@ -17,6 +20,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
@@ -24,7 +28,7 @@ import anyio
 from tidings.domain.messages import SEND_JOB
 from tidings.domain.reservations import RETENTION as RESERVATION_RETENTION
 from tidings.ports import Carrier, Clock, Job, Store, WorkerTx
-from tidings.services.delivery import DeliveryService, JobOutcome
+from tidings.services.delivery import DeliveryService, JobOutcome, Prepared, Settlement
 from tidings.services.numbers import OPERATION_JOB, NumbersService
 from tidings.services.sms import REPORT_TIMEOUT_JOB
 from tidings.services.subscriptions import REPLAY_JOB, SubscriptionService
@@ -39,6 +43,15 @@ BUSY_SECONDS = 0.25
 LINGER_SECONDS = 0.025
 
 Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
+
+
+@dataclass
+class _Claimed:
+    """A round's claim: how many jobs, the send jobs screened, and the others."""
+
+    count: int
+    others: list[Job]
+    sends: Prepared | None = None
 
 
 class Worker:
@@ -61,8 +74,10 @@ class Worker:
         self._carrier = carrier
         self._settings = settings
         self._numbers = numbers
+        self._delivery = delivery
+        #: The handlers of the kinds other than ``sms.send`` (screened in the claim's
+        #: transaction and handed to ``delivery.send``: ``step``).
         self._handlers: dict[str, Handler] = {
-            SEND_JOB: delivery.submit,
             REPORT_TIMEOUT_JOB: delivery.run_timeouts,
             OPERATION_JOB: self._run_operations,
         }
@@ -80,6 +95,8 @@ class Worker:
         self._alarm = alarm or SystemAlarm(clock)
         #: Whether ``run`` sleeps, waiting for work (tests and diagnostics).
         self.sleeping = False
+        #: When the next job is due, if the last round's claim (empty) read it.
+        self._due: tuple[datetime | None] | None = None
 
     async def run(self, stop: anyio.Event) -> None:
         """Work until ``stop`` is set; when nothing is due, sleep until a signal, the next
@@ -98,7 +115,7 @@ class Worker:
                     waiter.clear()  # a job committed from now on ends the sleep below
                     try:
                         done = await self.step()
-                        due = None if done else await self.next_due()
+                        due = None if done else await self._due_after_step()
                     except Exception:
                         log.exception("worker step failed; backing off")
                         done, due = 0, None
@@ -116,6 +133,11 @@ class Worker:
                 tasks.cancel_scope.cancel()
         log.info("worker %s stopped", self.worker_id)
 
+    async def _due_after_step(self) -> datetime | None:
+        """``next_due``, as read by the last round's claim if it claimed nothing."""
+        known, self._due = self._due, None
+        return known[0] if known is not None else await self.next_due()
+
     async def next_due(self) -> datetime | None:
         """When the next job becomes claimable (None: nothing is scheduled)."""
         now = self._clock.now()
@@ -124,38 +146,77 @@ class Worker:
         )
 
     async def step(self) -> int:
-        """One round: claim and run due jobs, then the carrier's due work."""
+        """One round: claim due jobs (screening the send jobs in the same transaction), run
+        them, settle them with what they wrote; then the carrier's due work."""
         now = self._clock.now()
         lease = timedelta(seconds=self._settings.lease_seconds)
-        kinds = list(self._handlers)
-        jobs = await anyio.to_thread.run_sync(
-            lambda: self._store.write(
-                lambda tx: tx.jobs.claim(
-                    kinds,
-                    limit=self._settings.batch_size,
-                    now=now,
-                    lease=lease,
-                    worker=self.worker_id,
-                )
-            )
+        claimed = await anyio.to_thread.run_sync(
+            lambda: self._store.write(lambda tx: self._claim(tx, now, lease))
         )
         by_kind: dict[str, list[Job]] = defaultdict(list)
-        for job in jobs:
+        for job in claimed.others:
             by_kind[job.kind].append(job)
         outcomes: list[JobOutcome] = []
+        sends = Settlement([])
+        if claimed.sends is not None:
+            try:
+                sends = await self._delivery.send(claimed.sends)
+            except Exception as exc:
+                log.exception("handler for %s failed", SEND_JOB)
+                sends = Settlement(self._failed(claimed.sends.active, repr(exc)))
         for kind, batch in by_kind.items():
             try:
                 outcomes.extend(await self._handlers[kind](batch))
             except Exception as exc:
                 log.exception("handler for %s failed", kind)
                 outcomes.extend(self._failed(batch, repr(exc)))
-        if outcomes:
-            await anyio.to_thread.run_sync(
-                lambda: self._store.write(lambda tx: _settle(tx, outcomes))
-            )
-        done = len(jobs) + await self._carrier.run_due()
+        if outcomes or sends.outcomes:
+            await anyio.to_thread.run_sync(lambda: self._settle_round(sends, outcomes))
+        done = claimed.count + await self._carrier.run_due()
         await self._housekeeping(now)
         return done
+
+    def _claim(self, tx: WorkerTx, now: datetime, lease: timedelta) -> _Claimed:
+        """Claim due jobs; screen the send jobs among them in a savepoint, so that a check
+        that fails leaves the claim (its attempt counted) and retries them later."""
+        jobs = tx.jobs.claim(
+            [SEND_JOB, *self._handlers],
+            limit=self._settings.batch_size,
+            now=now,
+            lease=lease,
+            worker=self.worker_id,
+        )
+        # An empty claim reads when the next job is due in the same transaction (the
+        # worker sleeps until then if the carrier has no work either).
+        self._due = None if jobs else (tx.jobs.next_due(now),)
+        sends = [job for job in jobs if job.kind == SEND_JOB]
+        claimed = _Claimed(len(jobs), [job for job in jobs if job.kind != SEND_JOB])
+        if sends:
+            try:
+                with tx.savepoint():
+                    claimed.sends = self._delivery.prepare(tx, sends, now)
+            except Exception as exc:
+                log.exception("screening %d send job(s) failed; retrying them", len(sends))
+                _settle(tx, self._failed(sends, repr(exc)))
+        return claimed
+
+    def _settle_round(self, sends: Settlement, outcomes: list[JobOutcome]) -> None:
+        """Record what the carrier said and settle every job, in one transaction. If that
+        fails, the send jobs are retried (with backoff) and the others settled as they are."""
+
+        def settle(tx: WorkerTx) -> None:
+            if sends.write is not None:
+                sends.write(tx)
+            _settle(tx, sends.outcomes + outcomes)
+
+        try:
+            self._store.write(settle)
+        except Exception as exc:
+            if sends.write is None:
+                raise
+            log.exception("recording sent messages failed; their jobs will be retried")
+            failed = self._failed([o.job for o in sends.outcomes], repr(exc))
+            self._store.write(lambda tx: _settle(tx, failed + outcomes))
 
     async def _housekeeping(self, now: datetime) -> None:
         """Once a minute: drop throughput windows that can no longer matter, searches a day

@@ -81,6 +81,21 @@ def test_claim_takes_due_jobs_once_and_leases_them(db: Database) -> None:
     assert {j.payload["n"]: j.attempts for j in expired} == {1: 2, 2: 1}
 
 
+def test_jobs_enqueued_claimed_are_leased_to_their_enqueuer(db: Database) -> None:
+    rows = [("c", {"n": n}, T0, f"key-{n}") for n in range(3)]
+    db.write(lambda tx: tx.jobs.enqueue_unique(rows[:1], now=T0))
+    held = db.write(lambda tx: tx.jobs.enqueue_claimed(rows, now=T0, lease=LEASE, worker="w1"))
+    assert [(j.payload["n"], j.attempts) for j in held] == [(1, 1), (2, 1)]  # key-0 existed
+    taken = db.write(lambda tx: tx.jobs.claim(["c"], limit=10, now=T0, lease=LEASE, worker="w2"))
+    assert [j.payload["n"] for j in taken] == [0]  # the held ones are leased
+    assert db.read(lambda tx: tx.jobs.next_due(T0)) == T0 + LEASE
+    later = T0 + LEASE + timedelta(seconds=1)
+    expired = db.write(
+        lambda tx: tx.jobs.claim(["c"], limit=10, now=later, lease=LEASE, worker="w2")
+    )
+    assert sorted((j.payload["n"], j.attempts) for j in expired) == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_ack_retry_dead_and_stats(db: Database) -> None:
     db.write(lambda tx: tx.jobs.enqueue_many([("k", {"i": i}, T0) for i in range(3)], now=T0))
     jobs = db.write(lambda tx: tx.jobs.claim(["k"], limit=10, now=T0, lease=LEASE, worker="w"))
@@ -137,6 +152,21 @@ def test_rate_windows_grant_up_to_the_limit(db: Database) -> None:
     later = window + timedelta(minutes=1)
     assert db.write(lambda tx: tx.rate_windows.take(key, 200, later, 10)) == 10
     assert db.write(lambda tx: tx.rate_windows.take("tollFree:+1833", 200, window, 5)) == 5
+
+
+def test_concurrent_takers_share_a_window_up_to_its_limit(db: Database) -> None:
+    window = T0.replace(second=0)
+    granted: list[int] = []
+
+    def take() -> None:
+        granted.append(db.write(lambda tx: tx.rate_windows.take("k", 50, window, 7)))
+
+    threads = [threading.Thread(target=take) for _ in range(12)]  # 84 asked for
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(granted) == 50 and sorted(granted)[-2:] == [7, 7]
 
 
 def test_defer_does_not_count_an_attempt(db: Database) -> None:

@@ -1,5 +1,5 @@
 """The ports package: ``Tx`` gathers every repository, each service's slice is part of it,
-and the SQL transaction has them all."""
+and the SQL transaction has them all (and savepoints)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_every_slice_is_part_of_tx() -> None:
 
 def test_tx_has_every_repository_of_the_sql_transaction() -> None:
     repositories = {n for n, v in vars(SqlTx).items() if isinstance(v, cached_property)}
-    assert get_protocol_members(Tx) == repositories
+    assert get_protocol_members(Tx) == repositories | {"savepoint"}
 
 
 def test_every_name_is_importable_from_tidings_ports() -> None:

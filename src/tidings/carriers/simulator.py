@@ -2,7 +2,10 @@
 
 ``submit`` decides each message's fate from the carrier rules (first match by recipient) and
 stores a ``sim.deliver`` job, keyed by message id so a re-submitted message is delivered
-once. When those jobs come due (``run_due``, driven by the worker) the handsets' inboxes get
+once; a job due at once is stored claimed by this carrier (its lease), and the next
+``run_due`` delivers it without a claim transaction (if the process dies first, the lease
+runs out and any worker's carrier claims it). When the jobs come due (``run_due``, driven
+by the worker) the handsets' inboxes get
 the messages, the carrier reports the outcomes to its sink with realistic attempts, and a
 handset with a script schedules its answer as a ``sim.reply`` job, which later reaches the
 sink as an inbound message. All of it lives in the database: a restart loses nothing.
@@ -54,6 +57,8 @@ class SimulatedCarrier:
         self._rng = rng or random.Random()
         self._sink: CarrierSink | None = None
         self._worker_id = f"sim-{uuid.uuid4().hex[:8]}"
+        #: Deliveries stored already claimed by ``submit``, for the next ``run_due``.
+        self._held: list[Job] = []
 
     async def start(self, sink: CarrierSink) -> None:
         self._sink = sink
@@ -64,12 +69,13 @@ class SimulatedCarrier:
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
         now = self._clock.now()
 
-        def write(tx: SimulatedCarrierTx) -> None:
+        def write(tx: SimulatedCarrierTx) -> list[Job]:
             rules = tx.carrier_rules.all()
-            rows = []
+            due: list[tuple[str, dict[str, Any], datetime, str]] = []
+            later: list[tuple[str, dict[str, Any], datetime, str]] = []
             for message in messages:
                 decision = decide(rules, message.recipient, self._default_delay)
-                rows.append(
+                (later if decision.delay_seconds > 0 else due).append(
                     (
                         DELIVER_JOB,
                         _deliver_payload(message, decision, now, self._rng),
@@ -77,16 +83,26 @@ class SimulatedCarrier:
                         f"sim:{message.message_id}",
                     )
                 )
-            tx.jobs.enqueue_unique(rows, now=now)
+            tx.jobs.enqueue_unique(later, now=now)
+            return tx.jobs.enqueue_claimed(due, now=now, lease=self._lease, worker=self._worker_id)
 
-        await anyio.to_thread.run_sync(lambda: self._store.write(write))
+        held = await anyio.to_thread.run_sync(lambda: self._store.write(write))
+        self._held.extend(held)
         return [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages]
 
     async def run_due(self) -> int:
-        """Deliver what is due and send scripted replies; return the number of jobs done."""
+        """Deliver what is due and send scripted replies; return the number of jobs done.
+
+        Deliveries due at once were claimed when they were stored (``submit``): they go
+        without a claim transaction, and the claim of other due jobs waits for the next
+        call."""
         sink = self._sink
         if sink is None:
             return 0
+        if self._held:  # (the worker's next round, at once, claims what else is due)
+            held, self._held = self._held, []
+            await self._run(sink, held)
+            return len(held)
         now = self._clock.now()
         jobs = await anyio.to_thread.run_sync(
             lambda: self._store.write(
@@ -99,8 +115,11 @@ class SimulatedCarrier:
                 )
             )
         )
-        if not jobs:
-            return 0
+        if jobs:
+            await self._run(sink, jobs)
+        return len(jobs)
+
+    async def _run(self, sink: CarrierSink, jobs: list[Job]) -> None:
         deliveries = [j for j in jobs if j.kind == DELIVER_JOB]
         replies = [j for j in jobs if j.kind == REPLY_JOB]
         try:
@@ -117,7 +136,6 @@ class SimulatedCarrier:
                     tx.jobs.retry(job.id, retry_at, "simulated carrier error")
 
             await anyio.to_thread.run_sync(lambda: self._store.write(retry_all))
-        return len(jobs)
 
     async def _deliver(self, sink: CarrierSink, jobs: list[Job]) -> None:
         done_at = self._clock.now()

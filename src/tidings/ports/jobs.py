@@ -43,6 +43,19 @@ class JobQueue(Protocol):
         self, rows: list[tuple[str, dict[str, Any], datetime, str]], *, now: datetime
     ) -> None: ...
 
+    def enqueue_claimed(
+        self,
+        rows: list[tuple[str, dict[str, Any], datetime, str]],
+        *,
+        now: datetime,
+        lease: timedelta,
+        worker: str,
+    ) -> list[Job]:
+        """``enqueue_unique``, the new jobs already claimed by ``worker``: for work the
+        enqueuer does itself at once, without a claim of its own (if it dies, the lease
+        runs out and any worker claims them). Returns the jobs inserted."""
+        ...
+
     def claim(
         self, kinds: list[str], *, limit: int, now: datetime, lease: timedelta, worker: str
     ) -> list[Job]: ...

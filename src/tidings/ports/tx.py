@@ -9,6 +9,7 @@ method includes that service's slice (``SimulatorTx`` includes ``InboundTx``).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from tidings.ports.analytics import WithAnalytics
@@ -25,7 +26,15 @@ from tidings.ports.smpp import WithSmpp, WithSmppHistory
 from tidings.ports.webhooks import WithDeliveries, WithSubscriptions
 
 
+class WithSavepoints(Protocol):
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A nested transaction: leaving it by an exception undoes its writes alone (and
+        lets the exception through); the rest of the transaction goes on."""
+        ...
+
+
 class Tx(
+    WithSavepoints,
     WithKeys,
     WithNumbers,
     WithPartners,
@@ -137,6 +146,8 @@ class AnalyticsTx(WithAnalytics, WithNumbers, WithJobs, WithDeliveries, Protocol
 
 
 class WorkerTx(
+    DeliveryTx,
+    WithSavepoints,
     WithJobs,
     WithRateWindows,
     WithSearches,
@@ -145,7 +156,9 @@ class WorkerTx(
     WithDeliveries,
     Protocol,
 ):
-    """``worker.py``: claiming and settling jobs, and housekeeping."""
+    """``worker.py``: claiming and settling jobs, and housekeeping. The send jobs' checks
+    run in the claim's transaction (in a savepoint) and their results in the settling one,
+    so it holds the delivery's slice."""
 
 
 class SimulatedCarrierTx(WithJobs, WithHandsets, WithCarrierRules, Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -51,8 +51,17 @@ class DeliveryRepo(Protocol):
     def add(self, new: Sequence[NewDelivery]) -> None: ...
 
     def claim(
-        self, subscription: str, *, now: datetime, limit: int, lease_until: datetime
-    ) -> list[ClaimedDelivery]: ...
+        self,
+        subscription: str,
+        *,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        known: Mapping[str, tuple[Event, ...]] | None = None,
+    ) -> list[ClaimedDelivery]:
+        """Lease up to ``limit`` due deliveries of ``subscription``, with their events
+        (those of ``known`` deliveries, just written by the caller, not read again)."""
+        ...
 
     def events_of(self, delivery_ids: Sequence[str]) -> dict[str, list[tuple[int, Event]]]: ...
 

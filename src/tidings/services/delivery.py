@@ -1,13 +1,15 @@
 """From queued to delivered: submitting to the carrier and applying its delivery reports.
 
-``submit`` is the worker's step for a batch of ``sms.send`` jobs::
+A batch of ``sms.send`` jobs goes through the worker in two transactions::
 
-    prepare (one transaction)      sender still ours and able to send?   no -> failed 4001
+    claim + prepare (one)          the jobs' lease and attempt, then (in a savepoint):
+                                   sender still ours and able to send?   no -> failed 4001
                                    recipient opted out?                   yes -> failed 4007
                                    room in this minute's window?          no -> deferred
-    carrier.submit(batch)          receipts, or refusals (retryable -> retried later;
+    send: carrier.submit(batch)    receipts, or refusals (retryable -> retried later;
                                    no usable route -> retried until the unroutable deadline)
-    record (one transaction)       sent / failed, conversation counters
+    record + settle (one)          sent / failed, conversation counters; the jobs acked
+                                   or retried
 
 ``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
 A report is applied once: the first final outcome wins and later ones change nothing, so a
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,8 +68,20 @@ class JobOutcome:
     payload: dict[str, Any] | None = None  # a retried job's new payload (fewer messages)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """A handler's outcomes for its jobs, and what it has to write with them: the worker
+    runs ``write`` in the transaction that settles the jobs, so both commit or neither."""
+
+    outcomes: list[JobOutcome]
+    write: Callable[[DeliveryTx], None] | None = None
+
+
 @dataclass
-class _Prepared:
+class Prepared:
+    """Claimed send jobs, screened: what goes to the carrier."""
+
+    now: datetime  # when they were claimed
     ready: list[tuple[Job, Message]] = field(default_factory=list)  # to hand the carrier
     active: list[Job] = field(default_factory=list)  # still claimed: their outcome is ours
     ids: dict[int, list[str]] = field(default_factory=dict)  # each active job's messages
@@ -93,20 +107,39 @@ class DeliveryService:
         self._unroutable_deadline = unroutable_deadline
         self._unroutable_retry = unroutable_retry.total_seconds()
 
-    async def submit(self, jobs: list[Job]) -> list[JobOutcome]:
-        """Send the messages of claimed ``sms.send`` jobs (deferred jobs are not returned).
+    def prepare(self, tx: DeliveryTx, jobs: list[Job], now: datetime) -> Prepared:
+        """Screen the queued messages of claimed ``sms.send`` jobs, take their room in this
+        minute's window, and move the ones without room to a job for the next (the worker
+        runs it in the claim's transaction, so claiming and screening commit together)."""
+        prepared = Prepared(now)
+        ids = {job.id: send_job_ids(job.payload) for job in jobs}
+        failures: list[_Failure] = []
+        deferred: dict[int, list[str]] = defaultdict(list)
+        for sender, items in _queued_by_sender(tx, jobs, ids).items():
+            number, sendable = _screen(tx, sender, items, now, failures)
+            if number is not None:
+                prepared.sender_types[sender] = number.number_type.value
+            granted = self._room(tx, sender, number, sendable, now)
+            for job, message in sendable[granted:]:
+                deferred[job.id].append(message.id)
+            prepared.deferred += len(sendable) - granted
+            prepared.ready.extend(sendable[:granted])
+        _set_aside(tx, jobs, ids, deferred, now, prepared)
+        self._finish_all(tx, failures)
+        return prepared
+
+    async def send(self, prepared: Prepared) -> Settlement:
+        """Hand the prepared messages to the carrier; return each still active job's
+        outcome (deferred jobs have none) and the write that records what the carrier said,
+        for the transaction that settles the jobs.
 
         A job names one message or many (``send_job_ids``). It is acked once each of its
         messages is sent or failed; the ones the carrier refused for now stay in it, retried
         together later.
         """
-        now = self._ctx.clock.now()
-        prepared = await anyio.to_thread.run_sync(
-            lambda: self._ctx.store.write(lambda tx: self._prepare(tx, jobs, now))
-        )
         if not prepared.ready:
-            return [JobOutcome(job) for job in prepared.active]
-        types = prepared.sender_types
+            return Settlement([JobOutcome(job) for job in prepared.active])
+        now, types = prepared.now, prepared.sender_types
         answers = await self._carrier.submit(
             [
                 OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments, types.get(m.sender))
@@ -135,9 +168,6 @@ class DeliveryService:
             else:
                 failed.append((message, _code(answer)))
         at = self._ctx.clock.now()
-        await anyio.to_thread.run_sync(
-            lambda: self._ctx.store.write(lambda tx: self._record(tx, sent, failed, at))
-        )
         outcomes: list[JobOutcome] = []
         for job in prepared.active:
             again = retries.get(job.id)
@@ -155,31 +185,11 @@ class DeliveryService:
                     payload=send_job_payload(again) if narrowed else None,
                 )
             )
-        return outcomes
+        return Settlement(outcomes, lambda tx: self._record(tx, sent, failed, at))
 
     def _may_wait(self, message: Message, now: datetime) -> bool:
         due = message.scheduled_at or message.created_at
         return now < due + self._unroutable_deadline
-
-    def _prepare(self, tx: DeliveryTx, jobs: list[Job], now: datetime) -> _Prepared:
-        """Screen the queued messages of ``jobs``, take their room in this minute's window,
-        and move the ones without room to a job for the next."""
-        prepared = _Prepared()
-        ids = {job.id: send_job_ids(job.payload) for job in jobs}
-        failures: list[_Failure] = []
-        deferred: dict[int, list[str]] = defaultdict(list)
-        for sender, items in _queued_by_sender(tx, jobs, ids).items():
-            number, sendable = _screen(tx, sender, items, now, failures)
-            if number is not None:
-                prepared.sender_types[sender] = number.number_type.value
-            granted = self._room(tx, sender, number, sendable, now)
-            for job, message in sendable[granted:]:
-                deferred[job.id].append(message.id)
-            prepared.deferred += len(sendable) - granted
-            prepared.ready.extend(sendable[:granted])
-        _set_aside(tx, jobs, ids, deferred, now, prepared)
-        self._finish_all(tx, failures)
-        return prepared
 
     def _room(
         self,
@@ -323,7 +333,7 @@ def _set_aside(
     ids: dict[int, list[str]],
     deferred: dict[int, list[str]],
     now: datetime,
-    prepared: _Prepared,
+    prepared: Prepared,
 ) -> None:
     """Defer the messages without room to the next window: a job of only such messages
     waits as it is; a job with others goes on with them, the deferred ones moving to a job

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 import anyio
 
 from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
+from tidings.domain.events import Event
 from tidings.domain.routing import route
 from tidings.domain.subscriptions import DeliverySchema, EventSubscription
 from tidings.domain.webhook_headers import notification_headers
@@ -62,6 +63,14 @@ log = logging.getLogger(__name__)
 Claimed = tuple[EventSubscription, ClaimedDelivery]
 EXCERPT_BYTES = 1024
 BUSY_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """What a round of routing wrote: the subscriptions it read, each new delivery's events."""
+
+    subscriptions: list[EventSubscription]
+    events: dict[str, tuple[Event, ...]]
 
 
 @dataclass(frozen=True)
@@ -122,38 +131,54 @@ class WebhookDispatcher:
         def run(tx: DispatchTx) -> tuple[int, list[Claimed]]:
             now = self._ctx.clock.now()
             routed, added = self._route(tx, now)
-            return routed, self._claim(tx, capacity, now) if added and capacity > 0 else []
+            if added is None or capacity <= 0:
+                return routed, []
+            return routed, self._claim(tx, capacity, now, added)
 
         return self._ctx.store.write(run)
 
-    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, bool]:
-        """Route one batch: how many events were taken, and whether deliveries were added."""
+    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, _Routed | None]:
+        """Route one batch: how many events were taken, and what was added, if anything
+        (for a claim in the same transaction)."""
         # With no active subscription, mark everything routed without reading it. The
         # bound is read first: a subscription created after this point starts after it.
         upto = tx.deliveries.last_unrouted_seq()
         if upto is None:
-            return 0, False
+            return 0, None
         if not any(s.active(now) for s in tx.subscriptions.all()):
-            return tx.deliveries.mark_routed_upto(upto), False
+            return tx.deliveries.mark_routed_upto(upto), None
         rows = tx.deliveries.unrouted(self._settings.route_batch)
         if not rows:
-            return 0, False
-        active = [s for s in tx.subscriptions.all() if s.active(now)]
-        new = route(active, rows, now)
+            return 0, None
+        subs = tx.subscriptions.all()
+        new = route([s for s in subs if s.active(now)], rows, now)
         tx.deliveries.add(new)
         tx.deliveries.mark_routed([seq for seq, _ in rows])
-        return len(rows), bool(new)
+        if not new:
+            return len(rows), None
+        by_seq = dict(rows)
+        events = {d.id: tuple(by_seq[seq] for seq in d.event_seqs) for d in new}
+        return len(rows), _Routed(subs, events)
 
     # -- claiming and sending -----------------------------------------------------------------
 
     def claim(self, capacity: int) -> list[Claimed]:
         return self._ctx.store.write(lambda tx: self._claim(tx, capacity, self._ctx.clock.now()))
 
-    def _claim(self, tx: DispatchTx, capacity: int, now: datetime) -> list[Claimed]:
+    def _claim(
+        self,
+        tx: DispatchTx,
+        capacity: int,
+        now: datetime,
+        routed: _Routed | None = None,
+    ) -> list[Claimed]:
+        """Lease due deliveries (after routing: of the subscriptions it read, the events it
+        wrote not read again)."""
         lease_until = now + timedelta(seconds=self._settings.lease_seconds)
         out: list[Claimed] = []
         left = capacity
-        for sub in tx.subscriptions.all():
+        known = routed.events if routed is not None else None
+        for sub in tx.subscriptions.all() if routed is None else routed.subscriptions:
             if left <= 0:
                 break
             if not _sendable(sub, now):
@@ -161,7 +186,9 @@ class WebhookDispatcher:
             room = min(left, self._settings.per_subscription - self._in_flight[sub.name])
             if room <= 0:
                 continue
-            claimed = tx.deliveries.claim(sub.name, now=now, limit=room, lease_until=lease_until)
+            claimed = tx.deliveries.claim(
+                sub.name, now=now, limit=room, lease_until=lease_until, known=known
+            )
             out.extend((sub, d) for d in claimed)
             left -= len(claimed)
         return out

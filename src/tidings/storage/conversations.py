@@ -78,16 +78,20 @@ class SqlConversationRepo:
         return str(row.id)
 
     def touch_many(self, counts: Mapping[tuple[str, str], int], at: datetime) -> None:
-        """``touch`` for many pairs (ours, peer) -> messages, in one statement."""
+        """``touch`` for many pairs (ours, peer) -> messages, in one statement (an upsert,
+        in the order of the conversation ids, so concurrent writers lock rows alike)."""
         if not counts:
             return
+        rows = sorted(
+            (conversation_id(ours, peer), ours, peer, count)
+            for (ours, peer), count in counts.items()
+        )
         driver.executemany(
             self._c,
             _TOUCH[self._c.dialect.name],
             [
-                {"b_id": conversation_id(ours, peer), "b_ours": ours, "b_peer": peer,
-                 "b_at": at, "b_count": count}
-                for (ours, peer), count in counts.items()
+                {"b_id": cid, "b_ours": ours, "b_peer": peer, "b_at": at, "b_count": count}
+                for cid, ours, peer, count in rows
             ],
         )  # fmt: skip
 

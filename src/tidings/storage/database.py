@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -53,6 +54,9 @@ class SqlTx:
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        return self.connection.begin_nested()
 
     @cached_property
     def keys(self) -> SqlKeyRepo:

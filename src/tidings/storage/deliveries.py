@@ -14,7 +14,7 @@ rows with ``FOR UPDATE SKIP LOCKED``: many workers never route or send the same 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,23 @@ from tidings.storage.signals import touch
 from tidings.wakeups import DELIVERIES
 
 _CHUNK = 500
+_DUE = (
+    sa.select(deliveries.c.id)
+    .where(
+        deliveries.c.subscription == sa.bindparam("b_subscription"),
+        deliveries.c.status == DeliveryStatus.PENDING.value,
+        deliveries.c.next_attempt_at <= sa.bindparam("now"),
+    )
+    .order_by(deliveries.c.next_attempt_at)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    deliveries.update()
+    .where(deliveries.c.id.in_(_DUE.scalar_subquery()))
+    .values(next_attempt_at=sa.bindparam("until", type_=deliveries.c.next_attempt_at.type))
+    .returning(deliveries.c.id, deliveries.c.attempts, deliveries.c.created_at)
+)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -149,32 +166,35 @@ class SqlDeliveryRepo:
     # -- sending ------------------------------------------------------------------------------
 
     def claim(
-        self, subscription: str, *, now: datetime, limit: int, lease_until: datetime
+        self,
+        subscription: str,
+        *,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        known: Mapping[str, tuple[Event, ...]] | None = None,
     ) -> list[ClaimedDelivery]:
-        """Lease up to ``limit`` due deliveries of ``subscription``, oldest due first."""
-        rows = self._c.execute(
-            sa.select(deliveries.c.id, deliveries.c.attempts, deliveries.c.created_at)
-            .where(deliveries.c.subscription == subscription)
-            .where(deliveries.c.status == DeliveryStatus.PENDING.value)
-            .where(deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+        """Lease up to ``limit`` due deliveries of ``subscription``, oldest due first: one
+        ``UPDATE ... RETURNING`` (its rows locked, skipping those another claim holds),
+        then the events of those not in ``known``."""
+        result = self._c.execute(
+            _CLAIM,
+            {"b_subscription": subscription, "now": now, "limit": limit, "until": lease_until},
+        )
+        rows = sorted(result, key=lambda r: (r.created_at, r.id))  # (RETURNING: any order)
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        self._c.execute(
-            deliveries.update().where(deliveries.c.id.in_(ids)).values(next_attempt_at=lease_until)
-        )
-        by_delivery = self.events_of(ids)
+        known = known or {}
+        by_delivery = self.events_of([r.id for r in rows if r.id not in known])
         return [
             ClaimedDelivery(
                 id=r.id,
                 subscription=subscription,
                 attempts=r.attempts,
                 created_at=ensure_utc(r.created_at),
-                events=tuple(event for _, event in by_delivery.get(r.id, [])),
+                events=known[r.id]
+                if r.id in known
+                else tuple(event for _, event in by_delivery.get(r.id, [])),
             )
             for r in rows
         ]

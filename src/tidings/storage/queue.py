@@ -113,6 +113,38 @@ class SqlJobQueue:
                 [job_row(k, p, r, now, key) for k, p, r, key in rows],
             )
 
+    def enqueue_claimed(
+        self,
+        rows: list[tuple[str, dict[str, Any], datetime, str]],
+        *,
+        now: datetime,
+        lease: timedelta,
+        worker: str,
+    ) -> list[Job]:
+        """``enqueue_unique``, the new jobs leased to ``worker`` (their first attempt), so no
+        other worker takes them meanwhile; returns the jobs inserted. No signal: the
+        enqueuer does them itself, and a lease that runs out is found by ``next_due``."""
+        if not rows:
+            return []
+        until = now + lease
+        result = self._c.execute(
+            dialects.insert_ignore(self._c, jobs).returning(
+                jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.run_at
+            ),
+            [
+                {
+                    **job_row(k, p, r, now, key),
+                    "attempts": 1,
+                    "locked_by": worker,
+                    "locked_until": until,
+                }
+                for k, p, r, key in rows
+            ],
+        )
+        inserted = [Job(r.id, r.kind, dict(r.payload), 1, ensure_utc(r.run_at)) for r in result]
+        inserted.sort(key=lambda j: (j.run_at, j.id))
+        return inserted
+
     def enqueue_many(
         self, rows: list[tuple[str, dict[str, Any], datetime]], *, now: datetime
     ) -> None:
@@ -217,30 +249,30 @@ class SqlJobQueue:
 
 
 class SqlRateWindows:
-    """Fixed one-minute windows per key, counting the messages sent in each."""
+    """Fixed one-minute windows per key, counting the messages asked for in each: the
+    first ``limit`` of them are granted, the rest wait for a later window."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
     def take(self, key: str, limit: int, window_start: datetime, count: int) -> int:
         """Take up to ``count`` slots from the window starting at ``window_start``; return how
-        many were granted (the rest must wait for a later window)."""
-        dialects.lock_key(self._c, f"rate:{key}")
-        used = self._c.execute(
-            sa.select(rate_windows.c.used).where(
-                rate_windows.c.key == key, rate_windows.c.window_start == window_start
-            )
-        ).scalar()
-        granted = max(0, min(limit - (used or 0), count))
-        if granted:
-            stmt = dialects.upsert(
-                self._c,
-                rate_windows,
-                ["key", "window_start"],
-                {"used": rate_windows.c.used + granted},
-            )
-            self._c.execute(stmt.values(key=key, window_start=window_start, used=granted))
-        return granted
+        many were granted (the rest must wait for a later window).
+
+        One statement: an upsert adds ``count`` to what was asked for before (the row
+        locked until the transaction ends, so concurrent takers queue up) and returns the
+        sum, from which the grant follows: ``limit`` minus what was asked for before,
+        between 0 and ``count``."""
+        stmt = dialects.upsert(
+            self._c,
+            rate_windows,
+            ["key", "window_start"],
+            {"used": rate_windows.c.used + sa.literal_column("excluded.used")},
+        ).returning(rate_windows.c.used)
+        asked: int = self._c.execute(
+            stmt.values(key=key, window_start=window_start, used=count)
+        ).scalar_one()
+        return max(0, min(limit - (asked - count), count))
 
     def prune(self, before: datetime) -> None:
         self._c.execute(rate_windows.delete().where(rate_windows.c.window_start < before))

@@ -1,0 +1,133 @@
+"""How a send job's work is split into transactions (issue 18's latency follow-up): the
+checks run in the claim's transaction, the carrier's answer is recorded in the one that
+settles the job, and the simulated carrier delivers what is due at once without a claim.
+Each split keeps the guarantees: a failing check counts the attempt, a crash between the
+claim and the send keeps the job, a failed record retries it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import FakeClock
+from tests.services.conftest import Driver
+from tidings.carriers.simulator import DELIVER_JOB, SimulatedCarrier
+from tidings.container import Application
+from tidings.domain.messages import SEND_JOB, MessageStatus, OutboundSms
+from tidings.ports import DeliveryTx, Job
+from tidings.services.sms import Recipient, SendRequest
+from tidings.storage.schema import jobs, rate_windows
+
+pytestmark = pytest.mark.anyio
+SENDER = "+18005550100"
+
+
+def _send(driver: Driver, recipient: str = "+15555550111") -> str:
+    request = SendRequest(sender=SENDER, recipients=[Recipient(recipient)], message="Hi")
+    message_id = driver.app.services.sms.send(request)[0].message_id
+    assert message_id is not None
+    return message_id
+
+
+def _rows(app: Application, table: sa.Table, kind: str | None = None) -> list[Any]:
+    query = sa.select(table)
+    if kind is not None:
+        query = query.where(table.c.kind == kind)
+    with app.database.engine.connect() as c:
+        return list(c.execute(query))
+
+
+def _status(driver: Driver, message_id: str) -> MessageStatus:
+    return driver.app.services.queries.message(message_id).status
+
+
+async def test_a_failing_check_counts_the_attempt_and_undoes_its_writes(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message_id = _send(driver)
+    delivery = driver.app.services.delivery
+    screen = delivery.prepare
+
+    def failing(tx: DeliveryTx, claimed: list[Job], now: datetime) -> Any:
+        screen(tx, claimed, now)  # takes the message's room in the sender's window
+        raise RuntimeError("the checks failed")
+
+    monkeypatch.setattr(delivery, "prepare", failing)
+    await driver.app.carrier.start(driver.app.sink)
+    assert await driver.worker.step() == 1
+    [job] = _rows(driver.app, jobs, SEND_JOB)
+    assert job.attempts == 1  # the claim committed
+    assert job.locked_until is None and "the checks failed" in job.last_error
+    assert job.run_at.replace(tzinfo=None) > driver.clock.now().replace(tzinfo=None)  # backoff
+    assert _rows(driver.app, rate_windows) == []  # the savepoint undid the window's room
+    assert _status(driver, message_id) is MessageStatus.QUEUED
+
+    monkeypatch.undo()
+    assert await driver.settle(advance=5.0) >= 1
+    assert _status(driver, message_id) is MessageStatus.SENT
+    assert _rows(driver.app, jobs, SEND_JOB) == []
+    assert [r.used for r in _rows(driver.app, rate_windows)] == [1]  # taken once, this time
+
+
+async def test_a_crash_between_the_claim_and_the_send_keeps_the_job(
+    driver: Driver, application: Application, clock: FakeClock
+) -> None:
+    message_id = _send(driver)
+    crashed = application.worker()
+    lease = timedelta(seconds=application.settings.worker.lease_seconds)
+    now = clock.now()
+    claimed = application.services.store.write(lambda tx: crashed._claim(tx, now, lease))
+    assert claimed.sends is not None and len(claimed.sends.ready) == 1
+    # ... and the process dies here, before the carrier has the message.
+    assert await driver.settle() == 0  # still leased: no other worker takes it
+    assert _status(driver, message_id) is MessageStatus.QUEUED
+    await driver.settle(advance=lease.total_seconds() + 1)
+    assert _status(driver, message_id) is MessageStatus.SENT
+    await driver.settle(advance=1.0)  # the simulated network's delay
+    assert _rows(application, jobs) == []  # sent and delivered once, every job done
+    inbox = application.services.simulator.messages("+15555550111")
+    assert [m.body for m in inbox] == ["Hi"]
+
+
+async def test_a_failed_record_retries_the_job_instead_of_acking_it(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message_id = _send(driver)
+    delivery = driver.app.services.delivery
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("cannot record")
+
+    monkeypatch.setattr(delivery, "_record", broken)
+    await driver.app.carrier.start(driver.app.sink)
+    await driver.worker.step()
+    [job] = _rows(driver.app, jobs, SEND_JOB)
+    assert job.attempts == 1 and "cannot record" in job.last_error
+    assert job.run_at.replace(tzinfo=None) > driver.clock.now().replace(tzinfo=None)
+    assert _status(driver, message_id) is not MessageStatus.SENT
+
+
+async def test_a_delivery_due_at_once_goes_without_a_claim_and_outlives_its_carrier(
+    application: Application, clock: FakeClock
+) -> None:
+    store = application.services.store
+    sms = [OutboundSms(f"m-{i}", SENDER, f"+1555555011{i}", "Hi", 1, None) for i in range(2)]
+    first = SimulatedCarrier(store, clock, default_delay=0.0)
+    await first.start(application.sink)
+    await first.submit(sms[:1])
+    [held] = _rows(application, jobs, DELIVER_JOB)
+    assert held.attempts == 1 and held.locked_by is not None  # stored claimed
+    assert await first.run_due() == 1
+    assert _rows(application, jobs, DELIVER_JOB) == []
+
+    await first.submit(sms[1:])  # ... and this carrier dies before delivering it
+    other = SimulatedCarrier(store, clock, default_delay=0.0)
+    await other.start(application.sink)
+    assert await other.run_due() == 0  # its lease holds it
+    clock.advance(31.0)
+    assert await other.run_due() == 1
+    inboxes = [application.services.simulator.messages(m.recipient) for m in sms]
+    assert [[m.body for m in inbox] for inbox in inboxes] == [["Hi"], ["Hi"]]
