@@ -156,6 +156,12 @@ def main() -> None:
         help="offer this many messages/s (open loop) instead of as fast as accepted",
     )
     parser.add_argument(
+        "--smsc",
+        choices=["smpp34", "node"],
+        default="smpp34",
+        help="the SMSC: smpp34's Python server (default) or node-smpp's (tests/smsc/node)",
+    )
+    parser.add_argument(
         "--api-processes",
         type=int,
         default=None,
@@ -163,7 +169,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-smpp-"))
-    smsc = SmscProcess.smpp34("--quiet").start()
+    if args.smsc == "node":
+        smsc = SmscProcess.node("--quiet", "--password", "bench").start()
+    else:
+        smsc = SmscProcess.smpp34("--quiet").start()
     options = {
         "host": "127.0.0.1",
         "port": smsc.port,
@@ -206,7 +215,7 @@ def main() -> None:
         smsc.stop()
     offered = f"offered at {args.rate:,.0f}/s" if args.rate else "as fast as accepted"
     print(
-        f"SMPP end to end, SQLite, window {args.window}, {args.binds} bind(s), "
+        f"SMPP end to end, SQLite, {args.smsc}'s SMSC, window {args.window}, {args.binds} bind(s), "
         f"{args.clients} HTTP clients x {PER_REQUEST} recipients a request, {offered}"
     )
     print(

@@ -1,11 +1,13 @@
 // A node-smpp SMSC for the SMPP connector tests: the second, independent implementation.
-//   node smsc.js --port P [--password PW] [--tls-key FILE --tls-cert FILE]
+//   node smsc.js --port P [--password PW] [--tls-key FILE --tls-cert FILE] [--quiet]
 // Binds with another password are refused with ESME_RINVPASWD. Every submit_sm is
 // accepted with a decimal id and answered with a DELIVRD receipt (text and TLVs).
 // With --tls-key and --tls-cert it listens over TLS (node-smpp's SecureServer).
 // One JSON line per event on stdout, as tests/smsc/smpp34_smsc.py writes them; JSON
 // commands on stdin: {"cmd": "mo", "from": "+1555...", "to": "+1800...", "text": "..."}
-// sends an MO deliver_sm on the last bound session (deliver_sm_resp reported as an event).
+// sends an MO deliver_sm on the last bound session (deliver_sm_resp reported as an event);
+// {"cmd": "count"} answers with the submit_sm count (a benchmark runs with --quiet: no
+// event per submit).
 const fs = require('fs');
 const readline = require('readline');
 const smpp = require('smpp');
@@ -17,6 +19,7 @@ const arg = (name, dflt) => {
 };
 const port = parseInt(arg('--port'), 10);
 const password = arg('--password', 'secret');
+const quiet = args.includes('--quiet');
 const emit = (event, fields) => process.stdout.write(JSON.stringify({ event, ...fields }) + '\n');
 let count = 0;
 let receiver = null;
@@ -53,12 +56,14 @@ const server = smpp.createServer(serverOptions, (session) => {
   session.on('submit_sm', (pdu) => {
     count += 1;
     const id = String(5000000 + count);
-    const sm = pdu.short_message;
-    const raw = Buffer.isBuffer(sm) ? sm : Buffer.from((sm && sm.message) || '', 'utf8');
-    emit('submit', {
-      dest: pdu.destination_addr, source: pdu.source_addr, esm_class: pdu.esm_class,
-      data_coding: pdu.data_coding, short_message: raw.toString('hex'),
-    });
+    if (!quiet) {
+      const sm = pdu.short_message;
+      const raw = Buffer.isBuffer(sm) ? sm : Buffer.from((sm && sm.message) || '', 'utf8');
+      emit('submit', {
+        dest: pdu.destination_addr, source: pdu.source_addr, esm_class: pdu.esm_class,
+        data_coding: pdu.data_coding, short_message: raw.toString('hex'),
+      });
+    }
     session.send(pdu.response({ message_id: id }));
     session.deliver_sm({
       source_addr: pdu.destination_addr,
@@ -75,6 +80,10 @@ server.listen(port, '127.0.0.1', () => emit('listening', { port }));
 
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const cmd = JSON.parse(line);
+  if (cmd.cmd === 'count') {
+    emit('count', { submits: count, accepted: count });
+    return;
+  }
   if (cmd.cmd !== 'mo' || receiver === null) {
     emit('mo_error', { error: receiver === null ? 'no session bound' : 'unknown command' });
     return;
