@@ -96,3 +96,29 @@ async def test_scripted_handset_answers(driver: Driver) -> None:
     assert received[0]["data"]["From"] == "15555550199"
     with pytest.raises(InvalidInput):
         simulator.create("+15555550199", [{"match": "(", "reply": "x"}])
+
+
+async def test_reports_and_replies_commit_in_the_simulators_own_transaction(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's sink is transactional: the simulator records a report (and a handset's
+    reply) in the transaction that fills the handset and acks its job, never through the
+    sink's own transactions."""
+
+    async def refused(*_: object) -> None:
+        raise AssertionError("handed to the sink outside the simulator's transaction")
+
+    monkeypatch.setattr(driver.app.sink, "delivery_reports", refused)
+    monkeypatch.setattr(driver.app.sink, "inbound", refused)
+    driver.app.services.simulator.create("+15550002123", [{"match": "hello", "reply": "OK"}])
+    message_id = _send(driver, "+15550002123")
+    await driver.settle()
+    await driver.settle(advance=31.0)
+    assert driver.app.services.queries.message(message_id).status is MessageStatus.DELIVERED
+    (report,) = driver.events(SMS_DELIVERY_REPORT_RECEIVED)
+    assert report["data"]["MessageId"] == message_id
+    assert [e["data"]["Message"] for e in driver.events(SMS_RECEIVED)] == ["OK"]
+    assert [m.body for m in driver.app.services.simulator.messages("+15550002123")] == [
+        "hello",
+        "OK",
+    ]

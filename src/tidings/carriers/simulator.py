@@ -25,7 +25,15 @@ import anyio
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
 from tidings.domain.simulator import Decision, HandsetMessage, Outcome, decide, script_reply
 from tidings.errors import CarrierError
-from tidings.ports import CarrierSink, Clock, Job, SimulatedCarrierTx, Store, SubmitResult
+from tidings.ports import (
+    CarrierSink,
+    Clock,
+    Job,
+    SimulatedCarrierTx,
+    Store,
+    SubmitResult,
+    TransactionalSink,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +161,17 @@ class SimulatedCarrier:
             for p in (job.payload for job in jobs)
             if Outcome(p["outcome"]) is not Outcome.NO_REPORT
         ]
-        await sink.delivery_reports(reports)
+        # A sink that takes reports in our transaction records them with the handsets' inboxes
+        # and the jobs' acks: one commit (else the reports commit first, on their own).
+        in_tx = sink if isinstance(sink, TransactionalSink) else None
+        if in_tx is None:
+            await sink.delivery_reports(reports)
 
         delivered = [j.payload for j in jobs if Outcome(j.payload["outcome"]) in _DELIVERED]
 
         def write(tx: SimulatedCarrierTx) -> None:
+            if in_tx is not None and reports:
+                in_tx.apply_reports(tx, reports)
             handsets = {p["to"] for p in delivered}
             tx.handsets.ensure_many(handsets, done_at)
             tx.handsets.record_many(
@@ -184,9 +198,14 @@ class SimulatedCarrier:
     async def _reply(self, sink: CarrierSink, job: Job) -> None:
         p = job.payload
         now = self._clock.now()
-        await sink.inbound(CarrierInbound(p["from"], p["to"], p["body"], now))
+        message = CarrierInbound(p["from"], p["to"], p["body"], now)
+        in_tx = sink if isinstance(sink, TransactionalSink) else None
+        if in_tx is None:
+            await sink.inbound(message)
 
         def write(tx: SimulatedCarrierTx) -> None:
+            if in_tx is not None:
+                in_tx.receive_in(tx, message)
             tx.handsets.record(p["from"], "sent", p["to"], p["body"], None, now)
             tx.jobs.ack([job.id])
 

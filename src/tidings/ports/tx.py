@@ -161,5 +161,6 @@ class WorkerTx(
     so it holds the delivery's slice."""
 
 
-class SimulatedCarrierTx(WithJobs, WithHandsets, WithCarrierRules, Protocol):
-    """``carriers/simulator.py``: the simulated carrier's own work."""
+class SimulatedCarrierTx(DeliveryTx, WithHandsets, WithCarrierRules, Protocol):
+    """``carriers/simulator.py``: the simulated carrier's own work, and the reports it hands
+    a ``TransactionalSink`` in the same transaction."""
