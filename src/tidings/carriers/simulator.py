@@ -33,6 +33,7 @@ from tidings.ports import (
     Store,
     SubmitResult,
     TransactionalSink,
+    transactional,
 )
 
 log = logging.getLogger(__name__)
@@ -64,15 +65,18 @@ class SimulatedCarrier:
         self._batch_size = batch_size
         self._rng = rng or random.Random()
         self._sink: CarrierSink | None = None
+        #: The sink when it records reports and replies in our transactions (the server's).
+        self._in_tx: TransactionalSink | None = None
         self._worker_id = f"sim-{uuid.uuid4().hex[:8]}"
         #: Deliveries stored already claimed by ``submit``, for the next ``run_due``.
         self._held: list[Job] = []
 
     async def start(self, sink: CarrierSink) -> None:
         self._sink = sink
+        self._in_tx = transactional(sink)
 
     async def aclose(self) -> None:
-        self._sink = None
+        self._sink = self._in_tx = None
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
         now = self._clock.now()
@@ -163,7 +167,7 @@ class SimulatedCarrier:
         ]
         # A sink that takes reports in our transaction records them with the handsets' inboxes
         # and the jobs' acks: one commit (else the reports commit first, on their own).
-        in_tx = sink if isinstance(sink, TransactionalSink) else None
+        in_tx = self._in_tx
         if in_tx is None:
             await sink.delivery_reports(reports)
 
@@ -199,7 +203,7 @@ class SimulatedCarrier:
         p = job.payload
         now = self._clock.now()
         message = CarrierInbound(p["from"], p["to"], p["body"], now)
-        in_tx = sink if isinstance(sink, TransactionalSink) else None
+        in_tx = self._in_tx
         if in_tx is None:
             await sink.inbound(message)
 

@@ -55,7 +55,7 @@ from tidings.ports.registry import (
     WithRoutes,
 )
 from tidings.ports.reservations import ReservationRepo, WithReservations
-from tidings.ports.sink import TransactionalSink
+from tidings.ports.sink import TransactionalSink, transactional
 from tidings.ports.smpp import PartEvent, SmppHistoryRepo, SmppRepo, WithSmpp, WithSmppHistory
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
@@ -172,4 +172,5 @@ __all__ = [
     "WithSmppHistory",
     "WithSubscriptions",
     "WorkerTx",
+    "transactional",
 ]

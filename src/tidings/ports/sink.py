@@ -26,3 +26,9 @@ class TransactionalSink(CarrierSink, Protocol):
         """Record an inbound message in ``tx`` (``inbound``'s work, in the caller's
         transaction: an SMSC's ``deliver_sm`` is answered once it is committed)."""
         ...
+
+
+def transactional(sink: CarrierSink | None) -> TransactionalSink | None:
+    """``sink`` when it takes work inside the caller's transaction (checked once, when a
+    carrier is given its sink: a protocol ``isinstance`` is not free)."""
+    return sink if isinstance(sink, TransactionalSink) else None

@@ -27,7 +27,7 @@ import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
@@ -35,19 +35,14 @@ import anyio
 from tidings.domain.deliveries import ClaimedDelivery, DeliveryResult, DeliveryStatus
 from tidings.domain.events import Event
 from tidings.domain.routing import route
-from tidings.domain.subscriptions import DeliverySchema, EventSubscription
-from tidings.domain.webhook_headers import notification_headers
+from tidings.domain.subscriptions import EventSubscription
 from tidings.domain.webhooks import (
     PROBATION_AFTER_FAILURES,
     RESPONSE_TIMEOUT_SECONDS,
-    Outcome,
-    judge,
-    parse_retry_after,
-    render,
-    retry_wait,
 )
 from tidings.ports import DispatchTx, WebhookSender
 from tidings.services.context import ServiceContext
+from tidings.services.webhook_attempt import attempt
 from tidings.wakeups import (
     DELIVERIES,
     EVENTS,
@@ -61,7 +56,6 @@ from tidings.wakeups import (
 
 log = logging.getLogger(__name__)
 Claimed = tuple[EventSubscription, ClaimedDelivery]
-EXCERPT_BYTES = 1024
 BUSY_SECONDS = 0.25
 
 
@@ -145,13 +139,14 @@ class WebhookDispatcher:
         upto = tx.deliveries.last_unrouted_seq()
         if upto is None:
             return 0, None
-        if not any(s.active(now) for s in tx.subscriptions.all()):
+        subs = tx.subscriptions.all()
+        active = [s for s in subs if s.active(now)]
+        if not active:
             return tx.deliveries.mark_routed_upto(upto), None
         rows = tx.deliveries.unrouted(self._settings.route_batch)
         if not rows:
             return 0, None
-        subs = tx.subscriptions.all()
-        new = route([s for s in subs if s.active(now)], rows, now)
+        new = route(active, rows, now)
         tx.deliveries.add(new)
         tx.deliveries.mark_routed([seq for seq, _ in rows])
         if not new:
@@ -216,61 +211,8 @@ class WebhookDispatcher:
 
     async def send(self, sub: EventSubscription, delivery: ClaimedDelivery) -> DeliveryResult:
         """One attempt (or the TTL expiry found instead of it)."""
-        config = sub.config
-        now = self._ctx.clock.now()
-        attempt = delivery.attempts + 1
-        final = DeliveryStatus.DEAD_LETTERED if config.dead_letter else DeliveryStatus.DROPPED
-        expires = delivery.created_at + timedelta(minutes=config.event_ttl_minutes)
-        if now >= expires or not delivery.events:
-            return DeliveryResult(
-                delivery.id,
-                sub.name,
-                final,
-                attempted=False,
-                attempt=attempt,
-                at=now,
-                next_attempt_at=None,
-                outcome=Outcome.TIME_TO_LIVE_EXCEEDED.value,
-                dead_letter_reason="TimeToLiveExceeded",
-            )
-        cloud = config.schema is DeliverySchema.CLOUD_EVENTS
-        payload = render(delivery.events, cloud=cloud, batched=config.max_events_per_batch > 1)
-        headers = notification_headers(sub, delivery, payload, now, cloud=cloud)
-        result = await self._sender.request(
-            "POST",
-            config.endpoint_url,
-            headers=headers,
-            body=payload.body,
-            timeout=self._settings.timeout,
-        )
-        verdict = judge(result.status, result.error)
-        excerpt = result.body[:EXCERPT_BYTES].decode("utf-8", "replace") if result.body else None
-        attempted = DeliveryResult(
-            delivery.id,
-            sub.name,
-            DeliveryStatus.DELIVERED,
-            attempted=True,
-            attempt=attempt,
-            at=now,
-            next_attempt_at=None,
-            outcome=verdict.outcome.value,
-            status_code=result.status,
-            duration_ms=round(result.duration_ms, 3),
-            error=result.error_message,
-            response_excerpt=excerpt,
-            probation_seconds=verdict.probation,
-        )
-        if verdict.outcome is Outcome.DELIVERED:
-            return attempted
-        if not verdict.retry or attempt >= config.max_delivery_attempts:
-            reason = verdict.dead_letter_reason or "MaxDeliveryAttemptsExceeded"
-            return replace(attempted, status=final, dead_letter_reason=reason)
-        retry_after = parse_retry_after(result.headers.get("retry-after"))
-        wait = retry_wait(attempt, verdict, retry_after, self._rand())
-        return replace(
-            attempted,
-            status=DeliveryStatus.PENDING,
-            next_attempt_at=now + timedelta(seconds=wait),
+        return await attempt(
+            self._sender, sub, delivery, self._ctx.clock.now(), self._settings.timeout, self._rand
         )
 
     def record(self, results: list[DeliveryResult]) -> None:

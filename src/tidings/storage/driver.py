@@ -9,6 +9,7 @@ already encoded (``json_text``). Errors are raised as SQLAlchemy would have rais
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,22 @@ def _sqlite_datetime(value: datetime) -> str:
         return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
     utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
     return utc.isoformat(" ", "microseconds")
+
+
+def _speller() -> Callable[[Any], Any]:
+    """A value as SQLite's ``DateTime`` columns take it: a datetime spelled as text (each
+    distinct one once), anything else as it is."""
+    spelled: dict[datetime, str] = {}
+
+    def spell(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        text = spelled.get(value)
+        if text is None:
+            text = spelled[value] = _sqlite_datetime(value)
+        return text
+
+    return spell
 
 
 def fast_insert(
@@ -57,7 +74,7 @@ def fast_insert(
                 statement, None, exc, connection.dialect.loaded_dbapi.Error
             ) from exc
         return
-    spelled: dict[datetime, str] = {}  # a fan-out's rows share their timestamps
+    spell = _speller()  # a fan-out's rows share their timestamps
     # Only timestamp columns can hold datetimes (their values are converted; others as given).
     stamps = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.DateTime)]
 
@@ -66,12 +83,7 @@ def fast_insert(
             return row
         values = list(row)
         for i in stamps:
-            v = values[i]
-            if v is not None:
-                text = spelled.get(v)
-                if text is None:
-                    text = spelled[v] = _sqlite_datetime(v)
-                values[i] = text
+            values[i] = spell(values[i])
         return values
 
     # One multi-row ``INSERT`` per chunk rather than ``executemany``: the sqlite3 module
@@ -104,8 +116,8 @@ def fetch_all(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[An
     try:
         if is_sqlite(connection):
             values = [params[name] for name in compiled.positiontup or ()]
-            spelled = [_sqlite_datetime(v) if isinstance(v, datetime) else v for v in values]
-            cursor.execute(compiled.string, spelled)
+            spell = _speller()
+            cursor.execute(compiled.string, [spell(v) for v in values])
         else:
             cursor.execute(compiled.string, params)
         return [tuple(row) for row in cursor.fetchall()]
@@ -145,16 +157,7 @@ def executemany(
     assert driver is not None
     if is_sqlite(connection):
         assert order is not None
-        spelled: dict[datetime, str] = {}  # the rows of a batch share their timestamps
-
-        def plain(value: Any) -> Any:
-            if not isinstance(value, datetime):
-                return value
-            text = spelled.get(value)
-            if text is None:
-                text = spelled[value] = _sqlite_datetime(value)
-            return text
-
+        plain = _speller()  # the rows of a batch share their timestamps
         params: list[Any] = [
             [plain(row[name] if name in row else defaults[name]) for name in order] for row in rows
         ]

@@ -19,34 +19,39 @@ from tidings.carriers.smpp import ledger
 from tidings.carriers.smpp.completion import outbox
 from tidings.carriers.smpp.mo import inbox
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt
-from tidings.ports import CarrierSink, Store, TransactionalSink, Tx
+from tidings.ports import CarrierSink, Store, TransactionalSink, Tx, transactional
 from tidings.ports.smpp import PendingInbound, PendingReport
 
 
 class SinkRelay:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self.sink: CarrierSink | None = None
+        self._sink: CarrierSink | None = None
+        self._in_tx: TransactionalSink | None = None
         self._delivered: list[str] = []
+
+    @property
+    def sink(self) -> CarrierSink | None:
+        return self._sink
+
+    @sink.setter
+    def sink(self, sink: CarrierSink | None) -> None:
+        self._sink, self._in_tx = sink, transactional(sink)
 
     def deliver(self, tx: Tx, reports: list[PendingReport]) -> list[PendingReport]:
         """Hand ``tx``'s reports on (a ``completion.Deliver``): to the sink inside ``tx``
         when it can take them so, else to the outbox (returned, for ``flush``)."""
-        sink = self.sink
-        if isinstance(sink, TransactionalSink):
-            sink.apply_reports(tx, [_report(r) for r in reports])
+        if self._in_tx is not None:
+            self._in_tx.apply_reports(tx, [_report(r) for r in reports])
             return []
         return outbox(tx, reports)
 
     def keep(self, tx: Tx, items: list[PendingInbound]) -> list[PendingInbound]:
         """Hand ``tx``'s whole MO messages on (an ``mo.Keep``): to the sink inside ``tx``
         when it can take them so, else to the outbox (returned, for ``flush``)."""
-        sink = self.sink
-        if isinstance(sink, TransactionalSink):
+        if self._in_tx is not None:
             for i in items:
-                sink.receive_in(
-                    tx, CarrierInbound(i.sender, i.recipient, i.body, i.received_at, i.segments)
-                )
+                self._in_tx.receive_in(tx, _inbound(i))
             return []
         return inbox(tx, items)
 
@@ -66,11 +71,7 @@ class SinkRelay:
             self._delivered.extend(r.message_id for r in reports)
         items = [i for i in inbound if isinstance(i, PendingInbound)]
         for item in items:
-            await sink.inbound(
-                CarrierInbound(
-                    item.sender, item.recipient, item.body, item.received_at, item.segments
-                )
-            )
+            await sink.inbound(_inbound(item))
         if items:
             done = [i.id for i in items]
 
@@ -90,3 +91,7 @@ def _report(r: PendingReport) -> CarrierReport:
         tuple(DeliveryAttempt(at, ok, bad) for at, ok, bad in r.attempts),
         details=r.details,
     )
+
+
+def _inbound(i: PendingInbound) -> CarrierInbound:
+    return CarrierInbound(i.sender, i.recipient, i.body, i.received_at, i.segments)

@@ -72,8 +72,9 @@ class StreamSession:
     def send(self, pdu: SubmitPdu, timeout: float) -> asyncio.Future[SubmitResponse]:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[SubmitResponse] = loop.create_future()
-        if self._closed is not None or self._writer.is_closing():
-            answer.set_exception(SessionClosed(self._closed or "the connection is closing"))
+        gone = self._gone()
+        if gone is not None:
+            answer.set_exception(SessionClosed(gone))
             return answer
         sequence = self._next_sequence()
         data = smpp34.SubmitSm(
@@ -121,7 +122,7 @@ class StreamSession:
         return self._closed
 
     async def acknowledge(self, pdus: Sequence[InboundPdu], status: int = 0) -> None:
-        if self._closed is not None or self._writer.is_closing():
+        if self._gone() is not None:
             return  # not answered: the SMSC delivers them again on a new session
         self._send(b"".join(p.deliver_sm_resp(pdu.sequence, status) for pdu in pdus))
 
@@ -154,13 +155,20 @@ class StreamSession:
     async def _call(self, sequence: int, data: bytes) -> tuple[int, bytes]:
         """Send a request and wait for its response: (command_status, body). The caller
         bounds the wait; ``SessionClosed`` when the session ends first."""
-        if self._closed is not None or self._writer.is_closing():
-            raise SessionClosed(self._closed or "the connection is closing")
+        gone = self._gone()
+        if gone is not None:
+            raise SessionClosed(gone)
         future = self._ask(sequence, data)
         try:
             return await future
         finally:
             self._pending.pop(sequence, None)
+
+    def _gone(self) -> str | None:
+        """Why nothing more can be sent (the session ended, the connection is closing)."""
+        if self._closed is None and not self._writer.is_closing():
+            return None
+        return self._closed or "the connection is closing"
 
     def _ask(self, sequence: int, data: bytes) -> asyncio.Future[tuple[int, bytes]]:
         """Send a request; the future gets its response (command_status, body)."""
