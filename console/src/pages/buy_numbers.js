@@ -103,7 +103,7 @@ export function BuyNumbers({ onBought }) {
         >
         <label
           >Offering
-          <select name="offering">
+          <select name="offering" key=${country} disabled=${offers.loading}>
             ${(offers.data || []).map(
               (o) =>
                 html`<option value=${`${o.phoneNumberType}|${o.assignmentType}`}>
@@ -114,7 +114,7 @@ export function BuyNumbers({ onBought }) {
         >
         <label>Prefixes <input name="prefix" placeholder="1425, 1206" /></label>
       </div>
-      <div class="row end"><button type="submit" disabled=${busy || !offers.data?.length}>Browse</button></div>
+      <div class="row end"><button type="submit" disabled=${busy || offers.loading || !offers.data?.length}>Browse</button></div>
     </form>
     ${found && !found.length && html`<${Empty}>No numbers available; try other prefixes.<//>`}
     ${found?.length > 0 &&

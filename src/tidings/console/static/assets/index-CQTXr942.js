@@ -427,7 +427,7 @@ var nr=Object.defineProperty;var ir=(e,t,s)=>t in e?nr(e,t,{enumerable:!0,config
         >
         <label
           >Offering
-          <select name="offering">
+          <select name="offering" key=${s} disabled=${i.loading}>
             ${(i.data||[]).map(v=>b`<option value=${`${v.phoneNumberType}|${v.assignmentType}`}>
                   ${v.phoneNumberType}, ${v.assignmentType}, ${Io(v.cost)}
                 </option>`)}
@@ -435,7 +435,7 @@ var nr=Object.defineProperty;var ir=(e,t,s)=>t in e?nr(e,t,{enumerable:!0,config
         >
         <label>Prefixes <input name="prefix" placeholder="1425, 1206" /></label>
       </div>
-      <div class="row end"><button type="submit" disabled=${u||!i.data?.length}>Browse</button></div>
+      <div class="row end"><button type="submit" disabled=${u||i.loading||!i.data?.length}>Browse</button></div>
     </form>
     ${o&&!o.length&&b`<${K}>No numbers available; try other prefixes.<//>`}
     ${o?.length>0&&b`<div class="table-wrap"><table class="stack" aria-label="Available numbers">
