@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from tidings.domain.carriers import CarrierConfig, Route, RouteSpec
 from tidings.domain.messages import OutboundSms
 from tidings.errors import CarrierError
-from tidings.ports import CarrierSink, SubmitResult
+from tidings.ports import CarrierSink, Staged, SubmitResult
 
 T = TypeVar("T")
 
@@ -23,6 +23,7 @@ class _State:
     turns: dict[int, int] = field(default_factory=dict)
     revision: int = 0
     next_id: int = 1
+    queued: list[str] = field(default_factory=list)
 
 
 class FakeCarrierRepo:
@@ -95,6 +96,7 @@ class _Tx:
     def __init__(self, state: _State) -> None:
         self.carriers = FakeCarrierRepo(state)
         self.routes = FakeRouteRepo(state)
+        self.queued = state.queued  # what staging carriers queued (``FakeStagingCarrier``)
 
 
 class FakeRegistryStore:
@@ -113,6 +115,9 @@ class FakeRegistryStore:
         result = fn(_Tx(scratch))
         self.state = scratch
         return result
+
+    async def write_async(self, fn: Callable[[Any], T]) -> T:
+        return self.write(fn)
 
     def put_carrier(self, config: CarrierConfig) -> None:
         current = self.state.carriers.get(config.name)
@@ -171,6 +176,31 @@ class FakeCarrier:
         self.closed = True
 
 
+class FakeStagingCarrier(FakeCarrier):
+    """A ``StagingCarrier``: its messages are queued (``tx.queued``) by the writes it
+    stages, and ``woken`` counts the calls once they committed."""
+
+    def __init__(self, config: CarrierConfig) -> None:
+        super().__init__(config)
+        self.woken = 0
+
+    async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
+        answers = await FakeCarrier.submit(self, messages)
+        accepted = [
+            m.message_id
+            for m, a in zip(messages, answers, strict=True)
+            if isinstance(a, SubmitResult)
+        ]
+
+        def wake() -> None:
+            self.woken += 1
+
+        return Staged(answers, [lambda tx: tx.queued.extend(accepted)], [wake])
+
+    async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
+        raise AssertionError("a staging carrier is staged by the router")
+
+
 class FakeFactory:
     """Builds ``FakeCarrier``s and remembers every one it built."""
 
@@ -180,7 +210,7 @@ class FakeFactory:
     def __call__(self, config: CarrierConfig) -> FakeCarrier:
         if config.options.get("broken"):
             raise ValueError("cannot build")
-        carrier = FakeCarrier(config)
+        carrier = FakeStagingCarrier(config) if config.kind == "staged" else FakeCarrier(config)
         self.built.append(carrier)
         return carrier
 

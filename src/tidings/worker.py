@@ -4,7 +4,8 @@ Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come b
 them to their handler by kind, then acks, reschedules or buries them. Two transactions per
 step on the send path: the claim screens the send jobs (``DeliveryService.prepare``, in a
 savepoint: a check that fails leaves the claim and its counted attempt), and the settling
-transaction records what the carrier said (``Settlement.write``) with the acks. Many workers may run
+transaction records what the carrier said (``Settlement.write``: the carrier's queueing too, when it
+stages) with the acks, and then tells the carrier (wakes its sender). Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
 work (the simulator's deliveries and replies) runs in the same loop.
 
@@ -171,7 +172,9 @@ class Worker:
                 log.exception("handler for %s failed", kind)
                 outcomes.extend(self._failed(batch, repr(exc)))
         if outcomes or sends.outcomes:
-            await anyio.to_thread.run_sync(lambda: self._settle_round(sends, outcomes))
+            recorded = await anyio.to_thread.run_sync(lambda: self._settle_round(sends, outcomes))
+            if recorded and sends.committed is not None:
+                sends.committed()
         done = claimed.count + await self._carrier.run_due()
         await self._housekeeping(now)
         return done
@@ -200,9 +203,10 @@ class Worker:
                 _settle(tx, self._failed(sends, repr(exc)))
         return claimed
 
-    def _settle_round(self, sends: Settlement, outcomes: list[JobOutcome]) -> None:
-        """Record what the carrier said and settle every job, in one transaction. If that
-        fails, the send jobs are retried (with backoff) and the others settled as they are."""
+    def _settle_round(self, sends: Settlement, outcomes: list[JobOutcome]) -> bool:
+        """Record what the carrier said and settle every job, in one transaction; return
+        whether it committed. If that fails, the send jobs are retried (with backoff) and the
+        others settled as they are."""
 
         def settle(tx: WorkerTx) -> None:
             if sends.write is not None:
@@ -217,6 +221,8 @@ class Worker:
             log.exception("recording sent messages failed; their jobs will be retried")
             failed = self._failed([o.job for o in sends.outcomes], repr(exc))
             self._store.write(lambda tx: _settle(tx, failed + outcomes))
+            return False
+        return True
 
     async def _housekeeping(self, now: datetime) -> None:
         """Once a minute: drop throughput windows that can no longer matter, searches a day

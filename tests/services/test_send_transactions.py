@@ -108,6 +108,16 @@ async def test_a_failed_record_retries_the_job_instead_of_acking_it(
     assert job.attempts == 1 and "cannot record" in job.last_error
     assert job.run_at.replace(tzinfo=None) > driver.clock.now().replace(tzinfo=None)
     assert _status(driver, message_id) is not MessageStatus.SENT
+    # The carrier queued it in the transaction that failed (``StagingCarrier``): not at all.
+    assert _rows(driver.app, jobs, DELIVER_JOB) == []
+
+    monkeypatch.undo()
+    await driver.settle(advance=5.0)  # retried: sent ...
+    await driver.settle(advance=1.0)  # ... and delivered once, after the network's delay
+    assert _status(driver, message_id) is MessageStatus.DELIVERED
+    inbox = driver.app.services.simulator.messages("+15555550111")
+    assert [m.body for m in inbox] == ["Hi"]
+    assert _rows(driver.app, jobs) == []
 
 
 async def test_a_delivery_due_at_once_goes_without_a_claim_and_outlives_its_carrier(

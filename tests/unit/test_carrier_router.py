@@ -54,13 +54,13 @@ class Rig:
         self.factory = FakeFactory()
         self.clock = Clock()
         for name in carriers:
-            self.store.put_carrier(_config(name))
+            self.store.put_carrier(_config(name, "staged" if name.startswith("staged") else "fake"))
         self.router = self.new_router()
 
     def new_router(self) -> CarrierRouter:
         return CarrierRouter(
             self.store,  # type: ignore[arg-type]
-            {"fake": self.factory},
+            {"fake": self.factory, "staged": self.factory},
             refresh_seconds=2.0,
             monotonic=self.clock,
         )
@@ -255,3 +255,45 @@ async def test_round_robin_turns_are_one_write_per_batch() -> None:
     await rig.send(*(_sms(i) for i in range(20)))
     assert rig.store.writes == writes + 1
     assert rig.carrier("a").submitted == [f"m{i}" for i in range(0, 20, 2)]
+
+
+async def test_a_staging_carrier_queues_in_the_callers_transaction() -> None:
+    """``stage`` hands back the staging carriers' writes (and wake-ups) for the caller's
+    transaction, while a carrier that cannot stage has committed its own ``submit``; a
+    transaction that rolls back queues nothing, and ``submit`` commits the writes itself."""
+    rig = Rig("plain", "staged")
+    rig.route("plain")
+    rig.route("staged", prefix="+39")
+    await rig.router.start(Sink())
+    staged = await rig.router.stage([_sms(1, "+393471234567"), _sms(2)])
+    assert _went(staged.answers) == ["staged", "plain"]
+    assert rig.carrier("plain").submitted == ["m2"]  # committed on its own
+    assert rig.store.state.queued == [] and rig.carrier("staged").woken == 0
+
+    def rolled_back(tx: Any) -> None:
+        staged.write(tx)
+        raise RuntimeError("the settling transaction failed")
+
+    with pytest.raises(RuntimeError):
+        rig.store.write(rolled_back)
+    assert rig.store.state.queued == []  # nothing queued, nobody woken
+    rig.store.write(staged.write)
+    staged.done()
+    assert rig.store.state.queued == ["m1"] and rig.carrier("staged").woken == 1
+
+    answers = await rig.send(_sms(3, "+393471234567"))
+    assert _went(answers) == ["staged"]
+    assert rig.store.state.queued == ["m1", "m3"] and rig.carrier("staged").woken == 2
+
+
+async def test_a_staging_carrier_that_refuses_hands_over_to_the_next() -> None:
+    """Failover works the same when the first carrier of a group stages: a message it
+    refuses retryably is queued by no write of its own and goes to the next carrier."""
+    rig = Rig("staged", "backup")
+    rig.route("staged", "backup")
+    await rig.router.start(Sink())
+    rig.carrier("staged").refuse.add("+14255550100")
+    staged = await rig.router.stage([_sms(1), _sms(2, "+14255550101")])
+    assert _went(staged.answers) == ["backup", "staged"]
+    rig.store.write(staged.write)
+    assert rig.store.state.queued == ["m2"]

@@ -12,6 +12,9 @@ worker through the database), skipping carriers that are not built or whose opti
 ``available()`` says no. A carrier that refuses a message retryably (or fails outright)
 hands it to the next carrier of the group in the same call. A message no carrier can take
 gets ``CarrierUnavailable``: the delivery service keeps it queued until its deadline.
+
+``stage`` does the same and hands back the writes of the carriers that stage (``Staged``),
+for the worker's settling transaction; ``submit`` commits them on their own.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ from typing import Any
 
 import anyio
 
+from tidings.carriers.staging import submit_staged
 from tidings.domain.carriers import CarrierConfig, Route, RouteTable, candidates, unusable
 from tidings.domain.carriers import Strategy as RouteStrategy
 from tidings.domain.messages import OutboundSms
 from tidings.domain.numbers import NumberType
 from tidings.errors import CarrierError, CarrierUnavailable
-from tidings.ports import Carrier, CarrierSink, Store, SubmitResult
+from tidings.ports import Carrier, CarrierSink, Staged, StagingCarrier, Store, SubmitResult, staging
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ Answer = SubmitResult | CarrierError
 class _Built:
     config: CarrierConfig
     carrier: Carrier
+    staging: StagingCarrier | None = None  # the carrier, if it stages
 
 
 @dataclass
@@ -148,7 +153,7 @@ class CarrierRouter:
                 self._failed[name] = config.version
                 continue
             self._failed.pop(name, None)
-            self._built[name] = _Built(config, carrier)
+            self._built[name] = _Built(config, carrier, staging(carrier))
             log.info("carrier %s (%s) version %d ready", name, config.kind, config.version)
 
     async def _close(self, name: str) -> None:
@@ -180,7 +185,13 @@ class CarrierRouter:
     # -- sending ---------------------------------------------------------------------------
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[Answer]:
+        return await submit_staged(self._store, await self.stage(messages))
+
+    async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
+        """Route the messages; the carriers that stage add their writes (and what to call
+        once they commit) to the result, the others commit their own (``submit``)."""
         await self._maybe_refresh()
+        staged = Staged([])
         table = self._registry.table
         routes = [table.pick(m.recipient, m.sender, _number_type(m.sender_type)) for m in messages]
         orders = await self._orders(routes)
@@ -202,7 +213,7 @@ class CarrierRouter:
                     answers[i] = last[i]
                 else:
                     answers[i] = _unusable(route)
-            results = await self._submit_groups(groups, messages)
+            results = await self._submit_groups(groups, messages, staged)
             pending = []
             for name, indexes in groups.items():
                 for i, answer in zip(indexes, results[name], strict=True):
@@ -214,7 +225,8 @@ class CarrierRouter:
                             answers[i] = answer
                     else:
                         answers[i] = SubmitResult(answer.carrier_message_id, carrier=name)
-        return [a if a is not None else _unusable(None) for a in answers]
+        staged.answers = [a if a is not None else _unusable(None) for a in answers]
+        return staged
 
     async def _orders(self, routes: list[Route | None]) -> list[tuple[str, ...]]:
         """Each message's carriers in the order to try them."""
@@ -242,26 +254,32 @@ class CarrierRouter:
         return orders
 
     async def _submit_groups(
-        self, groups: dict[str, list[int]], messages: Sequence[OutboundSms]
+        self, groups: dict[str, list[int]], messages: Sequence[OutboundSms], staged: Staged
     ) -> dict[str, list[Answer]]:
         results: dict[str, list[Answer]] = {}
         if len(groups) == 1:  # the usual case: no task group to set up
             [(name, indexes)] = groups.items()
-            results[name] = await self._submit_to(name, [messages[i] for i in indexes])
+            results[name] = await self._submit_to(name, [messages[i] for i in indexes], staged)
             return results
 
         async def one(name: str, indexes: list[int]) -> None:
-            results[name] = await self._submit_to(name, [messages[i] for i in indexes])
+            results[name] = await self._submit_to(name, [messages[i] for i in indexes], staged)
 
         async with anyio.create_task_group() as tasks:
             for name, indexes in groups.items():
                 tasks.start_soon(one, name, indexes)
         return results
 
-    async def _submit_to(self, name: str, batch: list[OutboundSms]) -> list[Answer]:
-        carrier = self._built[name].carrier
+    async def _submit_to(self, name: str, batch: list[OutboundSms], staged: Staged) -> list[Answer]:
+        built = self._built[name]
         try:
-            answers = await carrier.submit(batch)
+            if built.staging is not None:
+                part = await built.staging.stage(batch)
+                staged.writes.extend(part.writes)
+                staged.committed.extend(part.committed)
+                answers = part.answers
+            else:
+                answers = await built.carrier.submit(batch)
         except Exception as exc:
             log.exception("carrier %s: submit failed", name)
             error = CarrierError(f"Carrier {name} failed: {exc!r}", retryable=True)

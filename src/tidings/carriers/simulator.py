@@ -1,12 +1,12 @@
 """The embedded simulated carrier network: virtual handsets behind a ``Carrier``.
 
-``submit`` decides each message's fate from the carrier rules (first match by recipient) and
-stores a ``sim.deliver`` job, keyed by message id so a re-submitted message is delivered
-once; a job due at once is stored claimed by this carrier (its lease), and the next
-``run_due`` delivers it without a claim transaction (if the process dies first, the lease
-runs out and any worker's carrier claims it). When the jobs come due (``run_due``, driven
-by the worker) the handsets' inboxes get
-the messages, the carrier reports the outcomes to its sink with realistic attempts, and a
+``submit`` (or ``stage``, in the worker's settling transaction) decides each message's fate
+from the carrier rules (first match by recipient) and stores a ``sim.deliver`` job, keyed by
+message id so a re-submitted message is delivered once; a job due at once is stored claimed
+by this carrier (its lease), and the next ``run_due`` delivers it without a claim
+transaction (if the process dies first, the lease runs out and any worker's carrier claims
+it). When the jobs come due (``run_due``, driven by the worker) the handsets' inboxes get the
+messages, the carrier reports the outcomes to its sink with realistic attempts, and a
 handset with a script schedules its answer as a ``sim.reply`` job, which later reaches the
 sink as an inbound message. All of it lives in the database: a restart loses nothing.
 """
@@ -22,14 +22,17 @@ from typing import Any
 
 import anyio
 
+from tidings.carriers.staging import submit_staged
 from tidings.domain.messages import CarrierInbound, CarrierReport, DeliveryAttempt, OutboundSms
 from tidings.domain.simulator import Decision, HandsetMessage, Outcome, decide, script_reply
 from tidings.errors import CarrierError
 from tidings.ports import (
     CarrierSink,
+    CarrierTx,
     Clock,
     Job,
     SimulatedCarrierTx,
+    Staged,
     Store,
     SubmitResult,
     TransactionalSink,
@@ -79,9 +82,16 @@ class SimulatedCarrier:
         self._sink = self._in_tx = None
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
-        now = self._clock.now()
+        return await submit_staged(self._store, await self.stage(messages))
 
-        def write(tx: SimulatedCarrierTx) -> list[Job]:
+    async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
+        """The messages' ``sim.deliver`` jobs, to store in the caller's transaction; the
+        ones due at once are stored claimed, and held for the next ``run_due`` once it
+        commits."""
+        now = self._clock.now()
+        stored: list[list[Job]] = [[]]  # the claimed jobs of the write's last run
+
+        def write(tx: CarrierTx) -> None:
             rules = tx.carrier_rules.all()
             due: list[tuple[str, dict[str, Any], datetime, str]] = []
             later: list[tuple[str, dict[str, Any], datetime, str]] = []
@@ -96,11 +106,15 @@ class SimulatedCarrier:
                     )
                 )
             tx.jobs.enqueue_unique(later, now=now)
-            return tx.jobs.enqueue_claimed(due, now=now, lease=self._lease, worker=self._worker_id)
+            stored[0] = tx.jobs.enqueue_claimed(
+                due, now=now, lease=self._lease, worker=self._worker_id
+            )
 
-        held = await anyio.to_thread.run_sync(lambda: self._store.write(write))
-        self._held.extend(held)
-        return [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages]
+        return Staged(
+            [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages],
+            [write],
+            [lambda: self._held.extend(stored[0])],
+        )
 
     async def run_due(self) -> int:
         """Deliver what is due and send scripted replies; return the number of jobs done.

@@ -57,9 +57,11 @@ from tidings.ports.registry import (
 from tidings.ports.reservations import ReservationRepo, WithReservations
 from tidings.ports.sink import TransactionalSink, transactional
 from tidings.ports.smpp import PartEvent, SmppHistoryRepo, SmppRepo, WithSmpp, WithSmppHistory
+from tidings.ports.staging import Staged, StagingCarrier, staging
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
     AnalyticsTx,
+    CarrierTx,
     ChatTx,
     DeliveryTx,
     DemoTx,
@@ -98,6 +100,7 @@ __all__ = [
     "CarrierRepo",
     "CarrierRuleRepo",
     "CarrierSink",
+    "CarrierTx",
     "ChatRepo",
     "ChatTx",
     "Clock",
@@ -138,6 +141,8 @@ __all__ = [
     "SmppHistoryRepo",
     "SmppRepo",
     "SmsTx",
+    "Staged",
+    "StagingCarrier",
     "Store",
     "SubmitResult",
     "SubscriptionRepo",
@@ -172,5 +177,6 @@ __all__ = [
     "WithSmppHistory",
     "WithSubscriptions",
     "WorkerTx",
+    "staging",
     "transactional",
 ]

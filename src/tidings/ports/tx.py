@@ -89,8 +89,14 @@ class InboundTx(
     """``inbound``: a handset's message, its keywords and auto-replies."""
 
 
-class DeliveryTx(InboundTx, WithRateWindows, Protocol):
-    """``delivery``: submitting to the carrier, its reports, and what it receives."""
+class CarrierTx(WithJobs, WithCarrierRules, WithSmpp, Protocol):
+    """``ports/staging.py``: what a carrier queues in its caller's transaction (the
+    simulator's delivery jobs, SMPP's parts to submit)."""
+
+
+class DeliveryTx(InboundTx, WithRateWindows, CarrierTx, Protocol):
+    """``delivery``: submitting to the carrier (its queueing in the settling transaction),
+    its reports, and what it receives."""
 
 
 class NumbersTx(
@@ -148,8 +154,6 @@ class AnalyticsTx(WithAnalytics, WithNumbers, WithJobs, WithDeliveries, Protocol
 class WorkerTx(
     DeliveryTx,
     WithSavepoints,
-    WithJobs,
-    WithRateWindows,
     WithSearches,
     WithOperations,
     WithReservations,

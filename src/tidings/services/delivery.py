@@ -6,10 +6,16 @@ A batch of ``sms.send`` jobs goes through the worker in two transactions::
                                    sender still ours and able to send?   no -> failed 4001
                                    recipient opted out?                   yes -> failed 4007
                                    room in this minute's window?          no -> deferred
-    send: carrier.submit(batch)    receipts, or refusals (retryable -> retried later;
+    send: carrier.stage(batch)     receipts, or refusals (retryable -> retried later;
                                    no usable route -> retried until the unroutable deadline)
-    record + settle (one)          sent / failed, conversation counters; the jobs acked
-                                   or retried
+    record + settle (one)          the carrier's queueing (its staged writes), sent /
+                                   failed, conversation counters; the jobs acked or
+                                   retried; once committed, the carrier is told (woken)
+
+A carrier that cannot stage (``StagingCarrier``) commits its own queueing in ``submit``,
+before the settling transaction. Staged, a message is queued for the carrier exactly when it
+is recorded sent: a settling transaction that fails queues nothing, and the retried job
+hands the messages over again.
 
 ``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
 A report is applied once: the first final outcome wins and later ones change nothing, so a
@@ -47,7 +53,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.numbers import PurchasedNumber
 from tidings.errors import CarrierError, CarrierUnavailable
-from tidings.ports import Carrier, DeliveryTx, Job
+from tidings.ports import Carrier, DeliveryTx, Job, Staged, staging
 from tidings.services.context import ServiceContext
 from tidings.services.inbound import InboundService
 
@@ -75,6 +81,9 @@ class Settlement:
 
     outcomes: list[JobOutcome]
     write: Callable[[DeliveryTx], None] | None = None
+    #: To call on the event loop once that transaction has committed (the carrier's
+    #: ``Staged.done``: wake its sender).
+    committed: Callable[[], None] | None = None
 
 
 @dataclass
@@ -101,6 +110,8 @@ class DeliveryService:
     ) -> None:
         self._ctx = ctx
         self._carrier = carrier
+        #: The carrier, if it queues what it takes in the transaction that records it sent.
+        self._staging = staging(carrier)
         self._max_attempts = max_attempts
         #: How long a message with no usable route waits (``CarrierUnavailable``), counted
         #: from when it was due, and the longest pause between its tries.
@@ -140,12 +151,16 @@ class DeliveryService:
         if not prepared.ready:
             return Settlement([JobOutcome(job) for job in prepared.active])
         now, types = prepared.now, prepared.sender_types
-        answers = await self._carrier.submit(
-            [
-                OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments, types.get(m.sender))
-                for _, m in prepared.ready
-            ]
+        batch = [
+            OutboundSms(m.id, m.sender, m.recipient, m.body, m.segments, types.get(m.sender))
+            for _, m in prepared.ready
+        ]
+        staged = (
+            await self._staging.stage(batch)
+            if self._staging is not None
+            else Staged(await self._carrier.submit(batch))
         )
+        answers = staged.answers
         sent: list[tuple[Message, str, str]] = []
         failed: list[tuple[Message, int]] = []
         retries: dict[int, list[str]] = defaultdict(list)
@@ -185,7 +200,12 @@ class DeliveryService:
                     payload=send_job_payload(again) if narrowed else None,
                 )
             )
-        return Settlement(outcomes, lambda tx: self._record(tx, sent, failed, at))
+
+        def write(tx: DeliveryTx) -> None:
+            staged.write(tx)
+            self._record(tx, sent, failed, at)
+
+        return Settlement(outcomes, write, staged.done if staged.committed else None)
 
     def _may_wait(self, message: Message, now: datetime) -> bool:
         due = message.scheduled_at or message.created_at

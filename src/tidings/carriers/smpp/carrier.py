@@ -1,7 +1,8 @@
 """``SmppCarrier``: the ``Carrier`` over SMPP 3.4 binds (``bind.py``) and the database.
 
 ``submit`` only stores each message's parts in ``smpp_segments`` (durable before it
-returns); the bind runners holding this carrier's leases drain them. Reports and inbound
+returns; ``stage`` hands the worker that write for its settling transaction instead); the bind
+runners holding this carrier's leases drain them. Reports and inbound
 messages go through outbox tables to the sink; ``run_due`` hands over what a crash left
 there, retries early receipts and reassembles MO parts whose last part landed on another node.
 """
@@ -22,10 +23,11 @@ from tidings.carriers.smpp.bind import BindRunner
 from tidings.carriers.smpp.metrics import SmppMetrics
 from tidings.carriers.smpp.relay import SinkRelay
 from tidings.carriers.smpp.session import Connector
+from tidings.carriers.staging import submit_staged
 from tidings.domain.messages import OutboundSms
 from tidings.domain.smpp import BindStatus, SmppOptions, bind_plan
 from tidings.errors import CarrierError
-from tidings.ports import CarrierSink, Clock, Store, SubmitResult, Tx
+from tidings.ports import CarrierSink, Clock, Staged, Store, SubmitResult, Tx
 from tidings.ports.smpp import PendingInbound
 
 log = logging.getLogger(__name__)
@@ -84,11 +86,18 @@ class SmppCarrier:
     # -- Carrier ---------------------------------------------------------------------------
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
+        return await submit_staged(self._store, await self.stage(messages))
+
+    async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
+        """The messages' parts, to store in the caller's transaction; the binds are woken
+        once it commits."""
         now = self._clock.now()
         rows = ledger.new_segments(self.name, self.options, messages, now, self._rng)
-        await self._store.write_async(lambda tx: tx.smpp.add_segments(rows))
-        self._wake.set()
-        return [SubmitResult(f"{self.name}:{m.message_id}") for m in messages]
+        return Staged(
+            [SubmitResult(f"{self.name}:{m.message_id}") for m in messages],
+            [lambda tx: tx.smpp.add_segments(rows)],
+            [self._wake.set],
+        )
 
     async def start(self, sink: CarrierSink) -> None:
         if self._runners:

@@ -1,0 +1,47 @@
+"""A ``Carrier`` that queues what it is handed inside its caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from tidings.domain.messages import OutboundSms
+from tidings.errors import CarrierError
+from tidings.ports.carriers import Carrier, SubmitResult
+from tidings.ports.tx import CarrierTx
+
+
+@dataclass
+class Staged:
+    """A carrier's answers for a batch, with what makes them true: ``writes`` to run in the
+    caller's transaction (the messages queued for sending), and ``committed`` to call, on the
+    event loop, once that transaction has committed (wake the sender). If the transaction
+    rolls back, nothing was queued and the answers do not hold: the caller retries."""
+
+    answers: list[SubmitResult | CarrierError]
+    writes: list[Callable[[CarrierTx], object]] = field(default_factory=list)
+    committed: list[Callable[[], None]] = field(default_factory=list)
+
+    def write(self, tx: CarrierTx) -> None:
+        for write in self.writes:
+            write(tx)
+
+    def done(self) -> None:
+        for call in self.committed:
+            call()
+
+
+@runtime_checkable
+class StagingCarrier(Carrier, Protocol):
+    """``stage`` is ``submit`` without the commit: it decides each message's answer and
+    returns the writes that queue the accepted ones, for the caller's transaction (the
+    worker's, that marks the messages sent and acks their jobs: one commit for both, and a
+    message is queued exactly when it is marked sent)."""
+
+    async def stage(self, messages: Sequence[OutboundSms]) -> Staged: ...
+
+
+def staging(carrier: Carrier) -> StagingCarrier | None:
+    """``carrier`` when it can stage (checked once: a protocol ``isinstance`` is not free)."""
+    return carrier if isinstance(carrier, StagingCarrier) else None
