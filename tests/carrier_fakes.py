@@ -195,7 +195,10 @@ class FakeStagingCarrier(FakeCarrier):
         def wake() -> None:
             self.woken += 1
 
-        return Staged(answers, [lambda tx: tx.queued.extend(accepted)], [wake])
+        def queue(tx: Any) -> None:  # the fake store's transaction, not a CarrierTx
+            tx.queued.extend(accepted)
+
+        return Staged(answers, [queue], [wake])
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
         raise AssertionError("a staging carrier is staged by the router")
