@@ -2,8 +2,9 @@
 of them awaiting their ``submit_sm_resp`` (as the token bucket and the throttle allow), and
 commit their outcomes in batches.
 
-    claim (≤ 2 windows) ─> submit_sm ×window ─> outcomes queue ─> writer: one transaction
-                                                                 a batch, reports to the sink
+    claim (what the window sends  ─> submit_sm ×window ─> outcomes queue ─> writer: one
+      in LOOKAHEAD_SECONDS)                                          transaction a batch,
+                                                                     reports to the sink
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ from tidings.ports.smpp import Segment
 log = logging.getLogger(__name__)
 #: How long an idle sender waits for a wake-up before it looks at the queue again.
 IDLE_SECONDS = 0.25
+#: A claim takes what the window can send in this long at its measured pace (at least two
+#: windows, at most ``MAX_CLAIM`` parts): a small window that answers fast would otherwise
+#: need a claim transaction every few milliseconds, and a slow bind holds few parts.
+LOOKAHEAD_SECONDS = 0.1
+MAX_CLAIM = 500
+#: The weight of the newest submit_sm_resp in the response time's moving average.
+RTT_WEIGHT = 0.1
 
 
 class Sender:
@@ -63,10 +71,19 @@ class Sender:
         self._health = health
         self._throttle = Throttle()
         self._bucket = TokenBucket(options.throughput, now=time.monotonic())
+        self._rtt: float | None = None  # seconds, moving average; None until an answer
+
+    def _claim_size(self) -> int:
+        """How many parts the next claim asks for (before the token bucket's say)."""
+        window = self.options.window
+        if not self._rtt:
+            return window * 2
+        ahead = int(window * LOOKAHEAD_SECONDS / self._rtt)
+        return max(window * 2, min(ahead, MAX_CLAIM))
 
     async def claim_and_submit(self, live: Live) -> None:
-        """Claim due parts (up to two windows' worth, as the token bucket allows) and keep
-        up to ``window`` of them awaiting their submit_sm_resp. The next batch is claimed
+        """Claim due parts (``_claim_size``, as the token bucket allows) and keep up to
+        ``window`` of them awaiting their submit_sm_resp. The next batch is claimed
         while this one goes out, so the window does not run dry waiting for a transaction."""
         prefetch: asyncio.Task[list[Segment]] | None = None
         try:
@@ -85,7 +102,7 @@ class Sender:
 
     async def _next_batch(self) -> list[Segment]:
         while True:
-            granted, wait = self._bucket.take(time.monotonic(), self.options.window * 2)
+            granted, wait = self._bucket.take(time.monotonic(), self._claim_size())
             if granted:
                 break
             await asyncio.sleep(wait)
@@ -175,7 +192,9 @@ class Sender:
         live.queue(Poison(Restart(error)))
 
     def _outcome(self, segment: Segment, resp: SubmitResponse, started: float) -> ledger.Outcome:
-        self._metrics.response(time.monotonic() - started, resp.status)
+        took = time.monotonic() - started
+        self._metrics.response(took, resp.status)
+        self._rtt = took if self._rtt is None else self._rtt + RTT_WEIGHT * (took - self._rtt)
         verdict = classify_submit_status(resp.status)
         delay = 1.0
         if verdict is SubmitVerdict.THROTTLED:
