@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundBatch,
+    QueuedSms,
+    ReportTarget,
     send_job_ids,
 )
 from tidings.domain.simulator import CarrierRule, Outcome
@@ -243,6 +246,33 @@ def test_message_lifecycle(db: Database) -> None:
     assert stored.body == "hi ✓"
     page = db.read(lambda tx: tx.messages.page(status=MessageStatus.QUEUED))
     assert [m.id for m in page] == ["m4", "m2"]  # newest first, then by id
+
+
+def _queued(ids: list[str], lock: bool, tx: SqlTx) -> dict[str, QueuedSms]:
+    return tx.messages.queued(ids, lock=lock)
+
+
+def _targets(ids: list[str], lock: bool, tx: SqlTx) -> dict[str, ReportTarget]:
+    return tx.messages.report_targets(ids, lock=lock)
+
+
+def test_the_narrow_reads_hold_what_the_whole_message_holds(db: Database) -> None:
+    """``queued`` (the send path's read) and ``report_targets`` (the report path's) give
+    each field as ``get_many`` does; ``queued`` leaves out the messages no longer queued."""
+    db.write(lambda tx: tx.messages.add_many([_message("m1", "r1"), _message("m2")]))
+    assert db.write(lambda tx: tx.messages.mark_sent("m2", T0, "c2"))
+    whole = db.read(lambda tx: tx.messages.get_many(["m1", "m2"]))
+    for lock in (False, True):
+        ids = ["m1", "m2", "nope"]
+        queued = db.write(functools.partial(_queued, ids, lock))
+        assert list(queued) == ["m1"]
+        targets = db.write(functools.partial(_targets, ids, lock))
+        assert set(targets) == {"m1", "m2"}
+        narrows: list[QueuedSms | ReportTarget] = [*queued.values(), *targets.values()]
+        for narrow in narrows:
+            full = whole[narrow.id]
+            fields = {f.name: getattr(full, f.name) for f in dataclasses.fields(narrow)}
+            assert dataclasses.asdict(narrow) == fields
 
 
 def test_repeatability_id_is_unique(db: Database) -> None:

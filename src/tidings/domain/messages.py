@@ -224,6 +224,26 @@ class ReportTarget:
     enable_delivery_report: bool
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedSms:
+    """A queued message as sending it needs it (the worker's narrow read of the hot send
+    path; a ``Message`` has the same fields): screening, the carrier's batch, and a final
+    status with its delivery report if it fails."""
+
+    id: str
+    status: MessageStatus
+    sender: str
+    recipient: str
+    body: str
+    segments: int
+    tag: str | None
+    enable_delivery_report: bool
+    origin: MessageOrigin
+    partner: str | None
+    created_at: datetime
+    scheduled_at: datetime | None
+
+
 @dataclass(frozen=True)
 class FinalOutcome:
     """A message's final status, as recorded from a delivery report or a local failure."""

@@ -15,6 +15,7 @@ from tidings.domain.messages import (
     Message,
     MessageStatus,
     OutboundBatch,
+    QueuedSms,
     ReportTarget,
 )
 
@@ -40,6 +41,10 @@ class MessageRepo(Protocol):
         self, message_ids: list[str], *, lock: bool = False
     ) -> dict[str, ReportTarget]:
         """``get_many``'s narrow read: what finishing the messages needs."""
+        ...
+
+    def queued(self, message_ids: list[str], *, lock: bool = False) -> dict[str, QueuedSms]:
+        """``get_many``'s narrow read of the messages still queued: what sending needs."""
         ...
 
     def link_conversation(self, message_id: str, conversation_id: str) -> None: ...

@@ -47,6 +47,7 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundSms,
+    QueuedSms,
     ReportTarget,
     send_job_ids,
     send_job_payload,
@@ -60,7 +61,9 @@ from tidings.services.inbound import InboundService
 log = logging.getLogger(__name__)
 
 #: (message, delivered, code, when, attempts or None for a single failed attempt)
-_Failure = tuple[Message | ReportTarget, bool, int, datetime, tuple[DeliveryAttempt, ...] | None]
+_Failure = tuple[
+    Message | QueuedSms | ReportTarget, bool, int, datetime, tuple[DeliveryAttempt, ...] | None
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Prepared:
     """Claimed send jobs, screened: what goes to the carrier."""
 
     now: datetime  # when they were claimed
-    ready: list[tuple[Job, Message]] = field(default_factory=list)  # to hand the carrier
+    ready: list[tuple[Job, QueuedSms]] = field(default_factory=list)  # to hand the carrier
     active: list[Job] = field(default_factory=list)  # still claimed: their outcome is ours
     ids: dict[int, list[str]] = field(default_factory=dict)  # each active job's messages
     deferred: int = 0
@@ -161,8 +164,8 @@ class DeliveryService:
             else Staged(await self._carrier.submit(batch))
         )
         answers = staged.answers
-        sent: list[tuple[Message, str, str]] = []
-        failed: list[tuple[Message, int]] = []
+        sent: list[tuple[QueuedSms, str, str]] = []
+        failed: list[tuple[QueuedSms, int]] = []
         retries: dict[int, list[str]] = defaultdict(list)
         errors: dict[int, str] = {}
         waiting: set[int] = set()  # jobs with messages that wait for a usable route
@@ -207,7 +210,7 @@ class DeliveryService:
 
         return Settlement(outcomes, write, staged.done if staged.committed else None)
 
-    def _may_wait(self, message: Message, now: datetime) -> bool:
+    def _may_wait(self, message: QueuedSms, now: datetime) -> bool:
         due = message.scheduled_at or message.created_at
         return now < due + self._unroutable_deadline
 
@@ -216,7 +219,7 @@ class DeliveryService:
         tx: DeliveryTx,
         sender: str,
         number: PurchasedNumber | None,
-        sendable: list[tuple[Job, Message]],
+        sendable: list[tuple[Job, QueuedSms]],
         now: datetime,
     ) -> int:
         """How many of ``sendable`` this minute's window of the sender has room for."""
@@ -229,8 +232,8 @@ class DeliveryService:
     def _record(
         self,
         tx: DeliveryTx,
-        sent: list[tuple[Message, str, str]],
-        failed: list[tuple[Message, int]],
+        sent: list[tuple[QueuedSms, str, str]],
+        failed: list[tuple[QueuedSms, int]],
         at: datetime,
     ) -> None:
         tx.messages.mark_sent_many([(m.id, cid, carrier) for m, cid, carrier in sent], at)
@@ -306,15 +309,15 @@ class DeliveryService:
 
 def _queued_by_sender(
     tx: DeliveryTx, jobs: list[Job], ids: dict[int, list[str]]
-) -> dict[str, list[tuple[Job, Message]]]:
+) -> dict[str, list[tuple[Job, QueuedSms]]]:
     """The jobs' messages still queued (locked), by sender; the others were handled by an
     earlier attempt."""
-    messages = tx.messages.get_many([i for job in jobs for i in ids[job.id]], lock=True)
-    by_sender: dict[str, list[tuple[Job, Message]]] = defaultdict(list)
+    messages = tx.messages.queued([i for job in jobs for i in ids[job.id]], lock=True)
+    by_sender: dict[str, list[tuple[Job, QueuedSms]]] = defaultdict(list)
     for job in jobs:
         for message_id in ids[job.id]:
             message = messages.get(message_id)
-            if message is not None and message.status is MessageStatus.QUEUED:
+            if message is not None:
                 by_sender[message.sender].append((job, message))
     return by_sender
 
@@ -322,10 +325,10 @@ def _queued_by_sender(
 def _screen(
     tx: DeliveryTx,
     sender: str,
-    items: list[tuple[Job, Message]],
+    items: list[tuple[Job, QueuedSms]],
     now: datetime,
     failures: list[_Failure],
-) -> tuple[PurchasedNumber | None, list[tuple[Job, Message]]]:
+) -> tuple[PurchasedNumber | None, list[tuple[Job, QueuedSms]]]:
     """The sender's number and its messages that may go; the others join ``failures``: the
     sender is no longer ours or cannot send (4001), or the recipient opted out (4007)."""
     number = tx.numbers.get(sender)
@@ -333,7 +336,7 @@ def _screen(
         failures.extend((m, False, DeliveryCode.INVALID_FROM, now, None) for _, m in items)
         return None, []
     blocked = tx.optouts.opted_out(sender, [m.recipient for _, m in items])
-    sendable: list[tuple[Job, Message]] = []
+    sendable: list[tuple[Job, QueuedSms]] = []
     for job, message in items:
         if message.partner != number.partner:
             # The number changed hands (released, or now leased through another

@@ -15,6 +15,7 @@ from tidings.domain.messages import (
     MessageOrigin,
     MessageStatus,
     OutboundBatch,
+    QueuedSms,
     ReportTarget,
 )
 from tidings.domain.timefmt import ensure_utc
@@ -108,6 +109,18 @@ _TARGETS = sa.select(*_TARGET_COLUMNS).where(
     messages.c.id.in_(sa.bindparam("b_ids", expanding=True))
 )
 _TARGETS_LOCKED = _TARGETS.order_by(messages.c.id).with_for_update()
+_QUEUED = sa.select(
+    *_TARGET_COLUMNS,
+    messages.c.body,
+    messages.c.origin,
+    messages.c.partner,
+    messages.c.created_at,
+    messages.c.scheduled_at,
+).where(
+    messages.c.id.in_(sa.bindparam("b_ids", expanding=True)),
+    messages.c.status == MessageStatus.QUEUED.value,
+)
+_QUEUED_LOCKED = _QUEUED.order_by(messages.c.id).with_for_update()
 
 
 class SqlMessageRepo:
@@ -139,6 +152,27 @@ class SqlMessageRepo:
             for r in self._c.execute(query, {"b_ids": message_ids[start : start + 500]}):
                 found[r[0]] = ReportTarget(
                     r[0], MessageStatus(r[1]), r[2], r[3], r[4], r[5], bool(r[6])
+                )
+        return found
+
+    def queued(self, message_ids: list[str], *, lock: bool = False) -> dict[str, QueuedSms]:
+        found: dict[str, QueuedSms] = {}
+        query = _QUEUED_LOCKED if lock else _QUEUED
+        for start in range(0, len(message_ids), 500):
+            for r in self._c.execute(query, {"b_ids": message_ids[start : start + 500]}):
+                found[r[0]] = QueuedSms(
+                    r[0],
+                    MessageStatus.QUEUED,
+                    r[2],
+                    r[3],
+                    r[7],
+                    r[4],
+                    r[5],
+                    bool(r[6]),
+                    MessageOrigin(r[8]),
+                    r[9],
+                    ensure_utc(r[10]),
+                    _opt(r[11]),
                 )
         return found
 
