@@ -89,7 +89,7 @@ def serve(
             for sock in sockets.values():
                 sock.close()
             # Requests first when both want a core (``processes.py``).
-            processes.lower_priority(processes.WORKER_NICENESS)
+            processes.lower_priority(settings.worker.niceness)
     if worker and not servers:  # a process that only works: its writes are long batches
         app.database.write_in_background()
     # The event loop shares the GIL with the group-commit and worker threads; a short switch

@@ -14,9 +14,10 @@ The parent restarts a child that dies and stops them all when it stops; a child 
 is gone (even killed with ``kill -9``) stops by itself (``watch_parent``).
 
 Under ``serve`` the parent runs the worker and the children answer requests; the parent
-then runs at a lower CPU priority (``WORKER_NICENESS``, ``lower_priority``): when both want
-a core, a request goes first and the worker, whose rounds take whatever has gathered, takes
-it up a moment later in a bigger batch. An idle machine gives it every cycle it asks for.
+then runs at a lower CPU priority (``TIDINGS_WORKER_NICENESS``, 15 by default;
+``lower_priority``): when both want a core, a request goes first and the worker, whose
+rounds take whatever has gathered, takes it up a moment later in a bigger batch. An idle
+machine gives it every cycle it asks for.
 The children are started (and restarted) by a thread that keeps the normal priority.
 """
 
@@ -37,8 +38,6 @@ from tidings.settings import Settings
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0
-#: How much lower (``nice``) ``serve``'s worker process runs than its API processes.
-WORKER_NICENESS = 10
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -41,6 +41,10 @@ class WorkerSettings:
     batch_size: int = 200
     lease_seconds: float = 30.0
     max_attempts: int = 8
+    #: Under ``tidings serve`` with several API processes, how much lower (``nice``, 0-19)
+    #: the worker's process runs than the API's (``processes.py``): requests first, the
+    #: worker a moment later in bigger batches. An idle machine gives it every cycle.
+    niceness: int = 15
 
 
 #: The data directory when none is named: relative to where a command runs.
@@ -180,6 +184,13 @@ def _processes(value: str) -> int:
     return count
 
 
+def _niceness(value: str) -> int:
+    niceness = int(value)
+    if not 0 <= niceness <= 19:
+        raise ValueError("must be between 0 and 19")
+    return niceness
+
+
 def _optional(value: str) -> str | None:
     return value or None
 
@@ -251,6 +262,7 @@ _WORKER_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TIDINGS_WORKER_BATCH_SIZE": ("batch_size", int),
     "TIDINGS_WORKER_LEASE_SECONDS": ("lease_seconds", float),
     "TIDINGS_WORKER_MAX_ATTEMPTS": ("max_attempts", int),
+    "TIDINGS_WORKER_NICENESS": ("niceness", _niceness),
 }
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = (*_ENV, *_WORKER_ENV)

@@ -21,7 +21,7 @@ from azure.communication.sms import SmsClient
 
 from tests.server import ServerProcess
 from tidings.client import HmacAuth, TidingsClient
-from tidings.processes import WORKER_NICENESS
+from tidings.settings import WorkerSettings
 
 SENDER = "+18005550100"
 SEND = "/sms?api-version=2021-03-07"
@@ -191,7 +191,7 @@ def test_a_dead_child_is_replaced_and_children_stop_with_the_parent(
     children = _children(parent)
     # The worker (the parent) yields to the API processes; the replacement child, started
     # by the parent, answers at the normal priority like the first ones.
-    assert _nice(parent) == WORKER_NICENESS
+    assert _nice(parent) == WorkerSettings().niceness  # TIDINGS_WORKER_NICENESS's default
     assert [_nice(child) for child in children] == [0, 0, 0]
     multi.stop()
     _wait_for(lambda: not any(_alive(pid) for pid in children), timeout=20)

@@ -71,6 +71,13 @@ def test_environment_round_trips_for_child_processes(tmp_path: Path) -> None:
     assert again.access_key is None and again.public_url is None
 
 
+@pytest.mark.parametrize("niceness", ["-1", "20", "low"])
+def test_worker_niceness_is_bounded(niceness: str) -> None:
+    with pytest.raises(InvalidInput, match="TIDINGS_WORKER_NICENESS"):
+        load_settings({"TIDINGS_WORKER_NICENESS": niceness})
+    assert load_settings({"TIDINGS_WORKER_NICENESS": "0"}).worker.niceness == 0
+
+
 @pytest.mark.parametrize("count", ["0", "65", "two"])
 def test_api_processes_are_bounded(count: str) -> None:
     with pytest.raises(InvalidInput, match="TIDINGS_API_PROCESSES"):
