@@ -28,8 +28,10 @@ from tidings.domain.messages import (
     send_job_ids,
 )
 from tidings.domain.simulator import CarrierRule, Outcome
+from tidings.domain.timefmt import ensure_utc
 from tidings.errors import Conflict
-from tidings.storage import driver, migrations
+from tidings.storage import driver, migrations, rollups
+from tidings.storage.analytics_schema import analytics_days
 from tidings.storage.database import Database, SqlTx
 from tidings.storage.schema import messages, metadata
 
@@ -379,6 +381,31 @@ def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
     columns, row = tuple(required), tuple(required.values())
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
         driver.fast_insert(connection, messages, columns, [row, row])
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_finishing_messages_marks_their_analytics_day_stale(db: Database, known: bool) -> None:
+    """A final state changes the day's counts: its rollup is recomputed, whether the caller
+    read the message's creation time (the report paths) or ``finish_many`` reads it."""
+    row = _message("d1")
+    message = row[0]
+    db.write(lambda tx: tx.messages.add_many([row]))
+    day = rollups.floor_day(message.created_at)
+    with db.engine.begin() as c:
+        c.execute(analytics_days.insert(), [{"day": day, "valid": True, "computed_at": T0}])
+        c.execute(  # another day, untouched
+            analytics_days.insert(),
+            [{"day": day + timedelta(days=1), "valid": True, "computed_at": T0}],
+        )
+    created = message.created_at if known else None
+    outcome = FinalOutcome("d1", MessageStatus.DELIVERED, 0, T0, (), created)
+    db.write(lambda tx: tx.messages.finish_many([outcome]))
+    with db.engine.connect() as c:
+        valid = dict(c.execute(sa.select(analytics_days.c.day, analytics_days.c.valid)).all())
+    assert {ensure_utc(d): v for d, v in valid.items()} == {
+        day: False,
+        day + timedelta(days=1): True,
+    }
 
 
 def test_driver_executemany_writes_what_sqlalchemy_writes(db: Database) -> None:

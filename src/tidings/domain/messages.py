@@ -222,6 +222,7 @@ class ReportTarget:
     segments: int
     tag: str | None
     enable_delivery_report: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +254,6 @@ class FinalOutcome:
     code: int
     at: datetime
     attempts: tuple[DeliveryAttempt, ...]
+    #: When the message was created, if the caller read it (the analytics day it counts
+    #: in: ``finish_many`` then need not read it again).
+    created_at: datetime | None = None

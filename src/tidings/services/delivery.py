@@ -272,7 +272,9 @@ class DeliveryService:
             seen.add(message.id)
             attempts = attempts or (DeliveryAttempt(at, 0, message.segments),)
             status = MessageStatus.DELIVERED if delivered else MessageStatus.FAILED
-            outcomes.append(FinalOutcome(message.id, status, code, at, attempts))
+            outcomes.append(
+                FinalOutcome(message.id, status, code, at, attempts, message.created_at)
+            )
             if message.enable_delivery_report:
                 events.append(
                     sms_delivery_report(

@@ -104,6 +104,7 @@ _TARGET_COLUMNS = (
     messages.c.segments,
     messages.c.tag,
     messages.c.enable_delivery_report,
+    messages.c.created_at,
 )
 _TARGETS = sa.select(*_TARGET_COLUMNS).where(
     messages.c.id.in_(sa.bindparam("b_ids", expanding=True))
@@ -114,7 +115,6 @@ _QUEUED = sa.select(
     messages.c.body,
     messages.c.origin,
     messages.c.partner,
-    messages.c.created_at,
     messages.c.scheduled_at,
 ).where(
     messages.c.id.in_(sa.bindparam("b_ids", expanding=True)),
@@ -151,7 +151,7 @@ class SqlMessageRepo:
         for start in range(0, len(message_ids), 500):
             for r in self._c.execute(query, {"b_ids": message_ids[start : start + 500]}):
                 found[r[0]] = ReportTarget(
-                    r[0], MessageStatus(r[1]), r[2], r[3], r[4], r[5], bool(r[6])
+                    r[0], MessageStatus(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), ensure_utc(r[7])
                 )
         return found
 
@@ -165,13 +165,13 @@ class SqlMessageRepo:
                     MessageStatus.QUEUED,
                     r[2],
                     r[3],
-                    r[7],
+                    r[8],
                     r[4],
                     r[5],
                     bool(r[6]),
-                    MessageOrigin(r[8]),
-                    r[9],
-                    ensure_utc(r[10]),
+                    MessageOrigin(r[9]),
+                    r[10],
+                    ensure_utc(r[7]),
                     _opt(r[11]),
                 )
         return found
@@ -219,7 +219,12 @@ class SqlMessageRepo:
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""
         if outcomes:
-            rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
+            created = [o.created_at for o in outcomes]
+            if all(created):  # read by the caller (``report_targets``, ``queued``)
+                known = [c for c in created if c is not None]
+                rollups.invalidate(self._c, min(known), max(known))
+            else:
+                rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
             driver.executemany(
                 self._c,
                 _FINISH,
