@@ -96,8 +96,13 @@ class Worker:
         self._alarm = alarm or SystemAlarm(clock)
         #: Whether ``run`` sleeps, waiting for work (tests and diagnostics).
         self.sleeping = False
-        #: When the next job is due, if the last round's claim (empty) read it.
+        #: When the next job is due, if the last round's claim (not full) read it.
         self._due: tuple[datetime | None] | None = None
+        #: Whether the last round's claim was full: more jobs may be due at once. After a
+        #: claim that was not, the worker sleeps until a signal or the next due time: every
+        #: job committed or rescheduled since the claim signals (``JOBS``), and a carrier's
+        #: deliveries stored claimed are done in the round itself.
+        self._more = False
 
     async def run(self, stop: anyio.Event) -> None:
         """Work until ``stop`` is set; when nothing is due, sleep until a signal, the next
@@ -116,14 +121,15 @@ class Worker:
                     waiter.clear()  # a job committed from now on ends the sleep below
                     try:
                         done = await self.step()
-                        due = None if done else await self._due_after_step()
+                        more = self._more
+                        due = None if more else await self._due_after_step()
                     except Exception:
                         log.exception("worker step failed; backing off")
-                        done, due = 0, None
+                        done, more, due = 0, False, None
                         await anyio.sleep(1.0)
                     if done:
                         busy_until = time.monotonic() + BUSY_SECONDS
-                    elif not stop.is_set():
+                    if not more and not stop.is_set():
                         self.sleeping = True
                         await idle(waiter, self._alarm, due, self._settings.poll_interval)
                         self.sleeping = False
@@ -135,7 +141,7 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     async def _due_after_step(self) -> datetime | None:
-        """``next_due``, as read by the last round's claim if it claimed nothing."""
+        """``next_due``, as read by the last round's claim if it was not full."""
         known, self._due = self._due, None
         return known[0] if known is not None else await self.next_due()
 
@@ -189,9 +195,10 @@ class Worker:
             lease=lease,
             worker=self.worker_id,
         )
-        # An empty claim reads when the next job is due in the same transaction (the
-        # worker sleeps until then if the carrier has no work either).
-        self._due = None if jobs else (tx.jobs.next_due(now),)
+        # A claim that is not full reads when the next job is due in the same transaction
+        # (the worker sleeps until then, or until a job committed meanwhile wakes it).
+        self._more = len(jobs) >= self._settings.batch_size
+        self._due = None if self._more else (tx.jobs.next_due(now),)
         sends = [job for job in jobs if job.kind == SEND_JOB]
         claimed = _Claimed(len(jobs), [job for job in jobs if job.kind != SEND_JOB])
         if sends:

@@ -6,7 +6,7 @@ within seconds was started by a signal or a timer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,8 +15,9 @@ import pytest
 
 from tests.conftest import FakeClock, make_settings
 from tidings.container import Application, build
-from tidings.domain.messages import MessageStatus
+from tidings.domain.messages import MessageStatus, OutboundSms
 from tidings.domain.simulator import CarrierRule
+from tidings.ports import Staged
 from tidings.services.sms import Recipient, SendRequest
 from tidings.settings import WorkerSettings
 from tidings.worker import Worker
@@ -106,3 +107,51 @@ async def test_a_lost_signal_is_recovered_by_the_fallback_poll(
             await _until(lambda: _status(app, message_id) is MessageStatus.SENT)
     finally:
         app.close()
+
+
+async def test_a_round_that_was_not_full_needs_no_empty_round_after_it(
+    slow_poll_app: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim that took fewer jobs than a batch reads the next due time itself: the worker
+    sleeps after the round that sent and delivered the message, without claiming again
+    (an empty round would compete with the webhook dispatcher for the same moment)."""
+    slow_poll_app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 0.0, None)])
+    async with running(slow_poll_app) as worker:
+        rounds: list[int] = []
+        step = worker.step
+
+        async def counted() -> int:
+            rounds.append(await step())
+            return rounds[-1]
+
+        monkeypatch.setattr(worker, "step", counted)
+        message_id = _send(slow_poll_app)
+        await _until(lambda: _status(slow_poll_app, message_id) is MessageStatus.DELIVERED)
+        await _until(lambda: worker.sleeping)
+        await anyio.sleep(0.2)
+        assert rounds == [2]  # the send job, and the delivery stored claimed; no empty round
+
+
+async def test_a_job_rescheduled_during_a_round_still_wakes_the_worker(
+    slow_poll_app: Application, clock: FakeClock
+) -> None:
+    """After a round that was not full the worker sleeps on the due time its claim read; a
+    retry scheduled by that very round signals, so its due time is not missed."""
+    slow_poll_app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 0.0, None)])
+    carrier = slow_poll_app.carrier
+    submit = carrier.stage
+    refusals = [1]
+
+    async def refuse_once(messages: Sequence[OutboundSms]) -> Staged:
+        if refusals:
+            refusals.pop()
+            raise RuntimeError("the carrier's link is down")
+        return await submit(messages)
+
+    carrier.stage = refuse_once  # type: ignore[method-assign]
+    async with running(slow_poll_app) as worker:
+        message_id = _send(slow_poll_app)
+        await _until(lambda: not refusals and worker.sleeping)
+        assert _status(slow_poll_app, message_id) is MessageStatus.QUEUED  # retried later
+        clock.advance(5)  # past the retry's backoff
+        await _until(lambda: _status(slow_poll_app, message_id) is MessageStatus.DELIVERED)
