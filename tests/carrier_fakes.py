@@ -105,8 +105,10 @@ class FakeRegistryStore:
     def __init__(self) -> None:
         self.state = _State()
         self.writes = 0
+        self.reads = 0
 
     def read(self, fn: Callable[[Any], T]) -> T:
+        self.reads += 1
         return fn(_Tx(self.state))
 
     def write(self, fn: Callable[[Any], T]) -> T:

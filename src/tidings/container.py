@@ -202,7 +202,14 @@ def build(
     validators, factories = carrier_kinds(database, clock, settings, smpp_metrics)
     for kind, (validator, factory) in (kinds or {}).items():
         validators[kind], factories[kind] = validator, factory
-    carrier = CarrierRouter(database, factories, refresh_seconds=settings.carrier_refresh_seconds)
+    carrier = CarrierRouter(
+        database,
+        factories,
+        refresh_seconds=settings.carrier_refresh_seconds,
+        # Without signals (``TIDINGS_WORKER_WAKEUPS=false``) it checks the registry's
+        # revision every ``refresh_seconds`` on the send path too.
+        wakeups=database.wakeups if settings.worker.wakeups else None,
+    )
     policy = AddressPolicy(
         allow_loopback=settings.webhook_allow_loopback,
         allow_private=settings.webhook_allow_private,

@@ -38,6 +38,8 @@ JOBS = "jobs"
 EVENTS = "events"
 #: Webhook deliveries were written or rescheduled, or a subscription changed.
 DELIVERIES = "deliveries"
+#: The carrier registry (carriers, routes) changed: routers reload it.
+CARRIERS = "carriers"
 #: What a broadcast delivers when it may have missed signals (it reconnected).
 EVERYTHING = "*"
 

@@ -14,7 +14,7 @@ from tidings.domain.events import SMS_RECEIVED, Event
 from tidings.storage import migrations
 from tidings.storage.broadcast_postgres import PgBroadcast
 from tidings.storage.database import Database
-from tidings.wakeups import DELIVERIES, EVENTS, JOBS
+from tidings.wakeups import CARRIERS, DELIVERIES, EVENTS, JOBS
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -67,6 +67,13 @@ def test_outbox_events_and_deliveries_are_signalled(db: Database, recorder: Reco
     seq = _event(db, "e1")
     db.write(lambda tx: tx.deliveries.add([NewDelivery("d1", "sub", (seq,), NOW)]))
     assert recorder.signals == [{EVENTS}, {DELIVERIES}]
+
+
+def test_a_registry_change_is_signalled(db: Database, recorder: Recorder) -> None:
+    """Routers reload the carrier registry when its revision moves: the bump signals."""
+    db.write(lambda tx: tx.carriers.bump(NOW))
+    db.write(lambda tx: tx.carriers.revision())  # reading it does not
+    assert recorder.signals == [{CARRIERS}]
 
 
 def _event(db: Database, event_id: str) -> int:

@@ -14,6 +14,7 @@ from tidings.domain.carriers import CarrierConfig, route_spec
 from tidings.domain.messages import CarrierInbound, CarrierReport, OutboundSms
 from tidings.errors import CarrierError, CarrierUnavailable
 from tidings.ports import SubmitResult
+from tidings.wakeups import CARRIERS, WakeupHub
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 pytestmark = pytest.mark.anyio
@@ -49,7 +50,8 @@ def _sms(n: int, to: str = "+14255550100", sender: str = "+18005550100") -> Outb
 
 
 class Rig:
-    def __init__(self, *carriers: str) -> None:
+    def __init__(self, *carriers: str, wakeups: WakeupHub | None = None) -> None:
+        self.wakeups = wakeups
         self.store = FakeRegistryStore()
         self.factory = FakeFactory()
         self.clock = Clock()
@@ -63,6 +65,7 @@ class Rig:
             {"fake": self.factory, "staged": self.factory},
             refresh_seconds=2.0,
             monotonic=self.clock,
+            wakeups=self.wakeups,
         )
 
     def route(self, *carriers: str, **criteria: Any) -> int:
@@ -192,6 +195,33 @@ async def test_changes_take_effect_after_the_refresh_interval() -> None:
     rig.clock.t += 2.0
     assert not await rig.router.refresh()
     assert len(rig.factory.built) == built
+
+
+async def test_with_signals_a_change_is_read_when_it_signals_and_a_send_reads_nothing() -> None:
+    """With wake-ups, the send path reads the registry only after a change signalled
+    (``CARRIERS``, from the transaction that bumped the revision); ``run_due`` keeps the
+    time-based check as the fallback for a lost signal."""
+    hub = WakeupHub()
+    rig = Rig("a", wakeups=hub)
+    rig.route("a")
+    await rig.router.start(Sink())
+    reads = rig.store.reads
+    rig.clock.t += 10.0
+    assert _went(await rig.send(_sms(1, "+390612345678"))) == ["a"]
+    assert rig.store.reads == reads  # no signal: the send read nothing
+    rig.store.put_carrier(_config("b"))
+    rig.route("b", prefix="+39")
+    hub.notify({CARRIERS})
+    assert _went(await rig.send(_sms(2, "+390612345678"))) == ["b"]  # read at once
+    rig.store.put_carrier(_config("c"))
+    rig.route("c", prefix="+44")  # ... and its signal is lost
+    assert _went(await rig.send(_sms(3, "+447700900123"))) == ["a"]
+    await rig.router.run_due()  # within refresh_seconds of the last read: not yet
+    assert _went(await rig.send(_sms(4, "+447700900123"))) == ["a"]
+    rig.clock.t += 2.0
+    await rig.router.run_due()  # the fallback
+    assert _went(await rig.send(_sms(5, "+447700900123"))) == ["c"]
+    await rig.router.aclose()
 
 
 async def test_a_new_version_rebuilds_the_carrier_and_removal_closes_it() -> None:

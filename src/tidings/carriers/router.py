@@ -1,10 +1,14 @@
 """The ``Carrier`` the worker talks to: it routes each message to the carrier its route picks.
 
 The carriers and routes live in the database (``services/carriers.py`` changes them). The
-router builds one adapter per enabled carrier through the factory of its kind, and every
-``refresh_seconds`` reads the registry's revision (one row by key); when it moved it reloads
-the registry, rebuilds the carriers whose ``version`` changed, closes the removed or disabled
-ones and starts the new ones, so a change takes effect without a restart.
+router builds one adapter per enabled carrier through the factory of its kind and reads the
+registry's revision (one row by key) when a change signals it (``wakeups.CARRIERS``, sent by
+the transaction that bumps the revision, from any process) and at least every
+``refresh_seconds`` in ``run_due`` (the fallback for a lost signal); when the revision moved
+it reloads the registry, rebuilds the carriers whose ``version`` changed, closes the removed
+or disabled ones and starts the new ones, so a change takes effect without a restart. With
+signals, a send pays no registry read unless something changed; without them (no
+``wakeups``), the send path checks every ``refresh_seconds`` too.
 
 For each message: its route (``RouteTable.pick``), then the route's carriers in order
 (failover) or from the route's next turn (round-robin, the turn counter shared by every
@@ -19,6 +23,7 @@ for the worker's settling transaction; ``submit`` commits them on their own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import Counter, defaultdict
@@ -35,6 +40,7 @@ from tidings.domain.messages import OutboundSms
 from tidings.domain.numbers import NumberType
 from tidings.errors import CarrierError, CarrierUnavailable
 from tidings.ports import Carrier, CarrierSink, Staged, StagingCarrier, Store, SubmitResult, staging
+from tidings.wakeups import CARRIERS, Waiter, Wakeups
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +72,12 @@ class CarrierRouter:
         *,
         refresh_seconds: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self._store = store
+        self._wakeups = wakeups
+        self._changes: contextlib.ExitStack | None = None
+        self._changed: Waiter | None = None  # set by a registry change, once started
         self._factories = dict(factories)
         self._refresh_seconds = refresh_seconds
         self._monotonic = monotonic
@@ -85,6 +95,9 @@ class CarrierRouter:
         # builds itself (each carrier starts once: twice would hold its binds twice).
         unstarted = list(self._built.values())
         self._sink = sink
+        if self._wakeups is not None and self._changes is None:
+            self._changes = contextlib.ExitStack()
+            self._changed = self._changes.enter_context(self._wakeups.subscribe(CARRIERS))
         for built in unstarted:
             await built.carrier.start(sink)
         await self.refresh(force=True)
@@ -93,9 +106,12 @@ class CarrierRouter:
         for name in list(self._built):
             await self._close(name)
         self._sink = None
+        if self._changes is not None:
+            self._changes.close()
+            self._changes = self._changed = None
 
     async def run_due(self) -> int:
-        await self._maybe_refresh()
+        await self._maybe_refresh(fallback=True)
         done = 0
         for name, built in list(self._built.items()):
             try:
@@ -106,13 +122,21 @@ class CarrierRouter:
 
     # -- the registry ----------------------------------------------------------------------
 
-    async def _maybe_refresh(self) -> None:
-        if self._monotonic() - self._checked >= self._refresh_seconds:
+    async def _maybe_refresh(self, *, fallback: bool = False) -> None:
+        """Read the revision if a change signalled it, or if ``refresh_seconds`` passed and
+        this is the fallback's place (``run_due``; the send path too without signals)."""
+        changed = self._changed
+        if (changed is not None and changed.is_set) or (
+            (fallback or changed is None)
+            and (self._monotonic() - self._checked >= self._refresh_seconds)
+        ):
             await self.refresh()
 
     async def refresh(self, *, force: bool = False) -> bool:
         """Reload the registry if its revision moved (or ``force``); True if it did."""
         async with self._lock:
+            if self._changed is not None:
+                self._changed.clear()  # before the read: a change committed after it signals
             self._checked = self._monotonic()
             known = self._registry.revision
             revision = await anyio.to_thread.run_sync(

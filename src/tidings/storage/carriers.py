@@ -11,6 +11,8 @@ from tidings.domain.carriers import CarrierConfig, Route, RouteSpec, Strategy
 from tidings.domain.numbers import NumberType
 from tidings.domain.timefmt import ensure_utc
 from tidings.storage.schema_carriers import carrier_revision, carriers, routes
+from tidings.storage.signals import touch
+from tidings.wakeups import CARRIERS
 
 
 def _carrier(row: sa.Row[Any]) -> CarrierConfig:
@@ -66,6 +68,7 @@ class SqlCarrierRepo:
         return 0 if value is None else int(value)
 
     def bump(self, now: datetime) -> int:
+        touch(self._c, CARRIERS)
         value = self._c.execute(
             carrier_revision.update()
             .where(carrier_revision.c.id == 1)
