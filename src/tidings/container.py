@@ -36,7 +36,8 @@ from tidings.services.analytics import AnalyticsService, OperationsService
 from tidings.services.carriers import CarrierService, OptionValidator
 from tidings.services.chat import ChatService
 from tidings.services.context import ServiceContext
-from tidings.services.delivery import DeliveryService, DeliverySink
+from tidings.services.delivery import DeliveryService
+from tidings.services.delivery_sink import DeliverySink
 from tidings.services.demo import DemoService
 from tidings.services.dispatch import DispatchSettings, WebhookDispatcher
 from tidings.services.identity import IdentityService

@@ -17,9 +17,10 @@ before the settling transaction. Staged, a message is queued for the carrier exa
 is recorded sent: a settling transaction that fails queues nothing, and the retried job
 hands the messages over again.
 
-``DeliverySink`` is the ``CarrierSink`` carriers hand delivery reports and inbound messages to.
-A report is applied once: the first final outcome wins and later ones change nothing, so a
-carrier that reports twice, or a report racing ``deliveryReportTimeoutInSeconds``, is safe.
+``DeliverySink`` (``delivery_sink.py``) is the ``CarrierSink`` carriers hand delivery reports
+and inbound messages to. A report is applied once: the first final outcome wins and later
+ones change nothing, so a carrier that reports twice, or a report racing
+``deliveryReportTimeoutInSeconds``, is safe.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from tidings.domain import throughput
 from tidings.domain.events import Event, sms_delivery_report
 from tidings.domain.messages import (
     SEND_JOB,
-    CarrierInbound,
     CarrierReport,
     DeliveryAttempt,
     DeliveryCode,
@@ -56,7 +56,6 @@ from tidings.domain.numbers import PurchasedNumber
 from tidings.errors import CarrierError, CarrierUnavailable
 from tidings.ports import Carrier, DeliveryTx, Job, Staged, staging
 from tidings.services.context import ServiceContext
-from tidings.services.inbound import InboundService
 
 log = logging.getLogger(__name__)
 
@@ -383,31 +382,3 @@ def _code(exc: CarrierError) -> int:
         return int(exc.code)
     except ValueError:
         return DeliveryCode.FAILED
-
-
-class DeliverySink:
-    """The ``CarrierSink`` (a ``TransactionalSink``) that persists what carriers hand back."""
-
-    def __init__(
-        self, ctx: ServiceContext[DeliveryTx], delivery: DeliveryService, inbound: InboundService
-    ):
-        self._ctx = ctx
-        self._delivery = delivery
-        self._inbound = inbound
-
-    async def delivery_reports(self, reports: Sequence[CarrierReport]) -> None:
-        if reports:
-            await anyio.to_thread.run_sync(
-                lambda: self._ctx.store.write(lambda tx: self.apply_reports(tx, reports))
-            )
-
-    def apply_reports(self, tx: DeliveryTx, reports: Sequence[CarrierReport]) -> int:
-        """The reports recorded in the carrier's own transaction (a ``TransactionalSink``)."""
-        return self._delivery.apply_reports(tx, reports)
-
-    def receive_in(self, tx: DeliveryTx, message: CarrierInbound) -> None:
-        """An inbound message recorded in the carrier's own transaction."""
-        self._inbound.receive_in(tx, message)
-
-    async def inbound(self, message: CarrierInbound) -> None:
-        await anyio.to_thread.run_sync(lambda: self._inbound.receive(message))
