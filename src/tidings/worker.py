@@ -96,12 +96,12 @@ class Worker:
         self._alarm = alarm or SystemAlarm(clock)
         #: Whether ``run`` sleeps, waiting for work (tests and diagnostics).
         self.sleeping = False
-        #: When the next job is due, if the last round's claim (not full) read it.
+        #: When the next job is due, if the last round's claim (empty) read it.
         self._due: tuple[datetime | None] | None = None
         #: Whether the last round's claim was full: more jobs may be due at once. After a
-        #: claim that was not, the worker sleeps until a signal or the next due time: every
-        #: job committed or rescheduled since the claim signals (``JOBS``), and a carrier's
-        #: deliveries stored claimed are done in the round itself.
+        #: claim that was not, the worker sleeps until a signal or the next due time (read
+        #: after the round): every job committed or rescheduled since the claim signals
+        #: (``JOBS``), and a carrier's deliveries stored claimed are done in the round.
         self._more = False
 
     async def run(self, stop: anyio.Event) -> None:
@@ -141,7 +141,7 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     async def _due_after_step(self) -> datetime | None:
-        """``next_due``, as read by the last round's claim if it was not full."""
+        """``next_due``, as read by the last round's claim if it was empty."""
         known, self._due = self._due, None
         return known[0] if known is not None else await self.next_due()
 
@@ -195,10 +195,12 @@ class Worker:
             lease=lease,
             worker=self.worker_id,
         )
-        # A claim that is not full reads when the next job is due in the same transaction
-        # (the worker sleeps until then, or until a job committed meanwhile wakes it).
+        # An empty claim reads when the next job is due in the same transaction (the worker
+        # sleeps until then, or until a job committed meanwhile wakes it); after a claim
+        # that took jobs but was not full, it is read once the round is done (not here, on
+        # the way to the carrier).
         self._more = len(jobs) >= self._settings.batch_size
-        self._due = None if self._more else (tx.jobs.next_due(now),)
+        self._due = None if jobs else (tx.jobs.next_due(now),)
         sends = [job for job in jobs if job.kind == SEND_JOB]
         claimed = _Claimed(len(jobs), [job for job in jobs if job.kind != SEND_JOB])
         if sends:
