@@ -16,7 +16,9 @@ from tests.conftest import FakeClock
 from tests.services.conftest import Driver
 from tidings.carriers.simulator import DELIVER_JOB, SimulatedCarrier
 from tidings.container import Application
+from tidings.domain.events import SMS_DELIVERY_REPORT_RECEIVED
 from tidings.domain.messages import SEND_JOB, MessageStatus, OutboundSms
+from tidings.domain.simulator import CarrierRule
 from tidings.ports import DeliveryTx, Job
 from tidings.services.sms import Recipient, SendRequest
 from tidings.storage.schema import jobs, rate_windows
@@ -141,3 +143,30 @@ async def test_a_delivery_due_at_once_goes_without_a_claim_and_outlives_its_carr
     assert await other.run_due() == 1
     inboxes = [application.services.simulator.messages(m.recipient) for m in sms]
     assert [[m.body for m in inbox] for inbox in inboxes] == [["Hi"], ["Hi"]]
+
+
+async def test_a_delivery_due_at_once_is_made_in_the_sending_transaction(
+    driver: Driver,
+) -> None:
+    """With a rule that delivers at once, the simulator delivers in the transaction that
+    marks the message sent (after the mark): one round sends, fills the inbox and records
+    the report with its event, and no ``sim.deliver`` job is stored."""
+    driver.app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 0.0, None)])
+    request = SendRequest(
+        sender=SENDER,
+        recipients=[Recipient("+15555550111")],
+        message="Hi",
+        enable_delivery_report=True,
+    )
+    message_id = driver.app.services.sms.send(request)[0].message_id
+    assert message_id is not None
+    await driver.app.carrier.start(driver.app.sink)
+    assert await driver.worker.step() == 1
+    message = driver.app.services.queries.message(message_id)
+    assert message.status is MessageStatus.DELIVERED
+    assert message.sent_at is not None and message.final_at is not None
+    assert _rows(driver.app, jobs) == []
+    inbox = driver.app.services.simulator.messages("+15555550111")
+    assert [m.body for m in inbox] == ["Hi"]
+    events = driver.app.services.queries.events(0, [SMS_DELIVERY_REPORT_RECEIVED], 10)
+    assert [e.data.get("messageId", e.data.get("MessageId")) for _, e in events] == [message_id]

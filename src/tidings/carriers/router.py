@@ -18,7 +18,7 @@ hands it to the next carrier of the group in the same call. A message no carrier
 gets ``CarrierUnavailable``: the delivery service keeps it queued until its deadline.
 
 ``stage`` does the same and hands back the writes of the carriers that stage (``Staged``),
-for the worker's settling transaction; ``submit`` commits them on their own.
+for the worker's settling transaction; ``submit`` hands every carrier its ``submit``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from typing import Any
 
 import anyio
 
-from tidings.carriers.staging import submit_staged
 from tidings.domain.carriers import CarrierConfig, Route, RouteTable, candidates, unusable
 from tidings.domain.carriers import Strategy as RouteStrategy
 from tidings.domain.messages import OutboundSms
@@ -111,13 +110,14 @@ class CarrierRouter:
             self._changes = self._changed = None
 
     async def run_due(self) -> int:
-        await self._maybe_refresh(fallback=True)
         done = 0
         for name, built in list(self._built.items()):
             try:
                 done += await built.carrier.run_due()
             except Exception:
                 log.exception("carrier %s: due work failed", name)
+        # After the carriers' work (a delivery held since the send goes first).
+        await self._maybe_refresh(fallback=True)
         return done
 
     # -- the registry ----------------------------------------------------------------------
@@ -209,13 +209,17 @@ class CarrierRouter:
     # -- sending ---------------------------------------------------------------------------
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[Answer]:
-        return await submit_staged(self._store, await self.stage(messages))
+        """Route the messages to their carriers' ``submit`` (each commits its own)."""
+        return (await self._route(messages, None)).answers
 
     async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
         """Route the messages; the carriers that stage add their writes (and what to call
         once they commit) to the result, the others commit their own (``submit``)."""
+        return await self._route(messages, Staged([]))
+
+    async def _route(self, messages: Sequence[OutboundSms], into: Staged | None) -> Staged:
         await self._maybe_refresh()
-        staged = Staged([])
+        staged = into if into is not None else Staged([])
         table = self._registry.table
         routes = [table.pick(m.recipient, m.sender, _number_type(m.sender_type)) for m in messages]
         orders = await self._orders(routes)
@@ -237,7 +241,7 @@ class CarrierRouter:
                     answers[i] = last[i]
                 else:
                     answers[i] = _unusable(route)
-            results = await self._submit_groups(groups, messages, staged)
+            results = await self._submit_groups(groups, messages, into)
             pending = []
             for name, indexes in groups.items():
                 for i, answer in zip(indexes, results[name], strict=True):
@@ -278,7 +282,7 @@ class CarrierRouter:
         return orders
 
     async def _submit_groups(
-        self, groups: dict[str, list[int]], messages: Sequence[OutboundSms], staged: Staged
+        self, groups: dict[str, list[int]], messages: Sequence[OutboundSms], staged: Staged | None
     ) -> dict[str, list[Answer]]:
         results: dict[str, list[Answer]] = {}
         if len(groups) == 1:  # the usual case: no task group to set up
@@ -294,10 +298,14 @@ class CarrierRouter:
                 tasks.start_soon(one, name, indexes)
         return results
 
-    async def _submit_to(self, name: str, batch: list[OutboundSms], staged: Staged) -> list[Answer]:
+    async def _submit_to(
+        self, name: str, batch: list[OutboundSms], staged: Staged | None
+    ) -> list[Answer]:
+        """``batch`` to carrier ``name``: staged into ``staged`` if it and the carrier stage,
+        else submitted (committed by the carrier)."""
         built = self._built[name]
         try:
-            if built.staging is not None:
+            if staged is not None and built.staging is not None:
                 part = await built.staging.stage(batch)
                 staged.writes.extend(part.writes)
                 staged.committed.extend(part.committed)

@@ -28,8 +28,8 @@ from tidings.domain.simulator import Decision, HandsetMessage, Outcome, decide, 
 from tidings.errors import CarrierError
 from tidings.ports import (
     CarrierSink,
-    CarrierTx,
     Clock,
+    DeliveryTx,
     Job,
     SimulatedCarrierTx,
     Staged,
@@ -82,33 +82,44 @@ class SimulatedCarrier:
         self._sink = self._in_tx = None
 
     async def submit(self, messages: Sequence[OutboundSms]) -> list[SubmitResult | CarrierError]:
-        return await submit_staged(self._store, await self.stage(messages))
+        # The caller marks the messages sent after this commits: deliver them later.
+        return await submit_staged(self._store, self._stage(messages, at_once=False))
 
     async def stage(self, messages: Sequence[OutboundSms]) -> Staged:
-        """The messages' ``sim.deliver`` jobs, to store in the caller's transaction; the
-        ones due at once are stored claimed, and held for the next ``run_due`` once it
-        commits."""
+        """The messages' deliveries, for the caller's transaction (which has marked them
+        sent): those due at once are delivered right there when the sink takes reports in
+        our transactions (inboxes, reports and their events: one commit with the send);
+        otherwise, and for later ones, ``sim.deliver`` jobs are stored (due ones claimed,
+        held for the next ``run_due`` once it commits)."""
+        return self._stage(messages, at_once=self._in_tx is not None)
+
+    def _stage(self, messages: Sequence[OutboundSms], *, at_once: bool) -> Staged:
         now = self._clock.now()
         stored: list[list[Job]] = [[]]  # the claimed jobs of the write's last run
+        in_tx = self._in_tx if at_once else None
 
-        def write(tx: CarrierTx) -> None:
+        def write(tx: DeliveryTx) -> None:
             rules = tx.carrier_rules.all()
-            due: list[tuple[str, dict[str, Any], datetime, str]] = []
+            due: list[dict[str, Any]] = []
             later: list[tuple[str, dict[str, Any], datetime, str]] = []
             for message in messages:
                 decision = decide(rules, message.recipient, self._default_delay)
-                (later if decision.delay_seconds > 0 else due).append(
-                    (
-                        DELIVER_JOB,
-                        _deliver_payload(message, decision, now, self._rng),
-                        now + timedelta(seconds=decision.delay_seconds),
-                        f"sim:{message.message_id}",
-                    )
-                )
+                payload = _deliver_payload(message, decision, now, self._rng)
+                if decision.delay_seconds > 0:
+                    run_at = now + timedelta(seconds=decision.delay_seconds)
+                    later.append((DELIVER_JOB, payload, run_at, f"sim:{message.message_id}"))
+                else:
+                    due.append(payload)
             tx.jobs.enqueue_unique(later, now=now)
-            stored[0] = tx.jobs.enqueue_claimed(
-                due, now=now, lease=self._lease, worker=self._worker_id
-            )
+            if in_tx is not None:
+                _deliver_in(tx, in_tx, due, now)
+            else:
+                stored[0] = tx.jobs.enqueue_claimed(
+                    [(DELIVER_JOB, p, now, f"sim:{p['messageId']}") for p in due],
+                    now=now,
+                    lease=self._lease,
+                    worker=self._worker_id,
+                )
 
         return Staged(
             [SubmitResult(f"sim-{uuid.uuid4().hex}") for _ in messages],
@@ -165,50 +176,15 @@ class SimulatedCarrier:
 
     async def _deliver(self, sink: CarrierSink, jobs: list[Job]) -> None:
         done_at = self._clock.now()
-        reports = [
-            CarrierReport(
-                p["messageId"],
-                Outcome(p["outcome"]) in _DELIVERED,
-                int(p["code"]),
-                done_at,
-                tuple(
-                    DeliveryAttempt(datetime.fromisoformat(a[0]), int(a[1]), int(a[2]))
-                    for a in p["attempts"]
-                ),
-            )
-            for p in (job.payload for job in jobs)
-            if Outcome(p["outcome"]) is not Outcome.NO_REPORT
-        ]
+        payloads = [job.payload for job in jobs]
         # A sink that takes reports in our transaction records them with the handsets' inboxes
         # and the jobs' acks: one commit (else the reports commit first, on their own).
         in_tx = self._in_tx
         if in_tx is None:
-            await sink.delivery_reports(reports)
-
-        delivered = [j.payload for j in jobs if Outcome(j.payload["outcome"]) in _DELIVERED]
+            await sink.delivery_reports(_reports(payloads, done_at))
 
         def write(tx: SimulatedCarrierTx) -> None:
-            if in_tx is not None and reports:
-                in_tx.apply_reports(tx, reports)
-            handsets = {p["to"] for p in delivered}
-            tx.handsets.ensure_many(handsets, done_at)
-            tx.handsets.record_many(
-                [
-                    HandsetMessage(
-                        0, p["to"], "received", p["from"], p["body"], p["messageId"], done_at
-                    )
-                    for p in delivered
-                ]
-            )
-            scripts = tx.handsets.scripts(handsets)
-            replies: list[tuple[str, dict[str, Any], datetime]] = []
-            for p in delivered:
-                answer = script_reply(scripts[p["to"]], p["body"]) if p["to"] in scripts else None
-                if answer is not None:
-                    text, delay = answer
-                    payload = {"from": p["to"], "to": p["from"], "body": text}
-                    replies.append((REPLY_JOB, payload, done_at + timedelta(seconds=delay)))
-            tx.jobs.enqueue_many(replies, now=done_at)
+            _deliver_in(tx, in_tx, payloads, done_at)
             tx.jobs.ack([job.id for job in jobs])
 
         await anyio.to_thread.run_sync(lambda: self._store.write(write))
@@ -231,6 +207,57 @@ class SimulatedCarrier:
 
 
 _DELIVERED = {Outcome.DELIVER, Outcome.LATE, Outcome.NO_REPORT}
+
+
+def _reports(payloads: list[dict[str, Any]], done_at: datetime) -> list[CarrierReport]:
+    """The delivery reports of ``sim.deliver`` payloads (none for ``noReport``)."""
+    return [
+        CarrierReport(
+            p["messageId"],
+            Outcome(p["outcome"]) in _DELIVERED,
+            int(p["code"]),
+            done_at,
+            tuple(
+                DeliveryAttempt(datetime.fromisoformat(a[0]), int(a[1]), int(a[2]))
+                for a in p["attempts"]
+            ),
+        )
+        for p in payloads
+        if Outcome(p["outcome"]) is not Outcome.NO_REPORT
+    ]
+
+
+def _deliver_in(
+    tx: DeliveryTx,
+    in_tx: TransactionalSink | None,
+    payloads: list[dict[str, Any]],
+    done_at: datetime,
+) -> None:
+    """Deliver in ``tx``: the reports (to ``in_tx``, if given: else the caller hands them
+    over), the handsets' inboxes, and their scripts' replies as ``sim.reply`` jobs."""
+    if not payloads:
+        return
+    reports = _reports(payloads, done_at) if in_tx is not None else []
+    if in_tx is not None and reports:
+        in_tx.apply_reports(tx, reports)
+    delivered = [p for p in payloads if Outcome(p["outcome"]) in _DELIVERED]
+    handsets = {p["to"] for p in delivered}
+    tx.handsets.ensure_many(handsets, done_at)
+    tx.handsets.record_many(
+        [
+            HandsetMessage(0, p["to"], "received", p["from"], p["body"], p["messageId"], done_at)
+            for p in delivered
+        ]
+    )
+    scripts = tx.handsets.scripts(handsets)
+    replies: list[tuple[str, dict[str, Any], datetime]] = []
+    for p in delivered:
+        answer = script_reply(scripts[p["to"]], p["body"]) if p["to"] in scripts else None
+        if answer is not None:
+            text, delay = answer
+            payload = {"from": p["to"], "to": p["from"], "body": text}
+            replies.append((REPLY_JOB, payload, done_at + timedelta(seconds=delay)))
+    tx.jobs.enqueue_many(replies, now=done_at)
 
 
 def _deliver_payload(

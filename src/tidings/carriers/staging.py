@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tidings.errors import CarrierError
-from tidings.ports import CarrierTx, Staged, Store, SubmitResult
+from tidings.ports import DeliveryTx, Staged, Store, SubmitResult
 
 
 async def submit_staged(
-    store: Store[CarrierTx], staged: Staged
+    store: Store[DeliveryTx], staged: Staged
 ) -> list[SubmitResult | CarrierError]:
     """Commit ``staged``'s writes on their own, then tell the carrier; return its answers."""
     if staged.writes:

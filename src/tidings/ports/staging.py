@@ -9,21 +9,23 @@ from typing import Protocol, runtime_checkable
 from tidings.domain.messages import OutboundSms
 from tidings.errors import CarrierError
 from tidings.ports.carriers import Carrier, SubmitResult
-from tidings.ports.tx import CarrierTx
+from tidings.ports.tx import DeliveryTx
 
 
 @dataclass
 class Staged:
     """A carrier's answers for a batch, with what makes them true: ``writes`` to run in the
-    caller's transaction (the messages queued for sending), and ``committed`` to call, on the
-    event loop, once that transaction has committed (wake the sender). If the transaction
-    rolls back, nothing was queued and the answers do not hold: the caller retries."""
+    caller's transaction once it has marked the accepted messages sent (the messages queued
+    for sending; a carrier with a sink that takes a transaction may even finish them there:
+    the simulator delivers at once), and ``committed`` to call, on the event loop, once that
+    transaction has committed (wake the sender). If the transaction rolls back, nothing was
+    queued and the answers do not hold: the caller retries."""
 
     answers: list[SubmitResult | CarrierError]
-    writes: list[Callable[[CarrierTx], object]] = field(default_factory=list)
+    writes: list[Callable[[DeliveryTx], object]] = field(default_factory=list)
     committed: list[Callable[[], None]] = field(default_factory=list)
 
-    def write(self, tx: CarrierTx) -> None:
+    def write(self, tx: DeliveryTx) -> None:
         for write in self.writes:
             write(tx)
 
@@ -37,7 +39,8 @@ class StagingCarrier(Carrier, Protocol):
     """``stage`` is ``submit`` without the commit: it decides each message's answer and
     returns the writes that queue the accepted ones, for the caller's transaction (the
     worker's, that marks the messages sent and acks their jobs: one commit for both, and a
-    message is queued exactly when it is marked sent)."""
+    message is queued exactly when it is marked sent). ``submit`` stays for callers that
+    mark messages sent afterwards, in a transaction of their own."""
 
     async def stage(self, messages: Sequence[OutboundSms]) -> Staged: ...
 

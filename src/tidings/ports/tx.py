@@ -89,9 +89,9 @@ class InboundTx(
     """``inbound``: a handset's message, its keywords and auto-replies."""
 
 
-class CarrierTx(WithJobs, WithCarrierRules, WithSmpp, Protocol):
-    """``ports/staging.py``: what a carrier queues in its caller's transaction (the
-    simulator's delivery jobs, SMPP's parts to submit)."""
+class CarrierTx(WithJobs, WithCarrierRules, WithHandsets, WithSmpp, Protocol):
+    """What a carrier writes in the worker's transaction (``ports/staging.py``): SMPP's
+    parts to submit, the simulator's deliveries (its jobs, or handsets' inboxes at once)."""
 
 
 class DeliveryTx(InboundTx, WithRateWindows, CarrierTx, Protocol):
@@ -165,6 +165,6 @@ class WorkerTx(
     so it holds the delivery's slice."""
 
 
-class SimulatedCarrierTx(DeliveryTx, WithHandsets, WithCarrierRules, Protocol):
+class SimulatedCarrierTx(DeliveryTx, Protocol):
     """``carriers/simulator.py``: the simulated carrier's own work, and the reports it hands
     a ``TransactionalSink`` in the same transaction."""

@@ -204,8 +204,8 @@ class DeliveryService:
             )
 
         def write(tx: DeliveryTx) -> None:
-            staged.write(tx)
             self._record(tx, sent, failed, at)
+            staged.write(tx)  # after the sent marks: a carrier may finish messages there
 
         return Settlement(outcomes, write, staged.done if staged.committed else None)
 
