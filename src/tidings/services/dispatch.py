@@ -133,19 +133,20 @@ class WebhookDispatcher:
 
     def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, _Routed | None]:
         """Route one batch: how many events were taken, and what was added, if anything
-        (for a claim in the same transaction)."""
-        # With no active subscription, mark everything routed without reading it. The
-        # bound is read first: a subscription created after this point starts after it.
-        upto = tx.deliveries.last_unrouted_seq()
-        if upto is None:
+        (for a claim in the same transaction).
+
+        The events are read before the subscriptions: an event visible to the first read
+        that a subscription must get (its ``seq`` after the subscription's ``created_seq``)
+        was appended after that subscription committed (appenders wait for the lock its
+        creation holds), so the second read sees the subscription."""
+        rows = tx.deliveries.unrouted(self._settings.route_batch)
+        if not rows:
             return 0, None
         subs = tx.subscriptions.all()
         active = [s for s in subs if s.active(now)]
         if not active:
-            return tx.deliveries.mark_routed_upto(upto), None
-        rows = tx.deliveries.unrouted(self._settings.route_batch)
-        if not rows:
-            return 0, None
+            tx.deliveries.mark_routed([seq for seq, _ in rows])  # no one to route them to
+            return len(rows), None
         new = route(active, rows, now)
         tx.deliveries.add(new)
         tx.deliveries.mark_routed([seq for seq, _ in rows])

@@ -75,21 +75,6 @@ class SqlDeliveryRepo(SqlDeliveryLog):
         )
         return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
 
-    def last_unrouted_seq(self) -> int | None:
-        value = self._c.execute(
-            sa.select(sa.func.max(events.c.seq)).where(events.c.routed == sa.false())
-        ).scalar_one_or_none()
-        return None if value is None else int(value)
-
-    def mark_routed_upto(self, seq: int) -> int:
-        """Mark every unrouted event up to ``seq`` routed, in one statement (no subscribers)."""
-        result = self._c.execute(
-            events.update()
-            .where(events.c.routed == sa.false(), events.c.seq <= seq)
-            .values(routed=sa.true())
-        )
-        return int(result.rowcount)
-
     def mark_routed(self, seqs: Sequence[int]) -> None:
         for chunk in _chunks(seqs):
             self._c.execute(events.update().where(events.c.seq.in_(chunk)).values(routed=sa.true()))
