@@ -117,6 +117,13 @@ async def test_a_round_that_was_not_full_needs_no_empty_round_after_it(
     (an empty round would compete with the webhook dispatcher for the same moment)."""
     slow_poll_app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 0.0, None)])
     async with running(slow_poll_app) as worker:
+        # A first message, so that the cross-process listener is up and its start-up wake
+        # (``EVERYTHING``) spent before the rounds are counted.
+        first = _send(slow_poll_app, "+15555550112")
+        await _until(lambda: _status(slow_poll_app, first) is MessageStatus.DELIVERED)
+        await _until(lambda: worker.sleeping)
+        await anyio.sleep(0.2)
+        await _until(lambda: worker.sleeping)
         rounds: list[int] = []
         step = worker.step
 
