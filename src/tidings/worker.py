@@ -4,8 +4,8 @@ Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come b
 them to their handler by kind, then acks, reschedules or buries them. Two transactions per
 step on the send path: the claim screens the send jobs (``DeliveryService.prepare``, in a
 savepoint: a check that fails leaves the claim and its counted attempt), and the settling
-transaction records what the carrier said (``Settlement.write``: the carrier's queueing too, when it
-stages) with the acks, and then tells the carrier (wakes its sender). Many workers may run
+transaction records what the carrier said (``Settlement.write``, with the carrier's queueing
+when it stages) with the acks, then tells the carrier (wakes its sender). Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
 work (the simulator's deliveries and replies) runs in the same loop.
 

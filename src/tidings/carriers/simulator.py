@@ -1,14 +1,17 @@
 """The embedded simulated carrier network: virtual handsets behind a ``Carrier``.
 
-``submit`` (or ``stage``, in the worker's settling transaction) decides each message's fate
-from the carrier rules (first match by recipient) and stores a ``sim.deliver`` job, keyed by
-message id so a re-submitted message is delivered once; a job due at once is stored claimed
-by this carrier (its lease), and the next ``run_due`` delivers it without a claim
-transaction (if the process dies first, the lease runs out and any worker's carrier claims
-it). When the jobs come due (``run_due``, driven by the worker) the handsets' inboxes get the
-messages, the carrier reports the outcomes to its sink with realistic attempts, and a
-handset with a script schedules its answer as a ``sim.reply`` job, which later reaches the
-sink as an inbound message. All of it lives in the database: a restart loses nothing.
+``stage`` (in the worker's settling transaction, after the messages are marked sent) decides
+each message's fate from the carrier rules (first match by recipient). What is due at once
+is delivered right there when the sink takes reports in our transactions (the server's);
+the rest becomes a ``sim.deliver`` job, keyed by message id so a re-submitted message is
+delivered once. ``submit`` (a caller that marks messages sent afterwards) stores jobs only:
+those due at once claimed by this carrier (its lease), delivered by the next ``run_due``
+without a claim transaction (if the process dies first, the lease runs out and any worker's
+carrier claims them). When the jobs come due (``run_due``, driven by the worker) the
+handsets' inboxes get the messages, the carrier reports the outcomes to its sink with
+realistic attempts, and a handset with a script schedules its answer as a ``sim.reply``
+job, which later reaches the sink as an inbound message. All of it lives in the database: a
+restart loses nothing.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ class SimulatedCarrier:
         #: The sink when it records reports and replies in our transactions (the server's).
         self._in_tx: TransactionalSink | None = None
         self._worker_id = f"sim-{uuid.uuid4().hex[:8]}"
-        #: Deliveries stored already claimed by ``submit``, for the next ``run_due``.
+        #: Deliveries stored already claimed (``submit``, or a sink that cannot take reports
+        #: in our transactions), for the next ``run_due``.
         self._held: list[Job] = []
 
     async def start(self, sink: CarrierSink) -> None:
@@ -130,9 +134,8 @@ class SimulatedCarrier:
     async def run_due(self) -> int:
         """Deliver what is due and send scripted replies; return the number of jobs done.
 
-        Deliveries due at once were claimed when they were stored (``submit``): they go
-        without a claim transaction, and the claim of other due jobs waits for the next
-        call."""
+        Deliveries stored claimed (``_held``) go without a claim transaction, and the claim
+        of other due jobs waits for the next call."""
         sink = self._sink
         if sink is None:
             return 0
@@ -237,9 +240,8 @@ def _deliver_in(
     over), the handsets' inboxes, and their scripts' replies as ``sim.reply`` jobs."""
     if not payloads:
         return
-    reports = _reports(payloads, done_at) if in_tx is not None else []
-    if in_tx is not None and reports:
-        in_tx.apply_reports(tx, reports)
+    if in_tx is not None:
+        in_tx.apply_reports(tx, _reports(payloads, done_at))
     delivered = [p for p in payloads if Outcome(p["outcome"]) in _DELIVERED]
     handsets = {p["to"] for p in delivered}
     tx.handsets.ensure_many(handsets, done_at)

@@ -219,10 +219,9 @@ class SqlMessageRepo:
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""
         if outcomes:
-            created = [o.created_at for o in outcomes]
-            if all(created):  # read by the caller (``report_targets``, ``queued``)
-                known = [c for c in created if c is not None]
-                rollups.invalidate(self._c, min(known), max(known))
+            created = [o.created_at for o in outcomes if o.created_at is not None]
+            if len(created) == len(outcomes):  # read by the caller (``report_targets``, ...)
+                rollups.invalidate(self._c, min(created), max(created))
             else:
                 rollups.invalidate_messages(self._c, [o.message_id for o in outcomes])
             driver.executemany(

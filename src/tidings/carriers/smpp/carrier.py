@@ -1,10 +1,11 @@
 """``SmppCarrier``: the ``Carrier`` over SMPP 3.4 binds (``bind.py``) and the database.
 
-``submit`` only stores each message's parts in ``smpp_segments`` (durable before it
-returns; ``stage`` hands the worker that write for its settling transaction instead); the bind
-runners holding this carrier's leases drain them. Reports and inbound
-messages go through outbox tables to the sink; ``run_due`` hands over what a crash left
-there, retries early receipts and reassembles MO parts whose last part landed on another node.
+``stage`` hands the worker the write that stores each message's parts in ``smpp_segments``,
+for its settling transaction (``submit`` commits it on its own); the bind runners holding
+this carrier's leases drain them. Reports and inbound messages go to the sink (in the
+bind's own transaction when it can take them so, else through outbox tables); ``run_due``
+hands over what a crash left there, retries early receipts and reassembles MO parts whose
+last part landed on another node.
 """
 
 from __future__ import annotations
