@@ -163,7 +163,6 @@ def carrier_kinds(
             clock,
             name=config.name,
             default_delay=options.delay_seconds,
-            batch_size=settings.worker.batch_size,
             lease=timedelta(seconds=settings.worker.lease_seconds),
         )
 

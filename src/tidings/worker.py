@@ -7,7 +7,9 @@ savepoint: a check that fails leaves the claim and its counted attempt), and the
 transaction records what the carrier said (``Settlement.write``, with the carrier's queueing
 when it stages) with the acks, then tells the carrier (wakes its sender). Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
-work (the simulator's deliveries and replies) runs in the same loop.
+work runs in the same loop: jobs of a ``QueueCarrier`` (the simulator's deliveries and
+replies) are claimed with the worker's own, in the round's one claim, and handed to it
+after the settling transaction; then ``run_due``.
 
 Between rounds an idle worker sleeps until a committed job wakes it (``tidings/wakeups.py``),
 until the next job is due (a retry, a throughput window, a lease running out: read from the
@@ -28,7 +30,7 @@ import anyio
 
 from tidings.domain.messages import SEND_JOB
 from tidings.domain.reservations import RETENTION as RESERVATION_RETENTION
-from tidings.ports import Carrier, Clock, Job, Store, WorkerTx
+from tidings.ports import Carrier, Clock, Job, Store, WorkerTx, queue_carrier
 from tidings.services.delivery import DeliveryService, JobOutcome, Prepared, Settlement
 from tidings.services.numbers import OPERATION_JOB, NumbersService
 from tidings.services.sms import REPORT_TIMEOUT_JOB
@@ -48,10 +50,12 @@ Handler = Callable[[list[Job]], Awaitable[list[JobOutcome]]]
 
 @dataclass
 class _Claimed:
-    """A round's claim: how many jobs, the send jobs screened, and the others."""
+    """A round's claim: how many jobs, the send jobs screened, the carrier's jobs, and the
+    others."""
 
     count: int
     others: list[Job]
+    carrier_jobs: list[Job]
     sends: Prepared | None = None
 
 
@@ -73,6 +77,8 @@ class Worker:
         self._store = store
         self._clock = clock
         self._carrier = carrier
+        #: The carrier, if its due work is jobs in the queue: claimed with ours.
+        self._queued = queue_carrier(carrier)
         self._settings = settings
         self._numbers = numbers
         self._delivery = delivery
@@ -103,6 +109,8 @@ class Worker:
         #: after the round): every job committed or rescheduled since the claim signals
         #: (``JOBS``), and a carrier's deliveries stored claimed are done in the round.
         self._more = False
+        #: The time the last round's claim was made as of.
+        self._claimed_at = clock.now()
 
     async def run(self, stop: anyio.Event) -> None:
         """Work until ``stop`` is set; when nothing is due, sleep until a signal, the next
@@ -141,13 +149,16 @@ class Worker:
         log.info("worker %s stopped", self.worker_id)
 
     async def _due_after_step(self) -> datetime | None:
-        """``next_due``, as read by the last round's claim if it was empty."""
+        """``next_due``, as read in the last round's claim (if it was empty) or settling
+        transaction; else read now, as of the round's claim."""
         known, self._due = self._due, None
-        return known[0] if known is not None else await self.next_due()
+        return known[0] if known is not None else await self.next_due(self._claimed_at)
 
-    async def next_due(self) -> datetime | None:
-        """When the next job becomes claimable (None: nothing is scheduled)."""
-        now = self._clock.now()
+    async def next_due(self, now: datetime | None = None) -> datetime | None:
+        """When the next job becomes claimable after ``now`` (default: the clock's now;
+        None: nothing is scheduled). A job due at ``now`` or earlier that no one holds is
+        not seen: read it as of the last claim, which took every such job."""
+        now = now if now is not None else self._clock.now()
         return await anyio.to_thread.run_sync(
             lambda: self._store.read(lambda tx: tx.jobs.next_due(now))
         )
@@ -155,7 +166,7 @@ class Worker:
     async def step(self) -> int:
         """One round: claim due jobs (screening the send jobs in the same transaction), run
         them, settle them with what they wrote; then the carrier's due work."""
-        now = self._clock.now()
+        now = self._claimed_at = self._clock.now()
         lease = timedelta(seconds=self._settings.lease_seconds)
         claimed = await anyio.to_thread.run_sync(
             lambda: self._store.write(lambda tx: self._claim(tx, now, lease))
@@ -178,9 +189,13 @@ class Worker:
                 log.exception("handler for %s failed", kind)
                 outcomes.extend(self._failed(batch, repr(exc)))
         if outcomes or sends.outcomes:
-            recorded = await anyio.to_thread.run_sync(lambda: self._settle_round(sends, outcomes))
+            recorded = await anyio.to_thread.run_sync(
+                lambda: self._settle_round(sends, outcomes, now)
+            )
             if recorded and sends.committed is not None:
                 sends.committed()
+        if claimed.carrier_jobs and self._queued is not None:
+            await self._queued.run_jobs(claimed.carrier_jobs)
         done = claimed.count + await self._carrier.run_due()
         await self._housekeeping(now)
         return done
@@ -188,8 +203,9 @@ class Worker:
     def _claim(self, tx: WorkerTx, now: datetime, lease: timedelta) -> _Claimed:
         """Claim due jobs; screen the send jobs among them in a savepoint, so that a check
         that fails leaves the claim (its attempt counted) and retries them later."""
+        carrier_kinds = self._queued.job_kinds() if self._queued is not None else ()
         jobs = tx.jobs.claim(
-            [SEND_JOB, *self._handlers],
+            [SEND_JOB, *self._handlers, *carrier_kinds],
             limit=self._settings.batch_size,
             now=now,
             lease=lease,
@@ -202,7 +218,11 @@ class Worker:
         self._more = len(jobs) >= self._settings.batch_size
         self._due = None if jobs else (tx.jobs.next_due(now),)
         sends = [job for job in jobs if job.kind == SEND_JOB]
-        claimed = _Claimed(len(jobs), [job for job in jobs if job.kind != SEND_JOB])
+        claimed = _Claimed(
+            len(jobs),
+            [job for job in jobs if job.kind in self._handlers],
+            [job for job in jobs if job.kind in carrier_kinds],
+        )
         if sends:
             try:
                 with tx.savepoint():
@@ -212,19 +232,28 @@ class Worker:
                 _settle(tx, self._failed(sends, repr(exc)))
         return claimed
 
-    def _settle_round(self, sends: Settlement, outcomes: list[JobOutcome]) -> bool:
+    def _settle_round(
+        self, sends: Settlement, outcomes: list[JobOutcome], claimed_at: datetime
+    ) -> bool:
         """Record what the carrier said and settle every job, in one transaction; return
         whether it committed. If that fails, the send jobs are retried (with backoff) and the
-        others settled as they are."""
+        others settled as they are.
+
+        After a claim that was not full, the same transaction reads when the next job is due
+        (for the sleep after the round), as of the claim's time: a job that fell due since
+        the claim is due at once."""
 
         def settle(tx: WorkerTx) -> None:
             if sends.write is not None:
                 sends.write(tx)
             _settle(tx, sends.outcomes + outcomes)
+            if not self._more:
+                self._due = (tx.jobs.next_due(claimed_at),)
 
         try:
             self._store.write(settle)
         except Exception as exc:
+            self._due = None
             if sends.write is None:
                 raise
             log.exception("recording sent messages failed; their jobs will be retried")

@@ -30,10 +30,10 @@ from tidings.domain.messages import (
 from tidings.domain.simulator import CarrierRule, Outcome
 from tidings.domain.timefmt import ensure_utc
 from tidings.errors import Conflict
-from tidings.storage import driver, migrations, rollups
+from tidings.storage import dialects, driver, migrations, rollups
 from tidings.storage.analytics_schema import analytics_days
 from tidings.storage.database import Database, SqlTx
-from tidings.storage.schema import messages, metadata
+from tidings.storage.schema import messages, metadata, rate_windows
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -359,11 +359,18 @@ def test_accept_writes_what_add_many_writes(db: Database) -> None:
     assert [i for job in claimed for i in send_job_ids(job.payload)] == [m.id for m, _ in rows]
     repeat = OutboundBatch([_message("again", "r1")], [], T0)
     assert db.write(lambda tx: tx.messages.accept(repeat)) == {"r1": "m0001"}
+    # A few rows go another way on PostgreSQL (one INSERT, not COPY): they read back the same.
+    few = [_message(f"few{i}", None) for i in range(driver.INSERT_ROWS)]
+    assert db.write(lambda tx: tx.messages.accept(OutboundBatch(few, [], T0))) == {}
+    again = db.read(lambda tx: tx.messages.get_many([m.id for m, _ in few]))
+    assert again["few3"] == dataclasses.replace(reference, id="few3")
 
 
-def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
-    """A unique clash through the driver (PostgreSQL's COPY included) surfaces as SQLAlchemy's
-    ``IntegrityError``, which group commit turns into a ``Conflict`` and reads again."""
+@pytest.mark.parametrize("size", [2, driver.INSERT_ROWS + 1])
+def test_fast_insert_clash_is_an_integrity_error(db: Database, size: int) -> None:
+    """A unique clash through the driver (PostgreSQL's one INSERT for a few rows, COPY for
+    more) surfaces as SQLAlchemy's ``IntegrityError``, which group commit turns into a
+    ``Conflict`` and reads again."""
     message, _ = _message("dup")
     required = {
         "id": message.id,
@@ -380,7 +387,7 @@ def test_fast_insert_clash_is_an_integrity_error(db: Database) -> None:
     }
     columns, row = tuple(required), tuple(required.values())
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
-        driver.fast_insert(connection, messages, columns, [row, row])
+        driver.fast_insert(connection, messages, columns, [row] * size)
 
 
 @pytest.mark.parametrize("known", [True, False])
@@ -433,3 +440,37 @@ def test_driver_executemany_writes_what_sqlalchemy_writes(db: Database) -> None:
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
         driver.executemany(connection, statement, [{"b_id": "x2", "b_segments": None}])
     assert db.read(lambda tx: tx.messages.get("x2")) == sent
+
+
+def test_a_read_under_the_shared_lock_sees_what_the_exclusive_holder_committed(
+    db: Database,
+) -> None:
+    """``any_row_under_shared_lock`` (the event outbox's "any subscription?") waits while
+    another transaction holds the key exclusively, then sees that transaction's row: its
+    read is not made before the lock came (PostgreSQL sends both in one round trip)."""
+    key = "tidings.test-lock"
+    with db.engine.begin() as c:
+        assert not dialects.any_row_under_shared_lock(c, key, rate_windows)
+    if db.engine.dialect.name == "sqlite":  # one writer at a time: nothing to wait for
+        with db.engine.begin() as c:
+            c.execute(rate_windows.insert(), {"key": "k", "window_start": T0, "used": 1})
+        with db.engine.begin() as c:
+            assert dialects.any_row_under_shared_lock(c, key, rate_windows)
+        return
+    seen: list[bool] = []
+    with db.engine.connect() as holder:
+        holder.begin()
+        dialects.lock_key(holder, key)
+        holder.execute(rate_windows.insert(), {"key": "k", "window_start": T0, "used": 1})
+
+        def read() -> None:
+            with db.engine.begin() as c:
+                seen.append(dialects.any_row_under_shared_lock(c, key, rate_windows))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and not seen  # waiting for the lock
+        holder.commit()
+    reader.join(10)
+    assert seen == [True]

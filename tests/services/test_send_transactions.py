@@ -14,17 +14,19 @@ import sqlalchemy as sa
 
 from tests.conftest import FakeClock
 from tests.services.conftest import Driver
-from tidings.carriers.simulator import DELIVER_JOB, SimulatedCarrier
+from tidings.carriers.simulator import DELIVER_JOB, REPLY_JOB, SimulatedCarrier
 from tidings.container import Application
 from tidings.domain.events import SMS_DELIVERY_REPORT_RECEIVED
 from tidings.domain.messages import SEND_JOB, MessageStatus, OutboundSms
 from tidings.domain.simulator import CarrierRule
 from tidings.ports import DeliveryTx, Job
 from tidings.services.sms import Recipient, SendRequest
+from tidings.storage.queue import SqlJobQueue
 from tidings.storage.schema import jobs, rate_windows
 
 pytestmark = pytest.mark.anyio
 SENDER = "+18005550100"
+_LEASE = timedelta(seconds=30)
 
 
 def _send(driver: Driver, recipient: str = "+15555550111") -> str:
@@ -138,9 +140,21 @@ async def test_a_delivery_due_at_once_goes_without_a_claim_and_outlives_its_carr
     await first.submit(sms[1:])  # ... and this carrier dies before delivering it
     other = SimulatedCarrier(store, clock, default_delay=0.0)
     await other.start(application.sink)
-    assert await other.run_due() == 0  # its lease holds it
+    assert await other.run_due() == 0  # nothing held here
+
+    def claim() -> list[Job]:  # as a worker claims for its carrier (``QueueCarrier``)
+        return store.write(
+            lambda tx: tx.jobs.claim(
+                list(other.job_kinds()), limit=10, now=clock.now(), lease=_LEASE, worker="w"
+            )
+        )
+
+    assert claim() == []  # its lease holds it
     clock.advance(31.0)
-    assert await other.run_due() == 1
+    due = claim()
+    assert [job.kind for job in due] == [DELIVER_JOB]
+    await other.run_jobs(due)
+    assert _rows(application, jobs, DELIVER_JOB) == []
     inboxes = [application.services.simulator.messages(m.recipient) for m in sms]
     assert [[m.body for m in inbox] for inbox in inboxes] == [["Hi"], ["Hi"]]
 
@@ -170,3 +184,31 @@ async def test_a_delivery_due_at_once_is_made_in_the_sending_transaction(
     assert [m.body for m in inbox] == ["Hi"]
     events = driver.app.services.queries.events(0, [SMS_DELIVERY_REPORT_RECEIVED], 10)
     assert [e.data.get("messageId", e.data.get("MessageId")) for _, e in events] == [message_id]
+
+
+async def test_a_delivery_that_comes_due_is_claimed_with_the_workers_jobs(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator keeps a later delivery as a ``sim.deliver`` job; when it comes due, the
+    worker's one claim of the round takes it with the worker's own jobs and hands it to the
+    carrier (``QueueCarrier``): no round makes a second claim for the carrier."""
+    driver.app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 2.0, None)])
+    claims: list[list[str]] = []
+    original = SqlJobQueue.claim
+
+    def counted(self: SqlJobQueue, kinds: list[str], **kwargs: Any) -> list[Job]:
+        claims.append(sorted(kinds))
+        return original(self, kinds, **kwargs)
+
+    monkeypatch.setattr(SqlJobQueue, "claim", counted)
+    message_id = _send(driver)
+    await driver.app.carrier.start(driver.app.sink)
+    assert await driver.worker.step() == 1  # sent; its delivery waits two seconds
+    assert _status(driver, message_id) is MessageStatus.SENT
+    assert [row.kind for row in _rows(driver.app, jobs)] == [DELIVER_JOB]
+    driver.clock.advance(2.5)
+    assert await driver.worker.step() == 1
+    assert _status(driver, message_id) is MessageStatus.DELIVERED
+    assert _rows(driver.app, jobs) == []
+    assert len(claims) == 2  # one a round
+    assert all({DELIVER_JOB, REPLY_JOB, SEND_JOB} <= set(kinds) for kinds in claims)

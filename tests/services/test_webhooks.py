@@ -22,6 +22,7 @@ from tidings.domain.webhooks import TransportError
 from tidings.errors import InvalidInput, NotFound
 from tidings.ports import HttpResult
 from tidings.settings import Settings
+from tidings.wakeups import DELIVERIES
 
 pytestmark = pytest.mark.anyio
 URL = "https://receiver.example/hook"
@@ -606,3 +607,31 @@ async def test_expired_subscription_receives_nothing(hooks: Hooks) -> None:
     hooks.publish()
     await hooks.step()
     assert len(hooks.sender.notifications()) == 1
+
+
+async def test_routing_that_leases_every_new_delivery_wakes_no_dispatcher(hooks: Hooks) -> None:
+    """The router leases what it routes in the same transaction: when it leases every new
+    delivery, no dispatcher is woken to look for them (no claim and no due-time read after
+    every routed event); when some are left for want of room, the dispatchers are woken."""
+    await hooks.subscribe()
+    dispatcher = hooks.app.dispatcher
+    with hooks.app.database.wakeups.subscribe(DELIVERIES) as waiter:
+        if hooks.app.database.engine.dialect.name == "postgresql":
+            assert await waiter.wait(10)  # listening (it wakes everything once connected)
+        hooks.publish()
+        waiter.clear()
+
+        def woken() -> bool:
+            return waiter.is_set
+
+        routed, claimed = dispatcher.route_and_claim(10)
+        assert (routed, len(claimed)) == (1, 1)
+        assert not woken()
+        hooks.publish(2)
+        routed, claimed = dispatcher.route_and_claim(1)  # room for one
+        assert (routed, len(claimed)) == (2, 1)
+        assert woken()
+        waiter.clear()
+        hooks.publish()
+        assert dispatcher.route_once() == 1  # routed without leasing: woken
+        assert woken()

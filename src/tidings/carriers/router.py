@@ -19,6 +19,8 @@ gets ``CarrierUnavailable``: the delivery service keeps it queued until its dead
 
 ``stage`` does the same and hands back the writes of the carriers that stage (``Staged``),
 for the worker's settling transaction; ``submit`` hands every carrier its ``submit``.
+The carriers' queued jobs (``QueueCarrier``: the simulator's) are claimed by the worker for
+the kinds ``job_kinds`` lists and handed back by kind (``run_jobs``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,18 @@ from tidings.domain.carriers import Strategy as RouteStrategy
 from tidings.domain.messages import OutboundSms
 from tidings.domain.numbers import NumberType
 from tidings.errors import CarrierError, CarrierUnavailable
-from tidings.ports import Carrier, CarrierSink, Staged, StagingCarrier, Store, SubmitResult, staging
+from tidings.ports import (
+    Carrier,
+    CarrierSink,
+    Job,
+    QueueCarrier,
+    Staged,
+    StagingCarrier,
+    Store,
+    SubmitResult,
+    queue_carrier,
+    staging,
+)
 from tidings.wakeups import CARRIERS, Waiter, Wakeups
 
 log = logging.getLogger(__name__)
@@ -52,6 +65,7 @@ class _Built:
     config: CarrierConfig
     carrier: Carrier
     staging: StagingCarrier | None = None  # the carrier, if it stages
+    queued: QueueCarrier | None = None  # the carrier, if its due work is queued jobs
 
 
 @dataclass
@@ -120,6 +134,34 @@ class CarrierRouter:
         await self._maybe_refresh(fallback=True)
         return done
 
+    def job_kinds(self) -> tuple[str, ...]:
+        """The job kinds of the built carriers that keep their due work in the queue."""
+        kinds: dict[str, None] = {}
+        for built in self._built.values():
+            if built.queued is not None:
+                kinds.update(dict.fromkeys(built.queued.job_kinds()))
+        return tuple(kinds)
+
+    async def run_jobs(self, jobs: list[Job]) -> None:
+        """Hand each claimed job to the first built carrier of its kind (carriers of one kind,
+        such as two simulators, do each other's jobs alike). A kind no carrier here takes
+        any more is left to its lease, for a worker that has one."""
+        owners: dict[str, QueueCarrier] = {}
+        for built in self._built.values():
+            if built.queued is not None:
+                for kind in built.queued.job_kinds():
+                    owners.setdefault(kind, built.queued)
+        by_owner: dict[int, tuple[QueueCarrier, list[Job]]] = {}
+        for job in jobs:
+            owner = owners.get(job.kind)
+            if owner is not None:
+                by_owner.setdefault(id(owner), (owner, []))[1].append(job)
+        for owner, batch in by_owner.values():
+            try:
+                await owner.run_jobs(batch)
+            except Exception:
+                log.exception("carrier %s: its jobs failed", owner.name)
+
     # -- the registry ----------------------------------------------------------------------
 
     async def _maybe_refresh(self, *, fallback: bool = False) -> None:
@@ -177,7 +219,7 @@ class CarrierRouter:
                 self._failed[name] = config.version
                 continue
             self._failed.pop(name, None)
-            self._built[name] = _Built(config, carrier, staging(carrier))
+            self._built[name] = _Built(config, carrier, staging(carrier), queue_carrier(carrier))
             log.info("carrier %s (%s) version %d ready", name, config.kind, config.version)
 
     async def _close(self, name: str) -> None:

@@ -6,9 +6,10 @@ is delivered right there when the sink takes reports in our transactions (the se
 the rest becomes a ``sim.deliver`` job, keyed by message id so a re-submitted message is
 delivered once. ``submit`` (a caller that marks messages sent afterwards) stores jobs only:
 those due at once claimed by this carrier (its lease), delivered by the next ``run_due``
-without a claim transaction (if the process dies first, the lease runs out and any worker's
-carrier claims them). When the jobs come due (``run_due``, driven by the worker) the
-handsets' inboxes get the messages, the carrier reports the outcomes to its sink with
+without a claim transaction (if the process dies first, the lease runs out and any worker
+claims them). When the jobs come due, the worker claims them with its own jobs and hands
+them over (``run_jobs``: a ``QueueCarrier``, no claim of its own): the handsets' inboxes
+get the messages, the carrier reports the outcomes to its sink with
 realistic attempts, and a handset with a script schedules its answer as a ``sim.reply``
 job, which later reaches the sink as an inbound message. All of it lives in the database: a
 restart loses nothing.
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_JOB = "sim.deliver"
 REPLY_JOB = "sim.reply"
-KINDS = [DELIVER_JOB, REPLY_JOB]
+KINDS = (DELIVER_JOB, REPLY_JOB)
 
 
 class SimulatedCarrier:
@@ -58,7 +59,6 @@ class SimulatedCarrier:
         clock: Clock,
         *,
         default_delay: float = 0.2,
-        batch_size: int = 500,
         lease: timedelta = timedelta(seconds=30),
         rng: random.Random | None = None,
         name: str = "simulator",
@@ -68,7 +68,6 @@ class SimulatedCarrier:
         self._store = store
         self._clock = clock
         self._default_delay = default_delay
-        self._batch_size = batch_size
         self._rng = rng or random.Random()
         self._sink: CarrierSink | None = None
         #: The sink when it records reports and replies in our transactions (the server's).
@@ -131,33 +130,27 @@ class SimulatedCarrier:
             [lambda: self._held.extend(stored[0])],
         )
 
-    async def run_due(self) -> int:
-        """Deliver what is due and send scripted replies; return the number of jobs done.
+    def job_kinds(self) -> tuple[str, ...]:
+        return KINDS
 
-        Deliveries stored claimed (``_held``) go without a claim transaction, and the claim
-        of other due jobs waits for the next call."""
+    async def run_jobs(self, jobs: list[Job]) -> None:
+        """Deliver and reply: ``sim.deliver`` and ``sim.reply`` jobs the worker claimed for
+        this carrier, in its claim (``QueueCarrier``)."""
         sink = self._sink
-        if sink is None:
+        if sink is None:  # not started: their lease runs out, and they are claimed again
+            log.warning("simulated carrier not started: %d job(s) left for later", len(jobs))
+            return
+        await self._run(sink, jobs)
+
+    async def run_due(self) -> int:
+        """Deliver what was stored claimed (``_held``: no claim transaction); return the
+        number of jobs done. The jobs that come due are claimed by the worker (``run_jobs``)."""
+        sink = self._sink
+        if sink is None or not self._held:
             return 0
-        if self._held:  # (the worker's next round, at once, claims what else is due)
-            held, self._held = self._held, []
-            await self._run(sink, held)
-            return len(held)
-        now = self._clock.now()
-        jobs = await anyio.to_thread.run_sync(
-            lambda: self._store.write(
-                lambda tx: tx.jobs.claim(
-                    KINDS,
-                    limit=self._batch_size,
-                    now=now,
-                    lease=self._lease,
-                    worker=self._worker_id,
-                )
-            )
-        )
-        if jobs:
-            await self._run(sink, jobs)
-        return len(jobs)
+        held, self._held = self._held, []
+        await self._run(sink, held)
+        return len(held)
 
     async def _run(self, sink: CarrierSink, jobs: list[Job]) -> None:
         deliveries = [j for j in jobs if j.kind == DELIVER_JOB]

@@ -57,7 +57,7 @@ from tidings.ports.registry import (
 from tidings.ports.reservations import ReservationRepo, WithReservations
 from tidings.ports.sink import TransactionalSink, transactional
 from tidings.ports.smpp import PartEvent, SmppHistoryRepo, SmppRepo, WithSmpp, WithSmppHistory
-from tidings.ports.staging import Staged, StagingCarrier, staging
+from tidings.ports.staging import QueueCarrier, Staged, StagingCarrier, queue_carrier, staging
 from tidings.ports.store import Store, TxT
 from tidings.ports.tx import (
     AnalyticsTx,
@@ -131,6 +131,7 @@ __all__ = [
     "PartnerRepo",
     "PartnersTx",
     "QueriesTx",
+    "QueueCarrier",
     "QueueStats",
     "RateWindows",
     "ReservationRepo",
@@ -177,6 +178,7 @@ __all__ = [
     "WithSmppHistory",
     "WithSubscriptions",
     "WorkerTx",
+    "queue_carrier",
     "staging",
     "transactional",
 ]

@@ -1,4 +1,6 @@
-"""A ``Carrier`` that queues what it is handed inside its caller's transaction."""
+"""Carriers that work inside the worker's transactions: ``StagingCarrier`` queues what it is
+handed in the caller's transaction; ``QueueCarrier`` keeps its due work as jobs in the
+worker's queue, claimed with the worker's own."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Protocol, runtime_checkable
 from tidings.domain.messages import OutboundSms
 from tidings.errors import CarrierError
 from tidings.ports.carriers import Carrier, SubmitResult
+from tidings.ports.jobs import Job
 from tidings.ports.tx import DeliveryTx
 
 
@@ -48,3 +51,22 @@ class StagingCarrier(Carrier, Protocol):
 def staging(carrier: Carrier) -> StagingCarrier | None:
     """``carrier`` when it can stage (checked once: a protocol ``isinstance`` is not free)."""
     return carrier if isinstance(carrier, StagingCarrier) else None
+
+
+@runtime_checkable
+class QueueCarrier(Carrier, Protocol):
+    """A carrier whose due work is jobs in the worker's queue (the simulator's delayed
+    deliveries and scripted replies). The worker claims them in its own claim, one a round
+    for every kind, and hands them to ``run_jobs``, which carries them out and acks them;
+    ``run_due`` does the rest (no claim of its own)."""
+
+    def job_kinds(self) -> tuple[str, ...]:
+        """The kinds of jobs to claim for it (may change as a router's carriers do)."""
+        ...
+
+    async def run_jobs(self, jobs: list[Job]) -> None: ...
+
+
+def queue_carrier(carrier: Carrier) -> QueueCarrier | None:
+    """``carrier`` when its due work is jobs for the worker to claim."""
+    return carrier if isinstance(carrier, QueueCarrier) else None

@@ -44,7 +44,14 @@ class DeliveryRepo(Protocol):
 
     def next_attempt_at(self, subscription: str) -> datetime | None: ...
 
-    def add(self, new: Sequence[NewDelivery]) -> None: ...
+    def add(self, new: Sequence[NewDelivery], *, wake: bool = True) -> None:
+        """New pending deliveries, due at once; ``wake``: signal the dispatchers once this
+        commits (else the caller leases them itself, or calls ``wake``)."""
+        ...
+
+    def wake(self) -> None:
+        """Signal the dispatchers once this transaction commits: deliveries are due."""
+        ...
 
     def claim(
         self,

@@ -124,16 +124,23 @@ class WebhookDispatcher:
 
         def run(tx: DispatchTx) -> tuple[int, list[Claimed]]:
             now = self._ctx.clock.now()
-            routed, added = self._route(tx, now)
+            routed, added = self._route(tx, now, wake=capacity <= 0)
             if added is None or capacity <= 0:
                 return routed, []
-            return routed, self._claim(tx, capacity, now, added)
+            claimed = self._claim(tx, capacity, now, added)
+            if len({d.id for _, d in claimed} & added.events.keys()) < len(added.events):
+                tx.deliveries.wake()  # some wait for a dispatcher with room
+            # (else every new delivery is leased here: no dispatch loop has to look)
+            return routed, claimed
 
         return self._ctx.store.write(run)
 
-    def _route(self, tx: DispatchTx, now: datetime) -> tuple[int, _Routed | None]:
+    def _route(
+        self, tx: DispatchTx, now: datetime, *, wake: bool = True
+    ) -> tuple[int, _Routed | None]:
         """Route one batch: how many events were taken, and what was added, if anything
-        (for a claim in the same transaction).
+        (for a claim in the same transaction; ``wake``: signal the dispatchers, else the
+        caller does if it leaves some of them unleased).
 
         The events are read before the subscriptions: an event visible to the first read
         that a subscription must get (its ``seq`` after the subscription's ``created_seq``)
@@ -148,7 +155,7 @@ class WebhookDispatcher:
             tx.deliveries.mark_routed([seq for seq, _ in rows])  # no one to route them to
             return len(rows), None
         new = route(active, rows, now)
-        tx.deliveries.add(new)
+        tx.deliveries.add(new, wake=wake)
         tx.deliveries.mark_routed([seq for seq, _ in rows])
         if not new:
             return len(rows), None
@@ -313,7 +320,9 @@ class WebhookDispatcher:
                 await anyio.sleep(1.0)
             if routed:
                 busy_until = anyio.current_time() + BUSY_SECONDS
-            elif not stop.is_set():
+            if routed < self._settings.route_batch and not stop.is_set():
+                # Fewer than a batch: none left as of that read, and an event committed
+                # since then has set the waiter (no empty round after each batch).
                 await waiter.wait(self._settings.poll_interval)
                 if anyio.current_time() < busy_until:  # under load: let a batch gather
                     await anyio.sleep(self._settings.route_linger)

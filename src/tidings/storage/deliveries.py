@@ -79,11 +79,12 @@ class SqlDeliveryRepo(SqlDeliveryLog):
         for chunk in _chunks(seqs):
             self._c.execute(events.update().where(events.c.seq.in_(chunk)).values(routed=sa.true()))
 
-    def add(self, new: Sequence[NewDelivery]) -> None:
+    def add(self, new: Sequence[NewDelivery], *, wake: bool = True) -> None:
         """New pending deliveries, due at once."""
         if not new:
             return
-        touch(self._c, DELIVERIES)
+        if wake:
+            self.wake()
         self._c.execute(
             deliveries.insert(),
             [
@@ -107,6 +108,9 @@ class SqlDeliveryRepo(SqlDeliveryLog):
                 for i, seq in enumerate(d.event_seqs)
             ],
         )
+
+    def wake(self) -> None:
+        touch(self._c, DELIVERIES)
 
     # -- sending ------------------------------------------------------------------------------
 

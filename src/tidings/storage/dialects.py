@@ -199,11 +199,33 @@ def greatest(connection: sa.Connection, *values: Any) -> Any:
     return sa.func.greatest(*values)
 
 
-def lock_key_shared(connection: sa.Connection, key: str) -> None:
-    """``lock_key``'s shared form: many holders at once, none while ``lock_key`` is held."""
+def any_row_under_shared_lock(connection: sa.Connection, key: str, table: sa.Table) -> bool:
+    """Take ``lock_key``'s shared form (many holders at once, none while ``lock_key`` is
+    held) until commit, then tell whether ``table`` has a row, as seen once the lock is held.
+    PostgreSQL: one round trip, both statements in one simple query (each statement of it
+    takes its own snapshot, so the read sees what committed before the lock came). SQLite's
+    write transactions are exclusive already."""
     if is_sqlite(connection):
-        return
-    connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(hashtext(:key))"), {"key": key})
+        return (
+            connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
+            is not None
+        )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    literal = "'" + key.replace("'", "''") + "'"
+    query = (
+        f"SELECT pg_advisory_xact_lock_shared(hashtext({literal})); "
+        f"SELECT 1 FROM {table.name} LIMIT 1"
+    )
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(query)
+            cursor.nextset()
+            return cursor.fetchone() is not None
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            query, None, exc, connection.dialect.loaded_dbapi.Error
+        ) from exc
 
 
 def lock_key(connection: sa.Connection, key: str) -> None:

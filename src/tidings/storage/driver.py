@@ -17,6 +17,9 @@ import sqlalchemy as sa
 
 from tidings.storage.dialects import _json_dumps, _sqlite_execute, is_sqlite
 
+#: PostgreSQL: up to how many rows ``fast_insert`` writes with one ``INSERT`` (more: ``COPY``).
+INSERT_ROWS = 16
+
 
 def _sqlite_datetime(value: datetime) -> str:
     """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it (UTC, naive text), spelled
@@ -52,7 +55,8 @@ def fast_insert(
     """``INSERT`` many rows straight through the driver, without per-row SQLAlchemy processing.
 
     For the hottest bulk writes (accepted messages, the event outbox's fan-out): SQLite gets
-    multi-row ``INSERT``s, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. Values
+    multi-row ``INSERT``s, PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction (up
+    to ``INSERT_ROWS`` rows, one multi-row ``INSERT``). Values
     must be plain: ``str``, ``int``, ``bool``, ``datetime`` (in ``DateTime`` columns only), or
     JSON documents already encoded (``json_text``). Timestamps are spelled here as each
     dialect's ``DateTime`` expects them.
@@ -65,6 +69,16 @@ def fast_insert(
         assert driver is not None
         statement = f"COPY {table.name} ({names}) FROM STDIN"
         try:
+            if len(rows) <= INSERT_ROWS:
+                # ``COPY`` waits for the server twice (its start, its end); a few rows go
+                # in one multi-row ``INSERT``: one round trip.
+                marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                statement = f"INSERT INTO {table.name} ({names}) VALUES " + ", ".join(
+                    [marks] * len(rows)
+                )
+                with driver.cursor() as cursor:
+                    cursor.execute(statement, [value for row in rows for value in row])
+                return
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -56,9 +56,6 @@ def event_from_row(r: Any) -> Event:
     )
 
 
-_ANY_SUBSCRIPTION = sa.select(sa.literal(1)).select_from(event_subscriptions).limit(1)
-
-
 class SqlEventOutbox:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -101,8 +98,7 @@ class SqlEventOutbox:
         )
 
     def _any_subscription(self) -> bool:
-        dialects.lock_key_shared(self._c, SUBSCRIPTIONS_LOCK)
-        return self._c.execute(_ANY_SUBSCRIPTION).first() is not None
+        return dialects.any_row_under_shared_lock(self._c, SUBSCRIPTIONS_LOCK, event_subscriptions)
 
     def last_seq(self) -> int:
         value = self._c.execute(sa.select(sa.func.max(events.c.seq))).scalar_one_or_none()
