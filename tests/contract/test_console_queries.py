@@ -51,7 +51,7 @@ def test_dead_letter_records_carry_the_event_id(application: Application) -> Non
 
     def write(tx: SqlTx) -> None:
         tx.events.append(event)
-        seq = tx.deliveries.unrouted(10)[0][0]
+        seq = tx.deliveries.take_unrouted(10)[0][0]
         tx.deliveries.add([NewDelivery("msg_1", "sub", (seq,), T0)])
         tx.deliveries.mark(["msg_1"], DeliveryStatus.DEAD_LETTERED)
 

@@ -38,7 +38,9 @@ class SubscriptionRepo(Protocol):
 
 
 class DeliveryRepo(Protocol):
-    def unrouted(self, limit: int) -> list[tuple[int, Event]]: ...
+    def take_unrouted(self, limit: int) -> list[tuple[int, Event]]:
+        """The oldest events not yet routed, in order, marked routed in this transaction."""
+        ...
 
     def mark_routed(self, seqs: Sequence[int]) -> None: ...
 

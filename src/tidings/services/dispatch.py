@@ -146,17 +146,15 @@ class WebhookDispatcher:
         that a subscription must get (its ``seq`` after the subscription's ``created_seq``)
         was appended after that subscription committed (appenders wait for the lock its
         creation holds), so the second read sees the subscription."""
-        rows = tx.deliveries.unrouted(self._settings.route_batch)
+        rows = tx.deliveries.take_unrouted(self._settings.route_batch)
         if not rows:
             return 0, None
         subs = tx.subscriptions.all()
         active = [s for s in subs if s.active(now)]
         if not active:
-            tx.deliveries.mark_routed([seq for seq, _ in rows])  # no one to route them to
-            return len(rows), None
+            return len(rows), None  # no one to route them to
         new = route(active, rows, now)
         tx.deliveries.add(new, wake=wake)
-        tx.deliveries.mark_routed([seq for seq, _ in rows])
         if not new:
             return len(rows), None
         by_seq = dict(rows)

@@ -64,16 +64,25 @@ class SqlDeliveryRepo(SqlDeliveryLog):
 
     # -- routing ------------------------------------------------------------------------------
 
-    def unrouted(self, limit: int) -> list[tuple[int, Event]]:
-        """The oldest events not yet routed, locked against other routers."""
-        query = (
-            sa.select(events)
+    def take_unrouted(self, limit: int) -> list[tuple[int, Event]]:
+        """The oldest events not yet routed, marked routed by this transaction: one
+        ``UPDATE ... RETURNING`` (skipping rows another router holds), in ``seq`` order."""
+        oldest = (
+            sa.select(events.c.seq)
             .where(events.c.routed == sa.false())
             .order_by(events.c.seq)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
+        query = (
+            events.update()
+            .where(events.c.seq.in_(oldest.scalar_subquery()))
+            .values(routed=sa.true())
+            .returning(*events.c)
+        )
+        rows = [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
+        rows.sort(key=lambda row: row[0])  # (RETURNING: any order)
+        return rows
 
     def mark_routed(self, seqs: Sequence[int]) -> None:
         for chunk in _chunks(seqs):
