@@ -2,8 +2,9 @@
 
 Each step claims a batch of due jobs (a lease, so a crashed worker's jobs come back), hands
 them to their handler by kind, then acks, reschedules or buries them. Two transactions per
-step on the send path: the claim screens the send jobs (``DeliveryService.prepare``, in a
-savepoint: a check that fails leaves the claim and its counted attempt), and the settling
+step on the send path: the claim screens the send jobs (``DeliveryService.prepare``; if a
+check fails, the rolled back claim's attempt is counted in a transaction of its own, and the
+jobs retried with backoff), and the settling
 transaction records what the carrier said (``Settlement.write``, with the carrier's queueing
 when it stages) with the acks, then tells the carrier (wakes its sender). Many workers may run
 against one PostgreSQL; the claim skips rows another worker holds. The carrier's own due
@@ -111,6 +112,8 @@ class Worker:
         self._more = False
         #: The time the last round's claim was made as of.
         self._claimed_at = clock.now()
+        #: The send jobs the claim being made is screening (what to count if it fails).
+        self._screening: list[Job] = []
 
     async def run(self, stop: anyio.Event) -> None:
         """Work until ``stop`` is set; when nothing is due, sleep until a signal, the next
@@ -168,9 +171,21 @@ class Worker:
         them, settle them with what they wrote; then the carrier's due work."""
         now = self._claimed_at = self._clock.now()
         lease = timedelta(seconds=self._settings.lease_seconds)
-        claimed = await anyio.to_thread.run_sync(
-            lambda: self._store.write(lambda tx: self._claim(tx, now, lease))
-        )
+        try:
+            claimed = await anyio.to_thread.run_sync(
+                lambda: self._store.write(lambda tx: self._claim(tx, now, lease))
+            )
+        except Exception as exc:
+            screened, self._screening = self._screening, []
+            if not screened:
+                raise
+            log.exception("screening %d send job(s) failed; retrying them", len(screened))
+            failed = self._failed(screened, repr(exc))
+            await anyio.to_thread.run_sync(
+                lambda: self._store.write(lambda tx: _count_failed_claims(tx, failed, now))
+            )
+            return len(screened)
+        self._screening = []
         by_kind: dict[str, list[Job]] = defaultdict(list)
         for job in claimed.others:
             by_kind[job.kind].append(job)
@@ -201,8 +216,11 @@ class Worker:
         return done
 
     def _claim(self, tx: WorkerTx, now: datetime, lease: timedelta) -> _Claimed:
-        """Claim due jobs; screen the send jobs among them in a savepoint, so that a check
-        that fails leaves the claim (its attempt counted) and retries them later."""
+        """Claim due jobs and screen the send jobs among them. If that transaction fails
+        (a check that raises), it is rolled back, claim included; ``step`` then counts the
+        send jobs' attempt and retries them later (``count_failed_claim``), so a check that
+        always fails ends in the dead letters rather than looping. No savepoint: two round
+        trips less in every claim."""
         carrier_kinds = self._queued.job_kinds() if self._queued is not None else ()
         jobs = tx.jobs.claim(
             [SEND_JOB, *self._handlers, *carrier_kinds],
@@ -223,13 +241,9 @@ class Worker:
             [job for job in jobs if job.kind in self._handlers],
             [job for job in jobs if job.kind in carrier_kinds],
         )
+        self._screening = sends  # if this transaction fails: their attempt still counts
         if sends:
-            try:
-                with tx.savepoint():
-                    claimed.sends = self._delivery.prepare(tx, sends, now)
-            except Exception as exc:
-                log.exception("screening %d send job(s) failed; retrying them", len(sends))
-                _settle(tx, self._failed(sends, repr(exc)))
+            claimed.sends = self._delivery.prepare(tx, sends, now)
         return claimed
 
     def _settle_round(
@@ -298,6 +312,17 @@ class Worker:
             await anyio.to_thread.run_sync(lambda j=job: self._numbers.run(j))  # type: ignore[misc]
             outcomes.append(JobOutcome(job))
         return outcomes
+
+
+def _count_failed_claims(tx: WorkerTx, outcomes: list[JobOutcome], now: datetime) -> None:
+    for outcome in outcomes:
+        tx.jobs.count_failed_claim(
+            outcome.job.id,
+            outcome.job.attempts,
+            None if outcome.dead else outcome.retry_at,
+            outcome.error or "failed",
+            now,
+        )
 
 
 def _settle(tx: WorkerTx, outcomes: list[JobOutcome]) -> None:

@@ -30,6 +30,7 @@ from tidings.domain.messages import (
 from tidings.domain.simulator import CarrierRule, Outcome
 from tidings.domain.timefmt import ensure_utc
 from tidings.errors import Conflict
+from tidings.ports import Job
 from tidings.storage import dialects, driver, migrations, rollups
 from tidings.storage.analytics_schema import analytics_days
 from tidings.storage.database import Database, SqlTx
@@ -116,6 +117,43 @@ def test_ack_retry_dead_and_stats(db: Database) -> None:
         lambda tx: tx.jobs.claim(["k"], limit=10, now=later, lease=LEASE, worker="w")
     )
     assert [j.id for j in retried] == [jobs[1].id]
+
+
+def test_a_rolled_back_claim_counts_its_attempt_unless_claimed_again(db: Database) -> None:
+    """``count_failed_claim``: the worker's claim of these jobs rolled back (a failing check);
+    their attempt is recorded with the retry, or they are buried, but a job another worker
+    has claimed since is left to it."""
+    db.write(lambda tx: tx.jobs.enqueue_many([("k", {"i": i}, T0) for i in range(3)], now=T0))
+
+    def claim() -> list[Job]:
+        return db.write(lambda tx: tx.jobs.claim(["k"], limit=10, now=T0, lease=LEASE, worker="w"))
+
+    jobs: list[Job] = []
+
+    def claim_and_fail(tx: SqlTx) -> None:  # as the worker's claim when a check raises
+        jobs.extend(tx.jobs.claim(["k"], limit=10, now=T0, lease=LEASE, worker="w"))
+        raise RuntimeError("the checks failed")
+
+    with pytest.raises(RuntimeError):
+        db.write(claim_and_fail)
+    assert [j.attempts for j in jobs] == [1, 1, 1]
+    retry_at = T0 + timedelta(seconds=2)
+    taken = db.write(lambda tx: tx.jobs.claim(["k"], limit=1, now=T0, lease=LEASE, worker="x"))
+    assert [j.payload for j in taken] == [{"i": 0}]  # another worker took the first meanwhile
+
+    def count(tx: SqlTx) -> None:
+        tx.jobs.count_failed_claim(jobs[0].id, 1, retry_at, "boom", T0)
+        tx.jobs.count_failed_claim(jobs[1].id, 1, retry_at, "boom", T0)
+        tx.jobs.count_failed_claim(jobs[2].id, 1, None, "gave up", T0)
+
+    db.write(count)
+    stats = db.read(lambda tx: tx.jobs.stats(T0))
+    assert (stats.pending, stats.dead) == (2, 1)
+    assert claim() == []  # the first is leased to "x", the second waits for its retry
+    [again] = db.write(
+        lambda tx: tx.jobs.claim(["k"], limit=10, now=retry_at, lease=LEASE, worker="w")
+    )
+    assert (again.payload, again.attempts) == ({"i": 1}, 2)  # the undone attempt counted
 
 
 def test_dedupe_key_enqueues_once(db: Database) -> None:

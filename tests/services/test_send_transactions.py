@@ -63,10 +63,10 @@ async def test_a_failing_check_counts_the_attempt_and_undoes_its_writes(
     await driver.app.carrier.start(driver.app.sink)
     assert await driver.worker.step() == 1
     [job] = _rows(driver.app, jobs, SEND_JOB)
-    assert job.attempts == 1  # the claim committed
+    assert job.attempts == 1  # counted, though the claim's transaction rolled back
     assert job.locked_until is None and "the checks failed" in job.last_error
     assert job.run_at.replace(tzinfo=None) > driver.clock.now().replace(tzinfo=None)  # backoff
-    assert _rows(driver.app, rate_windows) == []  # the savepoint undid the window's room
+    assert _rows(driver.app, rate_windows) == []  # the rollback undid the window's room
     assert _status(driver, message_id) is MessageStatus.QUEUED
 
     monkeypatch.undo()

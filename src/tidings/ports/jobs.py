@@ -76,6 +76,14 @@ class JobQueue(Protocol):
 
     def dead(self, job_id: int, error: str) -> None: ...
 
+    def count_failed_claim(
+        self, job_id: int, attempts: int, run_at: datetime | None, error: str, now: datetime
+    ) -> None:
+        """For a job whose claiming transaction rolled back (its lease and attempt undone):
+        record that attempt (``attempts``) and run it again at ``run_at`` (None: bury it),
+        unless another worker has claimed it since."""
+        ...
+
     def stats(self, now: datetime) -> QueueStats: ...
 
     def pending_payloads(self, kind: str) -> list[dict[str, Any]]: ...

@@ -2,7 +2,8 @@
 
 A batch of ``sms.send`` jobs goes through the worker in two transactions::
 
-    claim + prepare (one)          the jobs' lease and attempt, then (in a savepoint):
+    claim + prepare (one)          the jobs' lease and attempt, then (if a check raises,
+                                   all of it rolls back and the attempt is counted apart):
                                    sender still ours and able to send?   no -> failed 4001
                                    recipient opted out?                   yes -> failed 4007
                                    room in this minute's window?          no -> deferred

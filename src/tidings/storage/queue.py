@@ -229,6 +229,31 @@ class SqlJobQueue:
             .values(status="dead", locked_until=None, locked_by=None, last_error=error[:2000])
         )
 
+    def count_failed_claim(
+        self, job_id: int, attempts: int, run_at: datetime | None, error: str, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "locked_until": None,
+            "locked_by": None,
+            "last_error": error[:2000],
+        }
+        if run_at is None:
+            values["status"] = "dead"
+        else:
+            values["run_at"] = run_at
+            touch(self._c, JOBS)
+        self._c.execute(
+            jobs.update()
+            .where(
+                jobs.c.id == job_id,
+                _PENDING,
+                jobs.c.attempts < attempts,  # not claimed (and counted) again since
+                sa.or_(jobs.c.locked_until.is_(None), jobs.c.locked_until <= now),
+            )
+            .values(**values)
+        )
+
     def pending_payloads(self, kind: str) -> list[dict[str, Any]]:
         """The payloads of the pending jobs of one kind (for progress displays)."""
         rows = self._c.execute(
