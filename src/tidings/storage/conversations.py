@@ -44,6 +44,12 @@ def _touch(insert: Callable[[sa.Table], Any]) -> Any:
 _TOUCH = {"sqlite": _touch(sqlite.insert), "postgresql": _touch(postgresql.insert)}
 
 
+_OPTED_OUT = sa.select(optouts.c.recipient).where(
+    optouts.c.sender == sa.bindparam("sender"),
+    optouts.c.recipient.in_(sa.bindparam("recipients", expanding=True)),
+)
+
+
 class SqlConversationRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -191,11 +197,7 @@ class SqlOptOutRepo:
     def opted_out(self, sender: str, recipients: list[str]) -> set[str]:
         if not recipients:
             return set()
-        rows = self._c.execute(
-            sa.select(optouts.c.recipient).where(
-                optouts.c.sender == sender, optouts.c.recipient.in_(recipients)
-            )
-        )
+        rows = self._c.execute(_OPTED_OUT, {"sender": sender, "recipients": recipients})
         return set(rows.scalars())
 
     def page(

@@ -59,6 +59,24 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[start : start + size]
 
 
+#: The oldest unrouted events, marked routed (built once: run in every routing).
+_TAKE = (
+    events.update()
+    .where(
+        events.c.seq.in_(
+            sa.select(events.c.seq)
+            .where(events.c.routed == sa.false())
+            .order_by(events.c.seq)
+            .limit(sa.bindparam("limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(routed=sa.true())
+    .returning(*events.c)
+)
+
+
 class SqlDeliveryRepo(SqlDeliveryLog):
     """``DeliveryRepo``: routing, leasing and recording here, reading in ``delivery_log``."""
 
@@ -67,20 +85,7 @@ class SqlDeliveryRepo(SqlDeliveryLog):
     def take_unrouted(self, limit: int) -> list[tuple[int, Event]]:
         """The oldest events not yet routed, marked routed by this transaction: one
         ``UPDATE ... RETURNING`` (skipping rows another router holds), in ``seq`` order."""
-        oldest = (
-            sa.select(events.c.seq)
-            .where(events.c.routed == sa.false())
-            .order_by(events.c.seq)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        query = (
-            events.update()
-            .where(events.c.seq.in_(oldest.scalar_subquery()))
-            .values(routed=sa.true())
-            .returning(*events.c)
-        )
-        rows = [(r.seq, event_from_row(r)) for r in self._c.execute(query)]
+        rows = [(r.seq, event_from_row(r)) for r in self._c.execute(_TAKE, {"limit": limit})]
         rows.sort(key=lambda row: row[0])  # (RETURNING: any order)
         return rows
 

@@ -163,10 +163,17 @@ def is_sqlite(connection: sa.Connection) -> bool:
 
 
 def insert_ignore(connection: sa.Connection, table: sa.Table) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the connection's dialect."""
-    if is_sqlite(connection):
-        return sqlite.insert(table).on_conflict_do_nothing()
-    return postgresql.insert(table).on_conflict_do_nothing()
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the connection's dialect (built once per
+    table and dialect: add rows as parameters, not with ``values``)."""
+    key = (table, connection.dialect.name)
+    stmt = _IGNORE.get(key)
+    if stmt is None:
+        insert = sqlite.insert(table) if is_sqlite(connection) else postgresql.insert(table)
+        stmt = _IGNORE[key] = insert.on_conflict_do_nothing()
+    return stmt
+
+
+_IGNORE: dict[tuple[sa.Table, str], Any] = {}
 
 
 def upsert(

@@ -35,6 +35,10 @@ def _number(row: sa.Row[Any]) -> PurchasedNumber:
     )
 
 
+#: Built once (the send path reads a number per batch): no statement built per call.
+_BY_NUMBER = sa.select(phone_numbers).where(phone_numbers.c.number == sa.bindparam("number"))
+
+
 class SqlNumberRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -57,9 +61,7 @@ class SqlNumberRepo:
         )
 
     def get(self, number: str) -> PurchasedNumber | None:
-        row = self._c.execute(
-            sa.select(phone_numbers).where(phone_numbers.c.number == number)
-        ).first()
+        row = self._c.execute(_BY_NUMBER, {"number": number}).first()
         return None if row is None else _number(row)
 
     def page(

@@ -70,6 +70,9 @@ _CLAIM = (
     .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.run_at)
 )
 _PENDING = jobs.c.status == "pending"
+#: ``SqlRateWindows.take``'s upsert, by dialect.
+_TAKE: dict[str, Any] = {}
+_ACK = jobs.delete().where(jobs.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NEXT_DUE = sa.select(
     sa.select(sa.func.min(jobs.c.run_at))
     .where(_PENDING, jobs.c.run_at > sa.bindparam("now"))
@@ -176,7 +179,7 @@ class SqlJobQueue:
 
     def ack(self, ids: list[int]) -> None:
         if ids:
-            self._c.execute(jobs.delete().where(jobs.c.id.in_(ids)))
+            self._c.execute(_ACK, {"ids": ids})
 
     def release_all(self) -> int:
         """Make every leased job claimable again; return how many were leased."""
@@ -288,14 +291,24 @@ class SqlRateWindows:
         locked until the transaction ends, so concurrent takers queue up) and returns the
         sum, from which the grant follows: ``limit`` minus what was asked for before,
         between 0 and ``count``."""
-        stmt = dialects.upsert(
-            self._c,
-            rate_windows,
-            ["key", "window_start"],
-            {"used": rate_windows.c.used + sa.literal_column("excluded.used")},
-        ).returning(rate_windows.c.used)
+        stmt = _TAKE.get(self._c.dialect.name)
+        if stmt is None:  # built once per dialect
+            stmt = _TAKE[self._c.dialect.name] = (
+                dialects.upsert(
+                    self._c,
+                    rate_windows,
+                    ["key", "window_start"],
+                    {"used": rate_windows.c.used + sa.literal_column("excluded.used")},
+                )
+                .values(
+                    key=sa.bindparam("key"),
+                    window_start=sa.bindparam("window_start"),
+                    used=sa.bindparam("used"),
+                )
+                .returning(rate_windows.c.used)
+            )
         asked: int = self._c.execute(
-            stmt.values(key=key, window_start=window_start, used=count)
+            stmt, {"key": key, "window_start": window_start, "used": count}
         ).scalar_one()
         return max(0, min(limit - (asked - count), count))
 

@@ -13,6 +13,13 @@ from tidings.storage import dialects
 from tidings.storage.search import number_matches
 from tidings.storage.simulator_schema import carrier_rules, handset_messages, handsets
 
+# Built once (the simulator reads them in every send's settling transaction).
+_SCRIPTS = sa.select(handsets.c.number, handsets.c.script).where(
+    handsets.c.number.in_(sa.bindparam("numbers", expanding=True)),
+    handsets.c.script.is_not(None),
+)
+_RULES = sa.select(carrier_rules).order_by(carrier_rules.c.position)
+
 
 class SqlHandsetRepo:
     def __init__(self, connection: sa.Connection) -> None:
@@ -36,11 +43,7 @@ class SqlHandsetRepo:
         """The auto-respond scripts of those of ``numbers`` that have one."""
         if not numbers:
             return {}
-        rows = self._c.execute(
-            sa.select(handsets.c.number, handsets.c.script).where(
-                handsets.c.number.in_(sorted(numbers)), handsets.c.script.is_not(None)
-            )
-        )
+        rows = self._c.execute(_SCRIPTS, {"numbers": sorted(numbers)})
         return {r.number: list(r.script) for r in rows if r.script}
 
     def record_many(self, rows: list[HandsetMessage]) -> None:
@@ -123,7 +126,7 @@ class SqlCarrierRuleRepo:
         self._c = connection
 
     def all(self) -> list[CarrierRule]:
-        rows = self._c.execute(sa.select(carrier_rules).order_by(carrier_rules.c.position))
+        rows = self._c.execute(_RULES)
         return [CarrierRule(r.pattern, r.outcome, r.delay_seconds, r.code) for r in rows]
 
     def replace(self, rules: list[CarrierRule]) -> None:

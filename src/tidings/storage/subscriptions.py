@@ -41,6 +41,9 @@ def _subscription(r: Any) -> EventSubscription:
     )
 
 
+_ALL = sa.select(subs).order_by(subs.c.name)  # (built once: read in every routing)
+
+
 class SqlSubscriptionRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -87,7 +90,7 @@ class SqlSubscriptionRepo:
         return _subscription(row) if row else None
 
     def all(self) -> list[EventSubscription]:
-        rows = self._c.execute(sa.select(subs).order_by(subs.c.name))
+        rows = self._c.execute(_ALL)
         return [_subscription(r) for r in rows]
 
     def delete(self, name: str) -> bool:
