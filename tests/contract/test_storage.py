@@ -512,3 +512,47 @@ def test_a_read_under_the_shared_lock_sees_what_the_exclusive_holder_committed(
         holder.commit()
     reader.join(10)
     assert seen == [True]
+
+
+def test_a_transaction_reads_back_the_messages_it_marked_sent(db: Database) -> None:
+    """``mark_sent_many`` with ``targets``: a locking ``report_targets`` in the same
+    transaction (a carrier that reports at once) gets what a read would find, without one;
+    not when some message was no longer queued, and not once ``finish_many`` changed it."""
+    rows = [_message(f"s{i}") for i in range(3)]
+    db.write(lambda tx: tx.messages.accept(OutboundBatch(rows, [], T0)))
+    queued = db.read(lambda tx: tx.messages.queued(["s0", "s1", "s2"]))
+    db.write(lambda tx: tx.messages.mark_sent("s2", T0, "earlier"))  # sent by someone else
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        reads.append(statement)
+
+    def send(tx: SqlTx, ids: list[str]) -> tuple[dict[str, ReportTarget], dict[str, ReportTarget]]:
+        targets = [queued[i].sent_target() for i in ids]
+        tx.messages.mark_sent_many([(i, f"c-{i}", "sim") for i in ids], T0, targets)
+        reads.clear()
+        cached = tx.messages.report_targets(ids, lock=True)
+        return cached, tx.messages.report_targets(ids)  # (a plain read reads)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        cached, read = db.write(lambda tx: send(tx, ["s0", "s1"]))
+        assert cached == read and cached["s0"].status is MessageStatus.SENT
+        assert len(reads) == 1  # the plain read only
+        cached, read = db.write(lambda tx: send(tx, ["s2"]))  # s2 was no longer queued
+        assert len(reads) == 2 and cached == read
+        assert cached["s2"].status is MessageStatus.SENT
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+    def finished(tx: SqlTx) -> MessageStatus:
+        fresh = db_queued[0].sent_target()
+        tx.messages.mark_sent_many([(fresh.id, "c", "sim")], T0, [fresh])
+        tx.messages.finish_many(
+            [FinalOutcome(fresh.id, MessageStatus.DELIVERED, 2000, T0, (), fresh.created_at)]
+        )
+        return tx.messages.report_targets([fresh.id], lock=True)[fresh.id].status
+
+    db.write(lambda tx: tx.messages.accept(OutboundBatch([_message("s3")], [], T0)))
+    db_queued = list(db.read(lambda tx: tx.messages.queued(["s3"])).values())
+    assert db.write(finished) is MessageStatus.DELIVERED  # read again after finish_many

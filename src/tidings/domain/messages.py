@@ -244,6 +244,19 @@ class QueuedSms:
     created_at: datetime
     scheduled_at: datetime | None
 
+    def sent_target(self) -> ReportTarget:
+        """The message once marked sent, as finishing it needs it."""
+        return ReportTarget(
+            self.id,
+            MessageStatus.SENT,
+            self.sender,
+            self.recipient,
+            self.segments,
+            self.tag,
+            self.enable_delivery_report,
+            self.created_at,
+        )
+
 
 @dataclass(frozen=True)
 class FinalOutcome:

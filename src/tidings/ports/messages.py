@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -29,8 +29,16 @@ class MessageRepo(Protocol):
 
     def accept(self, batch: OutboundBatch) -> dict[str, str]: ...
 
-    def mark_sent_many(self, sent: list[tuple[str, str, str | None]], at: datetime) -> None:
-        """Mark ``(message_id, carrier_message_id, carrier name)`` sent."""
+    def mark_sent_many(
+        self,
+        sent: list[tuple[str, str, str | None]],
+        at: datetime,
+        targets: Sequence[ReportTarget] = (),
+    ) -> None:
+        """Mark ``(message_id, carrier_message_id, carrier name)`` sent. ``targets``: the
+        same messages as ``report_targets`` reads them once sent; when every one of them was
+        marked (all were still queued), later ``report_targets(lock=True)`` calls in this
+        transaction take them from here, without a read (a carrier that reports at once)."""
         ...
 
     def finish_many(self, outcomes: list[FinalOutcome]) -> None: ...

@@ -236,7 +236,11 @@ class DeliveryService:
         failed: list[tuple[QueuedSms, int]],
         at: datetime,
     ) -> None:
-        tx.messages.mark_sent_many([(m.id, cid, carrier) for m, cid, carrier in sent], at)
+        tx.messages.mark_sent_many(
+            [(m.id, cid, carrier) for m, cid, carrier in sent],
+            at,
+            [m.sent_target() for m, _, _ in sent],
+        )
         self._finish_all(tx, [(m, False, code, at, None) for m, code in failed])
         tx.conversations.touch_many(Counter((m.sender, m.recipient) for m, _, _ in sent), at)
 

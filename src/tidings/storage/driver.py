@@ -149,15 +149,14 @@ Statement = sa.Update | sa.Insert
 _COMPILED: dict[tuple[int, str], tuple[Statement, str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
-def executemany(
-    connection: sa.Connection, statement: Statement, rows: list[dict[str, Any]]
-) -> None:
+def executemany(connection: sa.Connection, statement: Statement, rows: list[dict[str, Any]]) -> int:
     """Run ``statement`` (built once, at import: an ``UPDATE`` or ``INSERT`` with bound
     parameters, no expanding ``IN``) once per row, straight through the driver. A row names
     the statement's parameters; those it leaves out keep the value built into the statement
-    (``.values(valid=False)``, say). Compiled once per statement and dialect."""
+    (``.values(valid=False)``, say). Compiled once per statement and dialect. Returns the
+    rows changed, all runs together."""
     if not rows:
-        return
+        return 0
     key = (id(statement), connection.dialect.name)
     found = _COMPILED.get(key)
     if found is None or found[0] is not statement:
@@ -176,14 +175,17 @@ def executemany(
             [plain(row[name] if name in row else defaults[name]) for name in order] for row in rows
         ]
         try:
-            driver.executemany(sql, params).close()
+            cursor = driver.executemany(sql, params)
+            changed = int(cursor.rowcount)
+            cursor.close()
         except sqlite3.Error as exc:
             raise sa.exc.DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
-        return
+        return changed
     params = [{**defaults, **row} for row in rows]
     try:
         with driver.cursor() as cursor:
             cursor.executemany(sql, params)
+            return int(cursor.rowcount)
     except connection.dialect.loaded_dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(
             sql, params, exc, connection.dialect.loaded_dbapi.Error

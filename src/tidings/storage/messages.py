@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +127,8 @@ _QUEUED_LOCKED = _QUEUED.order_by(messages.c.id).with_for_update()
 class SqlMessageRepo:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
+        #: Messages this transaction marked sent, as ``report_targets`` would read them.
+        self._sent: dict[str, ReportTarget] = {}
 
     def accept(self, batch: OutboundBatch) -> dict[str, str]:
         """Store one send request's rows; see ``accept_batches``."""
@@ -147,6 +150,11 @@ class SqlMessageRepo:
         self, message_ids: list[str], *, lock: bool = False
     ) -> dict[str, ReportTarget]:
         found: dict[str, ReportTarget] = {}
+        if lock and self._sent:  # marked sent by this transaction (``mark_sent_many``)
+            found = {i: self._sent[i] for i in message_ids if i in self._sent}
+            message_ids = [i for i in message_ids if i not in found]
+            if not message_ids:
+                return found
         query = _TARGETS_LOCKED if lock else _TARGETS
         for start in range(0, len(message_ids), 500):
             for r in self._c.execute(query, {"b_ids": message_ids[start : start + 500]}):
@@ -203,21 +211,33 @@ class SqlMessageRepo:
         )
         return result.rowcount > 0
 
-    def mark_sent_many(self, sent: list[tuple[str, str, str | None]], at: datetime) -> None:
+    def mark_sent_many(
+        self,
+        sent: list[tuple[str, str, str | None]],
+        at: datetime,
+        targets: Sequence[ReportTarget] = (),
+    ) -> None:
         """``mark_sent`` for many ``(message_id, carrier_message_id, carrier)`` in one
-        statement."""
-        if sent:
-            driver.executemany(
-                self._c,
-                _MARK_SENT,
-                [
-                    {"b_id": i, "b_carrier": c, "b_carrier_name": name, "b_at": at}
-                    for i, c, name in sent
-                ],
-            )
+        statement; ``targets`` are kept for ``report_targets`` if every message was marked."""
+        if not sent:
+            return
+        changed = driver.executemany(
+            self._c,
+            _MARK_SENT,
+            [
+                {"b_id": i, "b_carrier": c, "b_carrier_name": name, "b_at": at}
+                for i, c, name in sent
+            ],
+        )
+        if targets and changed == len(sent):
+            # Each row is now SENT and locked by this transaction until it ends: as a
+            # locking read would find it, until ``finish_many`` changes it.
+            self._sent.update((t.id, t) for t in targets if t.status is MessageStatus.SENT)
 
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""
+        for outcome in outcomes:
+            self._sent.pop(outcome.message_id, None)
         if outcomes:
             created = [o.created_at for o in outcomes if o.created_at is not None]
             if len(created) == len(outcomes):  # read by the caller (``report_targets``, ...)
@@ -249,6 +269,7 @@ class SqlMessageRepo:
         attempts: tuple[DeliveryAttempt, ...],
     ) -> bool:
         """Record the final outcome unless one is already recorded; True if this call did."""
+        self._sent.pop(message_id, None)
         rollups.invalidate_messages(self._c, [message_id])
         result = self._c.execute(
             messages.update()
