@@ -29,8 +29,13 @@ SENDER = "+18005550100"
 _LEASE = timedelta(seconds=30)
 
 
-def _send(driver: Driver, recipient: str = "+15555550111") -> str:
-    request = SendRequest(sender=SENDER, recipients=[Recipient(recipient)], message="Hi")
+def _send(driver: Driver, recipient: str = "+15555550111", *, report: bool = False) -> str:
+    request = SendRequest(
+        sender=SENDER,
+        recipients=[Recipient(recipient)],
+        message="Hi",
+        enable_delivery_report=report,
+    )
     message_id = driver.app.services.sms.send(request)[0].message_id
     assert message_id is not None
     return message_id
@@ -166,14 +171,7 @@ async def test_a_delivery_due_at_once_is_made_in_the_sending_transaction(
     marks the message sent (after the mark): one round sends, fills the inbox and records
     the report with its event, and no ``sim.deliver`` job is stored."""
     driver.app.services.simulator.set_rules([CarrierRule("+1555", "deliver", 0.0, None)])
-    request = SendRequest(
-        sender=SENDER,
-        recipients=[Recipient("+15555550111")],
-        message="Hi",
-        enable_delivery_report=True,
-    )
-    message_id = driver.app.services.sms.send(request)[0].message_id
-    assert message_id is not None
+    message_id = _send(driver, report=True)
     await driver.app.carrier.start(driver.app.sink)
     assert await driver.worker.step() == 1
     message = driver.app.services.queries.message(message_id)

@@ -232,7 +232,7 @@ class SqlMessageRepo:
         if targets and changed == len(sent):
             # Each row is now SENT and locked by this transaction until it ends: as a
             # locking read would find it, until ``finish_many`` changes it.
-            self._sent.update((t.id, t) for t in targets if t.status is MessageStatus.SENT)
+            self._sent.update((t.id, t) for t in targets)
 
     def finish_many(self, outcomes: list[FinalOutcome]) -> None:
         """``finish`` for many messages in one statement (a message already final is left)."""

@@ -71,7 +71,7 @@ _CLAIM = (
 )
 _PENDING = jobs.c.status == "pending"
 #: ``SqlRateWindows.take``'s upsert, by dialect.
-_TAKE: dict[str, Any] = {}
+_RATE_TAKE: dict[str, Any] = {}
 _ACK = jobs.delete().where(jobs.c.id.in_(sa.bindparam("ids", expanding=True)))
 _NEXT_DUE = sa.select(
     sa.select(sa.func.min(jobs.c.run_at))
@@ -83,6 +83,11 @@ _NEXT_DUE = sa.select(
     )
     .scalar_subquery(),
 )
+
+
+def _released(error: str) -> dict[str, Any]:
+    """A job's columns once its worker lets go of it after a failure."""
+    return {"locked_until": None, "locked_by": None, "last_error": error[:2000]}
 
 
 class SqlJobQueue:
@@ -210,12 +215,7 @@ class SqlJobQueue:
         self, job_id: int, run_at: datetime, error: str, payload: dict[str, Any] | None = None
     ) -> None:
         """Run a claimed job again at ``run_at`` (with ``payload`` instead, when given)."""
-        values: dict[str, Any] = {
-            "run_at": run_at,
-            "locked_until": None,
-            "locked_by": None,
-            "last_error": error[:2000],
-        }
+        values = {**_released(error), "run_at": run_at}
         if payload is not None:
             values["payload"] = payload
         touch(self._c, JOBS)
@@ -227,20 +227,13 @@ class SqlJobQueue:
 
     def dead(self, job_id: int, error: str) -> None:
         self._c.execute(
-            jobs.update()
-            .where(jobs.c.id == job_id)
-            .values(status="dead", locked_until=None, locked_by=None, last_error=error[:2000])
+            jobs.update().where(jobs.c.id == job_id).values(status="dead", **_released(error))
         )
 
     def count_failed_claim(
         self, job_id: int, attempts: int, run_at: datetime | None, error: str, now: datetime
     ) -> None:
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "locked_until": None,
-            "locked_by": None,
-            "last_error": error[:2000],
-        }
+        values = {**_released(error), "attempts": attempts}
         if run_at is None:
             values["status"] = "dead"
         else:
@@ -291,9 +284,9 @@ class SqlRateWindows:
         locked until the transaction ends, so concurrent takers queue up) and returns the
         sum, from which the grant follows: ``limit`` minus what was asked for before,
         between 0 and ``count``."""
-        stmt = _TAKE.get(self._c.dialect.name)
+        stmt = _RATE_TAKE.get(self._c.dialect.name)
         if stmt is None:  # built once per dialect
-            stmt = _TAKE[self._c.dialect.name] = (
+            stmt = _RATE_TAKE[self._c.dialect.name] = (
                 dialects.upsert(
                     self._c,
                     rate_windows,
